@@ -1,0 +1,93 @@
+"""The eight seed scenarios, written the Falcon way: resources, ``resp.media``, ``falcon.App``.
+
+Falcon's defaults differ from Flask's in places the scenarios pin down, so the resources say
+what Flask says by default: HTML content type for text bodies, and a plain (not Secure, not
+HttpOnly) cookie with ``Path=/`` and the ``Expires`` Flask derives from ``max_age``.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import falcon
+
+ONE_HOUR = timedelta(hours=1)
+
+# Where the form resources put what they read (a real app would use a database).
+USERS: dict[str | None, tuple[str | None, str]] = {}
+SIGNUPS: dict[str | None, str | None] = {}
+
+
+class Index:
+    def on_get(self, req, resp):
+        resp.status = falcon.HTTP_200
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = "Hello, World!"
+
+
+class CustomHeader:
+    def on_get(self, req, resp):
+        resp.set_header("Custom-Header", "Special-Value")
+        resp.content_type = "text/plain"
+        resp.text = "Content with custom header"
+
+
+class SetCookie:
+    def on_get(self, req, resp):
+        resp.set_cookie(
+            "user_id",
+            "12345",
+            expires=datetime.now(timezone.utc) + ONE_HOUR,
+            max_age=3600,
+            path="/",
+            secure=False,
+            http_only=False,
+        )
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = "Cookie has been set!"
+
+
+class Data:
+    def on_get(self, req, resp):
+        resp.media = {"name": "John", "age": 30}
+
+
+class UserDetails:
+    def on_get(self, req, resp):
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = "Send the form with POST"
+
+    def on_post(self, req, resp):
+        form = req.get_media()
+        USERS[form.get("username")] = (form.get("firstname"), form["lastname"])
+        resp.status = falcon.HTTP_201
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = "Success"
+
+
+class User:
+    def on_get(self, req, resp, user_id):
+        resp.media = {"id": user_id, "name": "John"}
+
+
+class UserSignUp:
+    def on_post(self, req, resp):
+        form = req.get_media()
+        SIGNUPS[form.get("username")] = form.get("password")
+        resp.set_header("Access-Control-Allow-Origin", "*")
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = "Success"
+
+
+def not_found(req, resp, ex, params):
+    resp.status = falcon.HTTP_404
+    resp.media = {"error": "Resource not found"}
+
+
+app = falcon.App()
+app.add_route("/", Index())
+app.add_route("/custom-header", CustomHeader())
+app.add_route("/set-cookie", SetCookie())
+app.add_route("/api/data", Data())
+app.add_route("/userDetails", UserDetails())
+app.add_route("/users/{user_id:int}", User())
+app.add_route("/userSignUp", UserSignUp())
+app.add_error_handler(falcon.HTTPNotFound, not_found)

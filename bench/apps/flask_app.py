@@ -1,0 +1,70 @@
+"""The eight seed scenarios, written the Flask way.
+
+flask_app.py and carafe_app.py are the same source; only the import line differs.
+"""
+
+from flask import Flask, jsonify, make_response, request
+
+app = Flask(__name__)
+
+# Where the form views put what they read (a real app would use a database).
+USERS: dict[str | None, tuple[str | None, str]] = {}
+SIGNUPS: dict[str | None, str | None] = {}
+
+
+@app.route("/")
+def index():
+    response = make_response("Hello, World!")
+    response.status_code = 200
+    return response
+
+
+@app.route("/custom-header")
+def custom_header():
+    response = make_response("Content with custom header")
+    response.headers["Custom-Header"] = "Special-Value"
+    response.headers["Content-Type"] = "text/plain"
+    return response
+
+
+@app.route("/set-cookie")
+def set_cookie():
+    response = make_response("Cookie has been set!")
+    response.set_cookie("user_id", "12345", max_age=3600)
+    return response
+
+
+@app.route("/api/data")
+def get_data():
+    response = make_response(jsonify({"name": "John", "age": 30}))
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+@app.route("/userDetails", methods=["GET", "POST"])
+def user_details():
+    if request.method == "POST":
+        username = request.form.get("username")
+        firstname = request.form.get("firstname")
+        lastname = request.form["lastname"]
+        USERS[username] = (firstname, lastname)
+        return "Success", 201
+    return "Send the form with POST"
+
+
+@app.route("/users/<int:user_id>")
+def get_user(user_id):
+    return {"id": user_id, "name": "John"}
+
+
+@app.route("/userSignUp", methods=["POST"])
+def user_sign_up():
+    username = request.form.get("username")
+    password = request.form.get("password")
+    SIGNUPS[username] = password
+    return "Success", 200, {"Access-Control-Allow-Origin": "*"}
+
+
+@app.errorhandler(404)
+def not_found(error):
+    return make_response(jsonify({"error": "Resource not found"}), 404)

@@ -1,0 +1,1 @@
+"""Runnable Carafe example applications."""

@@ -1,0 +1,1 @@
+"""The tutorial apps Carafe grew from (see ``README.md`` in this folder)."""

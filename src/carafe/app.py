@@ -1,0 +1,760 @@
+"""The application: registration, dispatch, return value -> response, errors.
+
+``Flask`` (also exported as ``Carafe``) keeps Flask's public API. The request
+path is :meth:`Flask.wsgi_app`: build the request, push its context, route,
+run hooks and the view, turn the return value into a response, run the
+after-request hooks, send. Everything not used by an app costs nothing: the
+hook lists are read once, when the first request arrives.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from carafe.config import DEFAULT_CONFIG, Config
+from carafe.ctx import (
+    AppContext,
+    RequestContext,
+    _AppCtxGlobals,
+    _cv_request,
+)
+from carafe.exceptions import (
+    Aborter,
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+    default_exceptions,
+)
+from carafe.http.headers import Headers
+from carafe.json import DefaultJSONProvider, JSONProvider
+from carafe.request import Request
+from carafe.response import Response
+from carafe.routing import BuildError, Map, RequestRedirect, Rule
+from carafe.runner import run_coroutine
+
+if TYPE_CHECKING:
+    from carafe.testing import FlaskClient
+    from carafe.typing import StartResponse, WSGIEnvironment
+
+F = TypeVar("F", bound=Callable[..., Any])
+ErrorHandler = Callable[[Any], Any]
+
+_ROUTE_SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+
+
+def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a view, hook or handler; an ``async def`` one runs to completion."""
+    result = func(*args, **kwargs)
+    if inspect.iscoroutine(result):
+        return run_coroutine(result)
+    return result
+
+
+class Flask:
+    """A Carafe application, with Flask's API.
+
+    :param import_name: the name of the application's module, usually ``__name__``.
+    """
+
+    request_class: ClassVar[type[Request]] = Request
+    response_class: ClassVar[type[Response]] = Response
+    url_rule_class: ClassVar[type[Rule]] = Rule
+    json_provider_class: ClassVar[type[JSONProvider]] = DefaultJSONProvider
+    app_ctx_globals_class: ClassVar[type[_AppCtxGlobals]] = _AppCtxGlobals
+    aborter_class: ClassVar[type[Aborter]] = Aborter
+    test_client_class: ClassVar[type[FlaskClient] | None] = None
+    default_config: ClassVar[dict[str, Any]] = DEFAULT_CONFIG
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        self.import_name = import_name
+        self.root_path = root_path or _find_root_path(import_name)
+        self.static_folder = static_folder
+        self.static_url_path = static_url_path
+        self.template_folder = template_folder
+        self.config = Config(self.root_path, self.default_config)
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.aborter = self.aborter_class()
+        self.url_map = Map()
+        self.view_functions: dict[str, Callable[..., Any]] = {}
+        self.error_handler_spec: dict[
+            str | None, dict[int | None, dict[type[BaseException], ErrorHandler]]
+        ] = {None: {}}
+        self.before_request_funcs: dict[str | None, list[Callable[[], Any]]] = {}
+        self.after_request_funcs: dict[str | None, list[Callable[[Response], Any]]] = {}
+        self.teardown_request_funcs: dict[
+            str | None, list[Callable[[BaseException | None], Any]]
+        ] = {}
+        self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
+        self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
+        self.extensions: dict[str, Any] = {}
+        self.blueprints: dict[str, Any] = {}
+        self._got_first_request = False
+        # Chosen once, at the first request (see _finalize).
+        self._before_hooks: tuple[Callable[[], Any], ...] = ()
+        self._after_hooks: tuple[Callable[[Response], Any], ...] = ()
+        self._teardown_hooks: tuple[Callable[[BaseException | None], Any], ...] = ()
+        self._logger: logging.Logger | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    # -- settings -------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The app's name: the import name, or the script's name when run as ``__main__``."""
+        if self.import_name == "__main__":
+            main_file = getattr(sys.modules["__main__"], "__file__", None)
+            if main_file:
+                return os.path.splitext(os.path.basename(main_file))[0]
+            return "__main__"
+        return self.import_name
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode (``DEBUG`` in the config)."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    @property
+    def testing(self) -> bool:
+        """Testing mode (``TESTING``): exceptions propagate to the test client."""
+        return bool(self.config["TESTING"])
+
+    @testing.setter
+    def testing(self, value: bool) -> None:
+        self.config["TESTING"] = value
+
+    @property
+    def secret_key(self) -> str | bytes | None:
+        """``SECRET_KEY``: signs sessions and other data."""
+        return self.config["SECRET_KEY"]  # type: ignore[no-any-return]
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The ``logging`` logger named after the app; unhandled errors are logged here."""
+        logger = self._logger
+        if logger is None:
+            logger = self._logger = logging.getLogger(self.name)
+            if not logger.handlers and not logging.getLogger().handlers:
+                handler = logging.StreamHandler(sys.stderr)
+                handler.setFormatter(
+                    logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
+                )
+                logger.addHandler(handler)
+        return logger
+
+    # -- registration ---------------------------------------------------------
+
+    def _check_setup_finished(self, method: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method {method!r} can no longer be called on the application."
+                " It has already handled its first request, any changes will not be"
+                " applied consistently. Make sure all imports, decorators, functions,"
+                " etc. needed to set up the application are done before running it."
+            )
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a URL rule, as :meth:`route` does without the decorator."""
+        self._check_setup_finished("add_url_rule")
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError("add_url_rule needs an endpoint or a view function.")
+            endpoint = view_func.__name__
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for example:"
+                ' @app.route(..., methods=["POST"])'
+            )
+        method_set = {method.upper() for method in methods}
+        method_set |= set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            provide_automatic_options = (
+                "OPTIONS" not in method_set and bool(self.config["PROVIDE_AUTOMATIC_OPTIONS"])
+            )
+        if provide_automatic_options:
+            method_set.add("OPTIONS")
+        rule_obj = self.url_rule_class(
+            rule,
+            endpoint=endpoint,
+            methods=method_set,
+            provide_automatic_options=provide_automatic_options,
+            **options,
+        )
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            existing = self.view_functions.get(endpoint)
+            if existing is not None and existing != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing endpoint"
+                    f" function: {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+
+    def route(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Decorate a view function to register it for ``rule``.
+
+        :param methods: the HTTP methods it answers (``GET`` by default; ``HEAD``
+            and ``OPTIONS`` are added automatically).
+        :param endpoint: the name ``url_for`` knows it by (the function's name).
+        :param defaults: view arguments for rules that lack them.
+        :param strict_slashes: redirect ``/foo`` to ``/foo/`` for rules ending in a slash.
+        """
+
+        def decorator(func: F) -> F:
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(rule, endpoint, func, **options)
+            return func
+
+        return decorator
+
+    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
+        if "methods" in options:
+            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
+        return self.route(rule, methods=[method], **options)
+
+    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["GET"])``."""
+        return self._method_route("GET", rule, options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["POST"])``."""
+        return self._method_route("POST", rule, options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["PUT"])``."""
+        return self._method_route("PUT", rule, options)
+
+    def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["DELETE"])``."""
+        return self._method_route("DELETE", rule, options)
+
+    def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["PATCH"])``."""
+        return self._method_route("PATCH", rule, options)
+
+    def endpoint(self, endpoint: str) -> Callable[[F], F]:
+        """Decorate a function as the view of ``endpoint`` (for ``add_url_rule`` without one)."""
+
+        def decorator(func: F) -> F:
+            self._check_setup_finished("endpoint")
+            self.view_functions[endpoint] = func
+            return func
+
+        return decorator
+
+    def before_request(self, func: F) -> F:
+        """Run ``func()`` before each request; a non-None return value is the response."""
+        self._check_setup_finished("before_request")
+        self.before_request_funcs.setdefault(None, []).append(func)
+        return func
+
+    def after_request(self, func: F) -> F:
+        """Run ``func(response)`` after each request; it returns the response to send."""
+        self._check_setup_finished("after_request")
+        self.after_request_funcs.setdefault(None, []).append(func)
+        return func
+
+    def teardown_request(self, func: F) -> F:
+        """Run ``func(error)`` when the request context is popped, even after errors."""
+        self._check_setup_finished("teardown_request")
+        self.teardown_request_funcs.setdefault(None, []).append(func)
+        return func
+
+    def teardown_appcontext(self, func: F) -> F:
+        """Run ``func(error)`` when the app context is popped."""
+        self._check_setup_finished("teardown_appcontext")
+        self.teardown_appcontext_funcs.append(func)
+        return func
+
+    @staticmethod
+    def _get_exc_class_and_code(
+        exc_class_or_code: type[BaseException] | int,
+    ) -> tuple[type[BaseException], int | None]:
+        if isinstance(exc_class_or_code, int):
+            try:
+                exc_class: type[BaseException] = default_exceptions[exc_class_or_code]
+            except KeyError:
+                raise ValueError(
+                    f"'{exc_class_or_code}' is not a recognized HTTP error code. Use a"
+                    " subclass of HTTPException with that code instead."
+                ) from None
+        else:
+            exc_class = exc_class_or_code
+        if isinstance(exc_class, BaseException):
+            raise TypeError(
+                f"{exc_class!r} is an instance, not a class. Handlers can only be"
+                " registered for Exception classes or HTTP error codes."
+            )
+        if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
+            raise ValueError(
+                f"'{getattr(exc_class, '__name__', exc_class)}' is not a subclass of"
+                " Exception. Handlers can only be registered for Exception classes or"
+                " HTTP error codes."
+            )
+        if issubclass(exc_class, HTTPException):
+            return exc_class, exc_class.code
+        return exc_class, None
+
+    def register_error_handler(
+        self, code_or_exception: type[BaseException] | int, func: ErrorHandler
+    ) -> None:
+        """Handle an HTTP error code or an exception class with ``func(error)``."""
+        self._check_setup_finished("register_error_handler")
+        exc_class, code = self._get_exc_class_and_code(code_or_exception)
+        self.error_handler_spec[None].setdefault(code, {})[exc_class] = func
+
+    def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
+        """Decorate ``func(error)`` as the handler of an HTTP code or exception class."""
+
+        def decorator(func: F) -> F:
+            self.register_error_handler(code_or_exception, func)
+            return func
+
+        return decorator
+
+    # -- dispatch -------------------------------------------------------------
+
+    def _finalize(self) -> None:
+        """Freeze the hook lists into tuples at the first request.
+
+        PERF: the request path then tests an empty tuple instead of looking up
+        and iterating lists, and an app without hooks pays nothing for them.
+        """
+        self._before_hooks = tuple(self.before_request_funcs.get(None, ()))
+        self._after_hooks = tuple(reversed(self.after_request_funcs.get(None, ())))
+        self._teardown_hooks = tuple(reversed(self.teardown_request_funcs.get(None, ())))
+        self._got_first_request = True
+
+    def wsgi_app(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The WSGI application; ``app.wsgi_app`` is what middleware wraps."""
+        if not self._got_first_request:
+            self._finalize()
+        request = self.request_class(environ, self)
+        ctx = RequestContext(self, request)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = self._full_dispatch(ctx)
+            except Exception as exc:
+                error = exc
+                response = self.handle_exception(exc)
+            except BaseException as exc:
+                error = exc
+                raise
+            start_response(response.status, response.wsgi_headers())
+            return response.wsgi_body(request.method)
+        finally:
+            if environ.get("carafe.preserve_context"):
+                environ["carafe.preserved_context"] = (ctx, error)
+            else:
+                ctx.pop(error)
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Serve a WSGI request: ``app(environ, start_response)``."""
+        return self.wsgi_app(environ, start_response)
+
+    def match_request(self, request: Request) -> None:
+        """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error."""
+        try:
+            found = self.url_map.match(request.path, request.method)
+        except RequestRedirect as exc:
+            query = request.environ.get("QUERY_STRING")
+            target = request.url_root.rstrip("/") + exc.new_url
+            exc.new_url = f"{target}?{query}" if query else target
+            request.routing_exception = exc
+        except HTTPException as exc:
+            request.routing_exception = exc
+        else:
+            request.url_rule = found.rule
+            request.view_args = found.view_args
+
+    def _full_dispatch(self, ctx: RequestContext) -> Response:
+        request = ctx.request
+        self.match_request(request)
+        try:
+            rv = None
+            if self._before_hooks:
+                rv = self.preprocess_request()
+            if rv is None:
+                rv = self._dispatch(request)
+        except Exception as exc:
+            rv = self.handle_user_exception(exc)
+        return self.finalize_request(rv)
+
+    def full_dispatch_request(self) -> Response:
+        """Run hooks, the view and error handling for the current request."""
+        ctx = _cv_request.get()
+        return self._full_dispatch(ctx)
+
+    def preprocess_request(self) -> Any:
+        """Run the ``before_request`` hooks; the first non-None value ends the request."""
+        for func in self._before_hooks:
+            rv = _call(func)
+            if rv is not None:
+                return rv
+        return None
+
+    def _dispatch(self, request: Request) -> Any:
+        if request.routing_exception is not None:
+            raise request.routing_exception
+        rule = request.url_rule
+        assert rule is not None
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response()
+        view = self.view_functions[rule.endpoint]
+        rv = view(**request.view_args) if request.view_args else view()
+        if inspect.iscoroutine(rv):
+            return run_coroutine(rv)
+        return rv
+
+    def dispatch_request(self) -> Any:
+        """Call the view of the current request and return its value (not a response)."""
+        return self._dispatch(_cv_request.get().request)
+
+    def make_default_options_response(self) -> Response:
+        """The automatic answer to ``OPTIONS``: an empty 200 with ``Allow``."""
+        request = _cv_request.get().request
+        response = self.response_class()
+        response.headers.set("Allow", ", ".join(self.url_map.allowed_methods(request.path)))
+        return response
+
+    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
+        """Turn ``rv`` into a response and run the after-request hooks on it."""
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` functions, then ``after_request`` hooks (last first)."""
+        ctx = _cv_request.get()
+        for func in ctx._after_request_functions:
+            response = _call(func, response)
+        for func in self._after_hooks:
+            response = _call(func, response)
+        return response
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_request`` functions, last registered first."""
+        for func in self._teardown_hooks:
+            _call(func, exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_appcontext`` functions, last registered first."""
+        for func in reversed(self.teardown_appcontext_funcs):
+            _call(func, exc)
+
+    # -- errors ---------------------------------------------------------------
+
+    def _find_error_handler(self, error: BaseException) -> ErrorHandler | None:
+        """The handler for ``error``: by its code first, then by its class hierarchy."""
+        handlers = self.error_handler_spec[None]
+        if not handlers:
+            return None
+        exc_class = type(error)
+        code = error.code if isinstance(error, HTTPException) else None
+        for key in (code, None) if code is not None else (None,):
+            by_class = handlers.get(key)
+            if not by_class:
+                continue
+            for cls in exc_class.__mro__:
+                handler = by_class.get(cls)
+                if handler is not None:
+                    return handler
+        return None
+
+    def trap_http_exception(self, error: Exception) -> bool:
+        """True if an HTTP exception should propagate like any other error (debugging)."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(error, BadRequestKeyError):
+            return True
+        if trap_bad_request:
+            from carafe.exceptions import BadRequest
+
+            return isinstance(error, BadRequest)
+        return False
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        """Answer an HTTP exception with its handler, or with the exception itself."""
+        if error.code is None or isinstance(error, RequestRedirect):
+            return error
+        handler = self._find_error_handler(error)
+        if handler is None:
+            return error
+        return _call(handler, error)
+
+    def handle_user_exception(self, error: Exception) -> Any:
+        """Answer an exception raised by a hook or view, or re-raise it if unhandled."""
+        if isinstance(error, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            error.show_exception = True
+        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
+            return self.handle_http_exception(error)
+        handler = self._find_error_handler(error)
+        if handler is None:
+            raise error
+        return _call(handler, error)
+
+    def handle_exception(self, error: Exception) -> Response:
+        """Answer an unhandled exception with a 500 (or let it propagate when testing)."""
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            raise error
+        self.log_exception(error)
+        server_error: Any = InternalServerError(original_exception=error)
+        handler = self._find_error_handler(server_error)
+        if handler is not None:
+            server_error = _call(handler, server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(self, error: BaseException) -> None:
+        """Log an unhandled exception with the request's path and method."""
+        ctx = _cv_request.get(None)
+        where = f" on {ctx.request.path} [{ctx.request.method}]" if ctx is not None else ""
+        self.logger.error(
+            f"Exception{where}", exc_info=(type(error), error, error.__traceback__)
+        )
+
+    # -- responses ------------------------------------------------------------
+
+    def make_response(self, rv: Any) -> Response:
+        """Turn a view's return value into a response, with Flask's rules.
+
+        A 3-tuple is ``(body, status, headers)``; a 2-tuple is ``(body, headers)``
+        when the second item is a Headers, dict, list or tuple, else
+        ``(body, status)``. Bodies: str/bytes/bytearray and iterators become
+        responses, dicts and lists JSON, responses and WSGI callables pass
+        through. The status and headers of the tuple are applied last.
+        """
+        status: Any = None
+        headers: Any = None
+        if type(rv) is tuple:
+            size = len(rv)
+            if size == 3:
+                rv, status, headers = rv
+            elif size == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response tuple. The tuple"
+                    " must have the form (body, status, headers), (body, status), or"
+                    " (body, headers)."
+                )
+        if rv is None:
+            raise TypeError(
+                f"The view function for {self._current_endpoint()!r} did not return a valid"
+                " response. The function either returned None or ended without a return"
+                " statement."
+            )
+        response_class = self.response_class
+        if not isinstance(rv, response_class):
+            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
+                # PERF: the body, status and headers go to the constructor in one step.
+                rv = response_class(
+                    rv,
+                    status=status,
+                    headers=headers,
+                )
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                rv = response_class.force_type(rv.get_response())
+            elif isinstance(rv, Response) or callable(rv):
+                ctx = _cv_request.get(None)
+                rv = response_class.force_type(rv, ctx.request.environ if ctx else None)
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response. The return type"
+                    " must be a string, dict, list, tuple with headers or status,"
+                    " Response instance, or WSGI callable, but it was a"
+                    f" {type(rv).__name__}."
+                )
+        if status is not None:
+            if isinstance(status, (bytes, bytearray)):
+                status = status.decode()
+            if isinstance(status, str):
+                rv.status = status
+            else:
+                rv.status_code = int(status) if isinstance(status, HTTPStatus) else status
+        if headers:
+            rv.headers.update(headers)
+        return rv  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _current_endpoint() -> str | None:
+        ctx = _cv_request.get(None)
+        return ctx.request.endpoint if ctx is not None else None
+
+    # -- contexts, URLs, testing ----------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A context that makes ``current_app`` and ``g`` available: ``with app.app_context():``."""
+        return AppContext(self)
+
+    def request_context(self, environ: WSGIEnvironment) -> RequestContext:
+        """A request context for a WSGI environ."""
+        return RequestContext(self, self.request_class(environ, self))
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
+        """A request context for a request built like the test client's ``open()`` arguments."""
+        from carafe.testing import build_environ
+
+        ctx = self.request_context(build_environ(self, *args, **kwargs))
+        self.match_request(ctx.request)
+        return ctx
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
+        """A client that sends requests to the app without a server."""
+        client_class = self.test_client_class
+        if client_class is None:
+            from carafe.testing import FlaskClient
+
+            client_class = FlaskClient
+        return client_class(self, use_cookies=use_cookies, **kwargs)
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """Build the URL of ``endpoint``; see :func:`carafe.url_for`."""
+        ctx = _cv_request.get(None)
+        if ctx is not None:
+            request = ctx.request
+            if _external is None:
+                _external = _scheme is not None
+            scheme = _scheme or request.scheme
+            host = request.host
+            root = request.script_root
+        else:
+            server_name = self.config["SERVER_NAME"]
+            if not server_name:
+                raise RuntimeError(
+                    "Unable to build URLs outside an active request without"
+                    " 'SERVER_NAME' configured. Also configure 'APPLICATION_ROOT'"
+                    " and 'PREFERRED_URL_SCHEME' as needed."
+                )
+            if _external is None:
+                _external = True
+            scheme = _scheme or self.config["PREFERRED_URL_SCHEME"]
+            host = server_name
+            root = (self.config["APPLICATION_ROOT"] or "/").rstrip("/")
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        try:
+            path = self.url_map.build(endpoint, values, method=_method)
+        except BuildError as error:
+            return self.handle_url_build_error(error, endpoint, values)
+        url = f"{root}{path}"
+        if _external:
+            url = f"{scheme}://{host}{url}"
+        if _anchor is not None:
+            from urllib.parse import quote
+
+            url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
+        return url
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """Try the ``url_build_error_handlers``; re-raise ``error`` if none gives a URL."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as exc:
+                error = exc
+                continue
+            if rv is not None:
+                return rv
+        raise error
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response to ``location``; see :func:`carafe.redirect`."""
+        from carafe.helpers import build_redirect
+
+        return build_redirect(location, code, self.response_class)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Serve the app on the embedded server (127.0.0.1:5000 by default)."""
+        from carafe.serving import run_app
+
+        run_app(self, host=host, port=port, debug=debug, **options)
+
+
+def _find_root_path(import_name: str) -> str:
+    """The folder of the app's module (the working directory if it has none)."""
+    module = sys.modules.get(import_name)
+    module_file = getattr(module, "__file__", None)
+    if module_file:
+        return os.path.dirname(os.path.abspath(module_file))
+    return os.getcwd()

@@ -1,0 +1,160 @@
+"""The app's configuration: a dict with Flask's loading helpers and defaults."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import types
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import IO, Any
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "DEBUG": None,
+    "TESTING": False,
+    "PROPAGATE_EXCEPTIONS": None,
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": None,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+    "USE_X_SENDFILE": False,
+    "TRUSTED_HOSTS": None,
+    "SERVER_NAME": None,
+    "APPLICATION_ROOT": "/",
+    "SESSION_COOKIE_NAME": "session",
+    "SESSION_COOKIE_DOMAIN": None,
+    "SESSION_COOKIE_PATH": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_COOKIE_SAMESITE": None,
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "MAX_CONTENT_LENGTH": None,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1000,
+    "SEND_FILE_MAX_AGE_DEFAULT": None,
+    "TRAP_BAD_REQUEST_ERRORS": None,
+    "TRAP_HTTP_EXCEPTIONS": False,
+    "EXPLAIN_TEMPLATE_LOADING": False,
+    "PREFERRED_URL_SCHEME": "http",
+    "TEMPLATES_AUTO_RELOAD": None,
+    "MAX_COOKIE_SIZE": 4093,
+    "PROVIDE_AUTOMATIC_OPTIONS": True,
+}
+
+
+class Config(dict[str, Any]):
+    """A dict of settings, filled from objects, files, mappings or the environment.
+
+    Only upper-case keys are taken from objects and files, as in Flask.
+    """
+
+    def __init__(self, root_path: str | os.PathLike[str] = ".", defaults: Mapping[str, Any] | None = None) -> None:
+        super().__init__(defaults or {})
+        self.root_path = os.fspath(root_path)
+
+    def from_object(self, obj: object | str) -> None:
+        """Take the upper-case attributes of ``obj`` (an object or an import path)."""
+        if isinstance(obj, str):
+            module_name, _, attribute = obj.rpartition(":") if ":" in obj else obj.rpartition(".")
+            if module_name:
+                obj = getattr(importlib.import_module(module_name), attribute)
+            else:
+                obj = importlib.import_module(attribute)
+        for key in dir(obj):
+            if key.isupper():
+                self[key] = getattr(obj, key)
+
+    def from_mapping(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
+        """Take the upper-case keys of ``mapping`` and ``kwargs``."""
+        for key, value in {**(mapping or {}), **kwargs}.items():
+            if key.isupper():
+                self[key] = value
+        return True
+
+    def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
+        """Execute a Python file and take its upper-case names."""
+        path = os.path.join(self.root_path, filename)
+        module = types.ModuleType("config")
+        module.__file__ = path
+        try:
+            with open(path, "rb") as config_file:
+                exec(compile(config_file.read(), path, "exec"), module.__dict__)  # noqa: S102
+        except OSError as exc:
+            if silent:
+                return False
+            exc.strerror = f"Unable to load configuration file ({exc.strerror})"
+            raise
+        self.from_object(module)
+        return True
+
+    def from_file(
+        self,
+        filename: str | os.PathLike[str],
+        load: Callable[[IO[Any]], Mapping[str, Any]] = json.load,
+        silent: bool = False,
+        text: bool = True,
+    ) -> bool:
+        """Load a file with ``load`` (``json.load`` by default) and take its upper-case keys."""
+        path = os.path.join(self.root_path, filename)
+        try:
+            with open(path, "r" if text else "rb") as config_file:
+                data = load(config_file)
+        except OSError:
+            if silent:
+                return False
+            raise
+        return self.from_mapping(data)
+
+    def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
+        """Load the Python file named by the environment variable ``variable_name``."""
+        path = os.environ.get(variable_name)
+        if not path:
+            if silent:
+                return False
+            raise RuntimeError(
+                f"The environment variable {variable_name!r} is not set and as such"
+                " configuration could not be loaded. Set this variable and make it"
+                " point to a configuration file"
+            )
+        return self.from_pyfile(path, silent=silent)
+
+    def from_prefixed_env(
+        self, prefix: str = "FLASK", *, loads: Callable[[str], Any] = json.loads
+    ) -> bool:
+        """Take ``PREFIX_KEY`` environment variables, values parsed as JSON when they can be;
+        ``__`` in a key descends into nested dicts."""
+        start = f"{prefix}_"
+        for name in sorted(os.environ):
+            if not name.startswith(start):
+                continue
+            raw = os.environ[name]
+            try:
+                value: Any = loads(raw)
+            except Exception:  # noqa: BLE001 - anything unparsable stays a string
+                value = raw
+            key = name[len(start) :]
+            if "__" not in key:
+                self[key] = value
+                continue
+            current: dict[str, Any] = self
+            *parents, tail = key.split("__")
+            for parent in parents:
+                current = current.setdefault(parent, {})
+            current[tail] = value
+        return True
+
+    def get_namespace(
+        self, namespace: str, lowercase: bool = True, trim_namespace: bool = True
+    ) -> dict[str, Any]:
+        """The settings whose keys start with ``namespace``, e.g. ``"IMAGE_STORE_"``."""
+        found: dict[str, Any] = {}
+        for key, value in self.items():
+            if not key.startswith(namespace):
+                continue
+            name = key[len(namespace) :] if trim_namespace else key
+            found[name.lower() if lowercase else name] = value
+        return found
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {dict.__repr__(self)}>"

@@ -1,0 +1,262 @@
+"""Application and request contexts, and the ``request``/``g``/``current_app`` proxies.
+
+The contexts live in ``contextvars`` (not thread-locals), so they are right
+under threads and under asyncio alike. A request pushes one request context,
+which sets both variables once and resets them once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+if TYPE_CHECKING:
+    from carafe.app import Flask
+    from carafe.request import Request
+    from carafe.response import Response
+
+T = TypeVar("T")
+AfterRequestCallable = Callable[["Response"], "Response"]
+
+_cv_app: ContextVar[AppContext] = ContextVar("carafe.app_ctx")
+_cv_request: ContextVar[RequestContext] = ContextVar("carafe.request_ctx")
+
+_NO_APP = """\
+Working outside of application context.
+
+This typically means that you attempted to use functionality that needed
+the current application. To solve this, set up an application context
+with app.app_context()."""
+
+_NO_REQUEST = """\
+Working outside of request context.
+
+This typically means that you attempted to use functionality that needed
+an active HTTP request."""
+
+
+class _AppCtxGlobals:
+    """The ``g`` namespace: a plain object that lives as long as its app context."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return attribute ``name`` or ``default``."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: Any = ...) -> Any:
+        """Remove and return attribute ``name`` (``default`` if given and absent)."""
+        if default is ...:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        """Return attribute ``name``, setting it to ``default`` first if absent."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        app = _cv_app.get(None)
+        if app is not None:
+            return f"<carafe.g of {app.app.name!r}>"
+        return object.__repr__(self)
+
+
+class AppContext:
+    """Makes ``current_app`` and ``g`` available; ``with app.app_context():``."""
+
+    __slots__ = ("_g", "_tokens", "app")
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._g: _AppCtxGlobals | None = None
+        self._tokens: list[Token[AppContext]] = []
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """This context's ``g``, created on first use."""
+        g = self._g
+        if g is None:
+            g = self._g = self.app.app_ctx_globals_class()
+        return g
+
+    def push(self) -> None:
+        """Make this the current app context."""
+        self._tokens.append(_cv_app.set(self))
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        """Run the app-context teardown functions and restore the previous context."""
+        try:
+            if len(self._tokens) == 1:
+                self.app.do_teardown_appcontext(exc)
+        finally:
+            _cv_app.reset(self._tokens.pop())
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.pop(exc)
+
+
+class RequestContext:
+    """Makes ``request`` available for one request; also pushes an app context."""
+
+    __slots__ = ("_after_request_functions", "_app_ctx", "_token", "app", "request")
+
+    def __init__(self, app: Flask, request: Request) -> None:
+        self.app = app
+        self.request = request
+        self._after_request_functions: list[AfterRequestCallable] = []
+        self._app_ctx: AppContext | None = None
+        self._token: Token[RequestContext] | None = None
+
+    def push(self) -> None:
+        """Push an app context (unless one for this app is active) and this context."""
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            app_ctx = AppContext(self.app)
+            app_ctx.push()
+            self._app_ctx = app_ctx
+        self._token = _cv_request.set(self)
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        """Run teardown functions, close the request and restore the previous contexts."""
+        try:
+            self.app.do_teardown_request(exc)
+            self.request.close()
+        finally:
+            if self._token is not None:
+                _cv_request.reset(self._token)
+                self._token = None
+            app_ctx = self._app_ctx
+            if app_ctx is not None:
+                self._app_ctx = None
+                app_ctx.pop(exc)
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.pop(exc)
+
+
+class _Proxy(Generic[T]):
+    """Forwards attribute access to the object a context variable currently holds."""
+
+    __slots__ = ("__get_current", "__name")
+
+    def __init__(self, get_current: Callable[[], T], name: str) -> None:
+        object.__setattr__(self, "_Proxy__get_current", get_current)
+        object.__setattr__(self, "_Proxy__name", name)
+
+    def _get_current_object(self) -> T:
+        """The object behind the proxy (raises RuntimeError outside its context)."""
+        return self.__get_current()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__get_current(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.__get_current(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self.__get_current(), name)
+
+    def __bool__(self) -> bool:
+        try:
+            return bool(self.__get_current())
+        except RuntimeError:
+            return False
+
+    def __repr__(self) -> str:
+        try:
+            return repr(self.__get_current())
+        except RuntimeError:
+            return f"<unbound {self.__name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return self.__get_current() == other  # type: ignore[no-any-return]
+
+    def __ne__(self, other: object) -> bool:
+        return self.__get_current() != other  # type: ignore[no-any-return]
+
+    def __hash__(self) -> int:
+        return hash(self.__get_current())
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.__get_current()  # type: ignore[operator]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.__get_current())  # type: ignore[call-overload,no-any-return]
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.__get_current()[key]  # type: ignore[index]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__get_current()(*args, **kwargs)  # type: ignore[operator]
+
+
+def _current_request() -> Request:
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_REQUEST)
+    return ctx.request
+
+
+def _current_app() -> Flask:
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_APP)
+    return ctx.app
+
+
+def _current_g() -> _AppCtxGlobals:
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_APP)
+    return ctx.g
+
+
+request = cast("Request", _Proxy(_current_request, "request"))
+current_app = cast("Flask", _Proxy(_current_app, "current_app"))
+g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
+
+
+def get_current_app_or_none() -> Flask | None:
+    """The app of the active app context, or None outside one."""
+    ctx = _cv_app.get(None)
+    return ctx.app if ctx is not None else None
+
+
+def get_request_context() -> RequestContext | None:
+    """The active request context, or None outside a request."""
+    return _cv_request.get(None)
+
+
+def has_request_context() -> bool:
+    """True inside a request (or a ``test_request_context``)."""
+    return _cv_request.get(None) is not None
+
+
+def has_app_context() -> bool:
+    """True inside an app context."""
+    return _cv_app.get(None) is not None
+
+
+def after_this_request(func: AfterRequestCallable) -> AfterRequestCallable:
+    """Run ``func(response)`` after the current request, before ``after_request`` hooks."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'after_this_request' can only be used when a request context is active,"
+            " such as in a view function."
+        )
+    ctx._after_request_functions.append(func)
+    return func

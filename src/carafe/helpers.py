@@ -1,0 +1,107 @@
+"""Flask's everyday helpers: ``make_response``, ``jsonify``, ``redirect``, ``abort``,
+``url_for``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from carafe.ctx import _cv_app, current_app
+from carafe.exceptions import abort as _abort
+
+if TYPE_CHECKING:
+    from carafe.response import Response
+
+_REDIRECT_PAGE = (
+    "<!doctype html>\n"
+    "<html lang=en>\n"
+    "<title>Redirecting...</title>\n"
+    "<h1>Redirecting...</h1>\n"
+    "<p>You should be redirected automatically to the target URL:"
+    ' <a href="{0}">{0}</a>. If not, click the link.\n'
+)
+
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"}
+)
+
+
+def escape_html(text: str) -> str:
+    """Escape ``& < > " '`` for HTML text and attribute values."""
+    return text.translate(_HTML_ESCAPES)
+
+
+def make_response(*args: Any) -> Response:
+    """Turn view-style return values into a response, so headers can be added.
+
+    ``make_response()`` is an empty response; one argument is converted like a
+    view's return value; several are taken as a tuple: ``make_response(body, 404)``.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not args:
+        return app.response_class()  # type: ignore[no-any-return]
+    return app.make_response(args[0] if len(args) == 1 else args)  # type: ignore[no-any-return]
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """A JSON response from one value, several values (a list) or keyword arguments."""
+    return current_app.json.response(*args, **kwargs)
+
+
+def build_redirect(
+    location: str, code: int = 302, response_class: type[Response] | None = None
+) -> Response:
+    """A redirect response with Werkzeug's body; the app-free core of :func:`redirect`."""
+    if response_class is None:
+        from carafe.response import Response as response_class
+    response = response_class(
+        _REDIRECT_PAGE.format(escape_html(location)), code, mimetype="text/html"
+    )
+    response.headers.set("Location", location)
+    return response
+
+
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
+    """A response redirecting the client to ``location`` (302 by default).
+
+    Inside an app context this uses the app's ``redirect``, as Flask does.
+    """
+    ctx = _cv_app.get(None)
+    if ctx is not None and Response is None:
+        return ctx.app.redirect(location, code)
+    return build_redirect(location, code, Response)
+
+
+def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
+    """Raise the ``HTTPException`` for ``code`` (or one carrying a response).
+
+    ``abort(404)``, ``abort(403, "No access")``, ``abort(make_response(...))``.
+    """
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        ctx.app.aborter(code, *args, **kwargs)
+    _abort(code, *args, **kwargs)
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: Any,
+) -> str:
+    """Build the URL of ``endpoint`` from its rule and ``values``.
+
+    Values that are not rule arguments become the query string. ``_external``
+    makes an absolute URL (the default outside a request), ``_scheme`` picks its
+    scheme, ``_anchor`` adds ``#fragment``, ``_method`` picks among rules.
+    """
+    return current_app.url_for(
+        endpoint,
+        _anchor=_anchor,
+        _method=_method,
+        _scheme=_scheme,
+        _external=_external,
+        **values,
+    )

@@ -1,0 +1,37 @@
+"""HTTP dates (RFC 9110 section 5.6.7): formatting and parsing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+
+
+def http_date(value: datetime | date | float | None = None) -> str:
+    """Format ``value`` as an IMF-fixdate such as ``Wed, 21 Oct 2015 07:28:00 GMT``.
+
+    ``value`` may be a ``datetime`` (naive ones are taken as UTC), a ``date``
+    (midnight UTC), a POSIX timestamp, or ``None`` for now.
+    """
+    if value is None:
+        moment = datetime.now(timezone.utc)
+    elif isinstance(value, datetime):
+        moment = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        moment = moment.astimezone(timezone.utc)
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    else:
+        moment = datetime.fromtimestamp(value, timezone.utc)
+    return format_datetime(moment, usegmt=True)
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """Parse an HTTP date into an aware UTC ``datetime``; ``None`` if it is not one."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)

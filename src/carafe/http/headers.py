@@ -1,0 +1,759 @@
+"""HTTP header collections and ``key=value; ...`` option headers.
+
+:class:`Headers` is the ordered, case-insensitive, multi-valued collection a
+response carries; :class:`EnvironHeaders` is the read-only view of a WSGI
+environ's request headers. Both follow Werkzeug's ``Headers`` API, which is what
+Flask code is written against.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, NoReturn, TypeVar, Union, overload
+from urllib.parse import unquote
+
+__all__ = [
+    "EnvironHeaders",
+    "Headers",
+    "dump_options_header",
+    "parse_options_header",
+    "quote_header_value",
+    "unquote_header_value",
+]
+
+T = TypeVar("T")
+
+#: What the constructor, :meth:`Headers.extend` and :meth:`Headers.update` accept.
+HeadersInput = Union[
+    "Headers",
+    Mapping[str, Any],
+    Iterable[tuple[str, Any]],
+]
+
+# RFC 9110 section 5.6.2: token = 1*tchar.
+_TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
+# PERF: names the framework and most apps use are known to be valid, so checking
+# them is one set lookup instead of a regex match.
+_KNOWN_NAMES = frozenset(
+    [
+        "Accept-Ranges",
+        "Access-Control-Allow-Origin",
+        "Age",
+        "Allow",
+        "Cache-Control",
+        "Content-Disposition",
+        "Content-Encoding",
+        "Content-Language",
+        "Content-Length",
+        "Content-Location",
+        "Content-Range",
+        "Content-Security-Policy",
+        "Content-Type",
+        "Date",
+        "ETag",
+        "Expires",
+        "Last-Modified",
+        "Location",
+        "Retry-After",
+        "Server",
+        "Set-Cookie",
+        "Strict-Transport-Security",
+        "Vary",
+        "WWW-Authenticate",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+    ]
+)
+
+_missing: Any = object()
+
+
+def _check_name(name: str) -> str:
+    # SECURITY: only RFC 9110 tokens may be header names. This rules out CR, LF,
+    # NUL, ':' and whitespace, so a name can never inject another header line.
+    if name in _KNOWN_NAMES:
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"Header names must be str, not {type(name).__name__}.")
+    if _TOKEN_RE.fullmatch(name) is None:
+        raise ValueError(f"Invalid header name {name!r}: header names must be RFC 9110 tokens.")
+    return name
+
+
+def _check_value(value: Any) -> str:
+    if value.__class__ is not str:
+        value = str(value)
+    # SECURITY: CR and LF would end the header line and let the value inject
+    # headers or a body (response splitting); NUL is rejected by servers.
+    if "\n" in value or "\r" in value or "\0" in value:
+        raise ValueError(
+            f"Invalid header value {value!r}: header values must not contain"
+            " CR, LF or NUL characters."
+        )
+    return value  # type: ignore[no-any-return]
+
+
+def _with_params(value: Any, params: dict[str, Any]) -> str:
+    return dump_options_header(str(value), {k.replace("_", "-"): v for k, v in params.items()})
+
+
+def _iter_pairs(arg: Any) -> Iterator[tuple[str, Any]]:
+    """Yield ``(name, value)`` pairs from headers, a multi-dict, a mapping or pairs."""
+    if isinstance(arg, Headers):
+        yield from arg.items()
+    elif isinstance(arg, Mapping):
+        if hasattr(arg, "getlist"):
+            # A MultiDict: every value of every key.
+            for key in arg:
+                for item in arg.getlist(key):
+                    yield key, item
+            return
+        for key, value in arg.items():
+            if isinstance(value, (list, tuple, set)):
+                for item in value:
+                    yield key, item
+            else:
+                yield key, value
+    else:
+        for key, value in arg:
+            yield key, value
+
+
+class Headers:
+    """An ordered, case-insensitive, multi-valued collection of HTTP headers.
+
+    Mirrors Werkzeug's ``Headers``: ``headers["Name"]`` gives the first value,
+    iteration yields ``(name, value)`` tuples in order, :meth:`add` appends and
+    :meth:`set` replaces. Every name and value is validated on the way in: names
+    must be RFC 9110 tokens and values must not contain CR, LF or NUL
+    (:exc:`ValueError` otherwise). Values that are not strings are converted with
+    :func:`str`.
+
+    :param defaults: a mapping (list or tuple values give several headers),
+        another :class:`Headers`, or an iterable of ``(name, value)`` pairs.
+    """
+
+    __slots__ = ("_list",)
+
+    #: Raised for a missing key; the framework swaps in a 400 ``BadRequestKeyError``.
+    missing_key_error: type[KeyError] = KeyError
+
+    _list: list[tuple[str, str]]
+
+    def __init__(self, defaults: HeadersInput | None = None) -> None:
+        if defaults is None:
+            # PERF: the common case, a fresh empty collection, does nothing else.
+            self._list = []
+        elif isinstance(defaults, Headers):
+            # PERF: another Headers is already validated.
+            self._list = list(defaults.items())
+        else:
+            self._list = []
+            self.extend(defaults)
+
+    @classmethod
+    def _trusted(cls, pairs: list[tuple[str, str]]) -> Headers:
+        """Adopt ``pairs`` as storage without copying or validating them.
+
+        Only for header lists the framework built itself and knows to be valid.
+        """
+        # PERF: skips __init__ and validation for pre-built header lists.
+        headers = cls.__new__(cls)
+        headers._list = pairs
+        return headers
+
+    # -- reading -----------------------------------------------------------
+
+    def _first(self, key: str) -> str:
+        ikey = key.lower()
+        for name, value in self._list:
+            if name.lower() == ikey:
+                return value
+        raise self.missing_key_error(key)
+
+    @overload
+    def __getitem__(self, key: str) -> str: ...
+    @overload
+    def __getitem__(self, key: int) -> tuple[str, str]: ...
+    @overload
+    def __getitem__(self, key: slice) -> Headers: ...
+    def __getitem__(self, key: str | int | slice) -> str | tuple[str, str] | Headers:
+        """Return the first value of a name, the pair at an index, or a slice."""
+        if isinstance(key, str):
+            return self._first(key)
+        if isinstance(key, int):
+            return self._list[key]
+        if isinstance(key, slice):
+            return self.__class__._trusted(self._list[key])
+        raise self.missing_key_error(key)
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: T) -> str | T: ...
+    @overload
+    def get(self, key: str, *, type: Callable[[str], T]) -> T | None: ...
+    @overload
+    def get(self, key: str, default: T, type: Callable[[str], T]) -> T: ...
+    def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
+        """Return the first value for ``key``, or ``default`` if there is none.
+
+        :param type: a callable converting the value; if it raises
+            :exc:`ValueError`, ``default`` is returned instead.
+        """
+        try:
+            value = self._first(key)
+        except KeyError:
+            return default
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except ValueError:
+            return default
+
+    @overload
+    def getlist(self, key: str) -> list[str]: ...
+    @overload
+    def getlist(self, key: str, type: Callable[[str], T]) -> list[T]: ...
+    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        """Return every value for ``key`` in order (an empty list if none).
+
+        :param type: a callable converting each value; values for which it
+            raises :exc:`ValueError` are left out.
+        """
+        ikey = key.lower()
+        values = [value for name, value in self._list if name.lower() == ikey]
+        if type is None:
+            return values
+        converted = []
+        for value in values:
+            try:
+                converted.append(type(value))
+            except ValueError:  # noqa: PERF203 - each value may fail on its own
+                continue
+        return converted
+
+    def get_all(self, name: str) -> list[str]:
+        """Alias of :meth:`getlist`, as in :mod:`wsgiref.headers`."""
+        return self.getlist(name)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        ikey = key.lower()
+        return any(name.lower() == ikey for name, _ in self._list)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        """Yield ``(name, value)`` tuples in order, as Werkzeug does."""
+        return iter(self._list)
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def __bool__(self) -> bool:
+        return bool(self._list)
+
+    def __eq__(self, other: object) -> bool:
+        # Werkzeug compares the sets of (lower-cased name, value) pairs.
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Headers)
+        return {(k.lower(), v) for k, v in other.items()} == {
+            (k.lower(), v) for k, v in self.items()
+        }
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def keys(self, lower: bool = False) -> list[str]:
+        """Return the header names in order, lower-cased if ``lower``."""
+        if lower:
+            return [name.lower() for name, _ in self._list]
+        return [name for name, _ in self._list]
+
+    def values(self) -> list[str]:
+        """Return the header values in order."""
+        return [value for _, value in self._list]
+
+    def items(self, lower: bool = False) -> list[tuple[str, str]]:
+        """Return the ``(name, value)`` pairs in order, names lower-cased if ``lower``."""
+        if lower:
+            return [(name.lower(), value) for name, value in self._list]
+        return list(self._list)
+
+    def to_wsgi_list(self) -> list[tuple[str, str]]:
+        """Return the storage list itself, ready for ``start_response``."""
+        # PERF: no copy; the response hands this list straight to the server.
+        return self._list
+
+    def copy(self) -> Headers:
+        """Return a shallow copy."""
+        return self.__class__._trusted(list(self._list))
+
+    def __copy__(self) -> Headers:
+        return self.copy()
+
+    def __str__(self) -> str:
+        """Return the header block: ``Name: value`` lines, CRLF separated, then a blank line."""
+        lines = [f"{name}: {value}" for name, value in self._list]
+        lines.append("\r\n")
+        return "\r\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._list!r})"
+
+    # -- writing -----------------------------------------------------------
+
+    def add(self, key: str, value: Any, /, **params: Any) -> None:
+        """Append a header; keyword arguments become ``; key=value`` parameters.
+
+        Underscores in parameter names become dashes, values are quoted when
+        needed and ``None`` values are skipped.
+        """
+        if params:
+            value = _with_params(value, params)
+        self._list.append((_check_name(key), _check_value(value)))
+
+    def add_header(self, key: str, value: Any, /, **params: Any) -> None:
+        """Alias of :meth:`add`, as in :mod:`wsgiref.headers`."""
+        self.add(key, value, **params)
+
+    def set(self, key: str, value: Any, /, **params: Any) -> None:
+        """Replace the first header named ``key`` in place and drop the others.
+
+        The header is appended if there is none yet. Parameters work as in :meth:`add`.
+        """
+        if params:
+            value = _with_params(value, params)
+        pair = (_check_name(key), _check_value(value))
+        items = self._list
+        ikey = key.lower()
+        for index, (name, _) in enumerate(items):
+            if name.lower() == ikey:
+                items[index] = pair
+                items[index + 1 :] = [
+                    item for item in items[index + 1 :] if item[0].lower() != ikey
+                ]
+                return
+        items.append(pair)
+
+    def __setitem__(self, key: str | int | slice, value: Any) -> None:
+        """``headers[name] = value`` is :meth:`set`; an int or slice replaces pairs."""
+        if isinstance(key, str):
+            self.set(key, value)
+        elif isinstance(key, int):
+            name, item = value
+            self._list[key] = (_check_name(name), _check_value(item))
+        else:
+            self._list[key] = [(_check_name(k), _check_value(v)) for k, v in value]
+
+    def setlist(self, key: str, values: Iterable[Any]) -> None:
+        """Replace all headers named ``key`` with one header per value."""
+        values = list(values)
+        if not values:
+            self.remove(key)
+            return
+        checked = [_check_value(value) for value in values]
+        self.set(key, checked[0])
+        name = _check_name(key)
+        self._list.extend((name, value) for value in checked[1:])
+
+    def setdefault(self, key: str, default: Any) -> str:
+        """Return the first value for ``key``, setting it to ``default`` if absent."""
+        try:
+            return self._first(key)
+        except KeyError:
+            pass
+        value = _check_value(default)
+        self._list.append((_check_name(key), value))
+        return value
+
+    def setlistdefault(self, key: str, default: Iterable[Any]) -> list[str]:
+        """Return the values for ``key``, setting them to ``default`` if absent."""
+        if key not in self:
+            self.setlist(key, default)
+        return self.getlist(key)
+
+    def extend(self, arg: HeadersInput | None = None, /, **kwargs: Any) -> None:
+        """Add every header from ``arg`` and ``kwargs``, keeping existing ones."""
+        new: list[tuple[str, str]] = []
+        if arg is not None:
+            new.extend((_check_name(k), _check_value(v)) for k, v in _iter_pairs(arg))
+        if kwargs:
+            new.extend((_check_name(k), _check_value(v)) for k, v in _iter_pairs(kwargs))
+        # Validate everything before changing anything.
+        self._list.extend(new)
+
+    def update(self, arg: HeadersInput | None = None, /, **kwargs: Any) -> None:
+        """Replace headers with those from ``arg`` and ``kwargs`` (as Werkzeug's ``update``).
+
+        For each name given, the existing headers of that name are replaced;
+        list, tuple and set values give several headers.
+        """
+        if arg is not None:
+            if isinstance(arg, Headers) or (isinstance(arg, Mapping) and hasattr(arg, "getlist")):
+                for key in dict.fromkeys(arg.keys()):
+                    self.setlist(key, arg.getlist(key))
+            elif isinstance(arg, Mapping):
+                self._update_mapping(arg)
+            else:
+                for key, value in arg:
+                    self.set(key, value)
+        if kwargs:
+            self._update_mapping(kwargs)
+
+    def _update_mapping(self, mapping: Mapping[str, Any]) -> None:
+        for key, value in mapping.items():
+            if isinstance(value, (list, tuple, set)):
+                self.setlist(key, value)
+            else:
+                self.set(key, value)
+
+    def __or__(self, other: Mapping[str, Any]) -> Headers:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ior__(self, other: HeadersInput) -> Headers:
+        if not isinstance(other, (Mapping, Iterable)):
+            return NotImplemented
+        self.update(other)
+        return self
+
+    def __delitem__(self, key: str | int | slice) -> None:
+        """Remove every header of a name (no error if absent), or by index/slice."""
+        if isinstance(key, str):
+            self.remove(key)
+        else:
+            del self._list[key]
+
+    def remove(self, key: str) -> None:
+        """Remove every header named ``key``; nothing happens if there is none."""
+        ikey = key.lower()
+        self._list[:] = [item for item in self._list if item[0].lower() != ikey]
+
+    def pop(self, key: str | int | None = None, default: Any = _missing) -> Any:
+        """Remove and return a value by name, or a pair by index (last if ``None``).
+
+        For a name, every header of that name is removed and the first value is
+        returned; a missing name returns ``default`` or raises :exc:`KeyError`.
+        """
+        if key is None:
+            return self._list.pop()
+        if isinstance(key, int):
+            return self._list.pop(key)
+        try:
+            value = self._first(key)
+        except KeyError:
+            if default is not _missing:
+                return default
+            raise
+        self.remove(key)
+        return value
+
+    def popitem(self) -> tuple[str, str]:
+        """Remove and return the last ``(name, value)`` pair."""
+        return self._list.pop()
+
+    def clear(self) -> None:
+        """Remove every header."""
+        self._list.clear()
+
+
+class EnvironHeaders(Headers):
+    """A read-only :class:`Headers` view of the request headers in a WSGI environ.
+
+    Reads go straight to the environ (``get("X-Foo")`` looks up ``HTTP_X_FOO``);
+    iteration yields Title-Cased names as Werkzeug spells them. Every mutator
+    raises :exc:`TypeError`; :meth:`copy` returns a mutable :class:`Headers`.
+    """
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self.environ = environ
+
+    def _first(self, key: str) -> str:
+        if not isinstance(key, str):
+            raise self.missing_key_error(key)
+        # PERF: one dict lookup, no iteration over the environ.
+        wsgi_key = key.upper().replace("-", "_")
+        if wsgi_key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            value = self.environ.get(wsgi_key)
+        else:
+            value = self.environ.get("HTTP_" + wsgi_key)
+        if value is None:
+            raise self.missing_key_error(key)
+        return value  # type: ignore[no-any-return]
+
+    def __getitem__(self, key: str | int | slice) -> Any:
+        if isinstance(key, str):
+            return self._first(key)
+        if isinstance(key, int):
+            return self.to_wsgi_list()[key]
+        if isinstance(key, slice):
+            return Headers._trusted(self.to_wsgi_list()[key])
+        raise self.missing_key_error(key)
+
+    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        """Return the value for ``key`` as a one-item list (empty if absent).
+
+        A WSGI server folds repeated request headers into one value. Unlike
+        Werkzeug (which iterates), ``_`` and ``-`` are equivalent here, as for
+        :meth:`get`.
+        """
+        try:
+            value = self._first(key)
+        except KeyError:
+            return []
+        if not value:
+            # An empty CONTENT_TYPE or CONTENT_LENGTH is not a header (nor is it
+            # listed by iteration).
+            return []
+        if type is None:
+            return [value]
+        try:
+            return [type(value)]
+        except ValueError:
+            return []
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        try:
+            self._first(key)
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for key, value in self.environ.items():
+            if key.startswith("HTTP_"):
+                if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                    yield key[5:].replace("_", "-").title(), value
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                yield key.replace("_", "-").title(), value
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __bool__(self) -> bool:
+        return any(True for _ in self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EnvironHeaders):
+            return NotImplemented
+        return self.environ is other.environ
+
+    __hash__ = None
+
+    def keys(self, lower: bool = False) -> list[str]:
+        """Return the header names, lower-cased if ``lower``."""
+        return [name.lower() if lower else name for name, _ in self]
+
+    def values(self) -> list[str]:
+        """Return the header values."""
+        return [value for _, value in self]
+
+    def items(self, lower: bool = False) -> list[tuple[str, str]]:
+        """Return the ``(name, value)`` pairs, names lower-cased if ``lower``."""
+        if lower:
+            return [(name.lower(), value) for name, value in self]
+        return list(self)
+
+    def to_wsgi_list(self) -> list[tuple[str, str]]:
+        """Return the headers as a new list of pairs."""
+        return list(self)
+
+    def copy(self) -> Headers:
+        """Return a mutable :class:`Headers` holding these headers."""
+        return Headers._trusted(list(self))
+
+    def __str__(self) -> str:
+        return str(self.copy())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__!r} objects are immutable")
+
+    add = add_header = set = setlist = setdefault = setlistdefault = _read_only
+    extend = update = remove = pop = popitem = clear = _read_only
+    __setitem__ = __delitem__ = __ior__ = _read_only
+
+    def __or__(self, other: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__!r} objects are immutable")
+
+
+# -- option headers ----------------------------------------------------------
+
+
+def quote_header_value(value: Any, allow_token: bool = True) -> str:
+    """Quote ``value`` for use in a header unless it is a plain token.
+
+    Backslashes and double quotes are escaped; the empty string becomes ``""``.
+    """
+    text = str(value)
+    if not text:
+        return '""'
+    if allow_token and _TOKEN_CHARS.issuperset(text):
+        return text
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+_BACKSLASH_ESCAPE_RE = re.compile(r"\\(.)", re.ASCII)
+
+
+def unquote_header_value(value: str) -> str:
+    """Remove surrounding double quotes and backslash escapes from ``value``."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return _BACKSLASH_ESCAPE_RE.sub(r"\1", value[1:-1])
+    return value
+
+
+def dump_options_header(header: str | None, options: Mapping[str, Any]) -> str:
+    """Join ``header`` and ``key=value`` parameters with ``"; "``.
+
+    Values are quoted when they are not tokens and ``None`` values are
+    skipped; a key ending in ``*`` is taken as already RFC 2231 encoded.
+    ``dump_options_header("text/html", {"charset": "UTF-8"})`` gives
+    ``"text/html; charset=UTF-8"``.
+    """
+    parts = [] if header is None else [header]
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key.endswith("*"):
+            parts.append(f"{key}={value}")
+        else:
+            parts.append(f"{key}={quote_header_value(value)}")
+    return "; ".join(parts)
+
+
+_PARAM_KEY_RE = re.compile(r"([\w!#$%&'*+\-.^`|~]+)=", re.ASCII)
+_PARAM_TOKEN_RE = re.compile(r"[\w!#$%&'*+\-.^`|~]+", re.ASCII)
+_PARAM_SEP_RE = re.compile(r";[ \t]*")
+# RFC 2231 markers at the end of a key: `*N` continuation and/or `*` charset.
+_PARAM_MARK_RE = re.compile(r"(?:\*(\d+))?(\*)?$", re.ASCII)
+_EXT_VALUE_RE = re.compile(
+    r"([\w!#$%&*+\-.^`|~]*)'[\w!#$%&*+\-.^`|~]*'([\w!#$%&'*+\-.^`|~]+)$", re.ASCII
+)
+_EXT_CHARSETS = frozenset(["ascii", "us-ascii", "utf-8", "iso-8859-1"])
+
+
+def _closing_quote(text: str, start: int) -> int:
+    """Return the index of the quote closing a quoted string opened before ``start``.
+
+    A quote preceded by an odd run of backslashes is escaped. Returns -1 if the
+    string is never closed.
+    """
+    pos = start
+    while (quote := text.find('"', pos)) != -1:
+        run = 0
+        while quote - run - 1 >= start and text[quote - run - 1] == "\\":
+            run += 1
+        if not run % 2:
+            return quote
+        pos = quote + 1
+    return -1
+
+
+def _scan_params(rest: str) -> list[tuple[str, str]]:
+    """Collect the well-formed ``key=value`` parts of a parameter list, values raw.
+
+    A part that is not ``token=token`` or ``token="quoted"`` is skipped up to the
+    next ``;``; an unterminated quoted string ends the scan.
+    """
+    parts: list[tuple[str, str]] = []
+    pos = 0
+    end = len(rest)
+    while pos < end:
+        key_match = _PARAM_KEY_RE.match(rest, pos)
+        if key_match is not None:
+            key = key_match.group(1).lower()
+            pos = key_match.end()
+            token_match = _PARAM_TOKEN_RE.match(rest, pos)
+            if token_match is not None:
+                parts.append((key, token_match.group()))
+            elif rest.startswith('"', pos):
+                closing = _closing_quote(rest, pos + 1)
+                if closing == -1:
+                    break
+                parts.append((key, rest[pos : closing + 1]))
+                pos = closing + 1
+        sep = _PARAM_SEP_RE.search(rest, pos)
+        if sep is None:
+            break
+        pos = sep.end()
+    return parts
+
+
+def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
+    """Split a header like ``Content-Type`` into its value and a dict of parameters.
+
+    ``'multipart/form-data; boundary="abc"; charset=UTF-8'`` gives
+    ``('multipart/form-data', {'boundary': 'abc', 'charset': 'UTF-8'})``.
+    Parameter names are lower-cased, quoted values unquoted (``\\"`` and
+    ``%22`` both give ``"``), RFC 2231 ``key*=utf-8''...`` values and ``key*0``
+    continuations decoded, and malformed parameters skipped, as
+    ``werkzeug.http.parse_options_header`` does.
+    """
+    if value is None:
+        return "", {}
+    main, _, rest = value.partition(";")
+    main = main.strip(" \t")
+    rest = rest.strip(" \t")
+    if not main or not rest:
+        return main, {}
+
+    options: dict[str, str] = {}
+    continued: dict[str, list[str]] = {}
+    continued_charset: dict[str, str] = {}
+    for raw_key, raw_value in _scan_params(rest):
+        key = raw_key
+        param_value = raw_value
+        charset: str | None = None
+        mark = _PARAM_MARK_RE.search(key)
+        is_continuation = is_extended = False
+        if mark is not None and mark.end() > mark.start():
+            is_continuation = mark.group(1) is not None
+            is_extended = mark.group(2) is not None
+            key = key[: mark.start()]
+        if is_extended:
+            ext = _EXT_VALUE_RE.match(param_value)
+            if ext is not None:
+                charset = ext.group(1).lower()
+                param_value = ext.group(2)
+            if not charset and is_continuation:
+                charset = continued_charset.get(key)
+            # Only charsets clients actually use are decoded; any other leaves
+            # the value as sent.
+            if charset in _EXT_CHARSETS:
+                param_value = unquote(param_value, encoding=charset)
+        else:
+            param_value = unquote_header_value(param_value).replace("%22", '"')
+
+        if is_continuation:
+            options.pop(key, None)
+            continued.setdefault(key, []).append(param_value)
+            if charset:
+                continued_charset[key] = charset
+        else:
+            if key in continued:
+                del continued[key]
+                continued_charset.pop(key, None)
+            options[key] = param_value
+    for key, pieces in continued.items():
+        options[key] = "".join(pieces)
+    return main, options

@@ -1,0 +1,560 @@
+"""The request object: lazy, cached views over a WSGI environ.
+
+Nothing is parsed until it is asked for, and nothing is parsed twice
+(``request.form`` parses the body once; ``request.args`` the query string once).
+Bad input becomes a 4xx as in Flask: a missing form key is a 400, malformed JSON
+a 400, JSON asked of a non-JSON body a 415, an oversized body a 413.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
+from urllib.parse import quote
+
+from carafe.exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    HTTPException,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
+from carafe.http.cookies import parse_cookie_header
+from carafe.http.datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
+from carafe.http.forms import FormError, parse_multipart, parse_urlencoded
+from carafe.http.headers import EnvironHeaders, parse_options_header
+
+if TYPE_CHECKING:
+    from carafe.app import Flask
+    from carafe.routing import Rule
+
+_FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_EMPTY = b""
+
+
+class RequestDict(ImmutableMultiDict[str, Any]):
+    """The immutable multi-dict of ``args``, ``form``, ``files`` and ``cookies``:
+    a missing key raises a 400 ``BadRequestKeyError``, as in Flask."""
+
+    missing_key_error = BadRequestKeyError
+
+
+class ClientDisconnected(BadRequest):
+    """The client sent less body than its ``Content-Length`` announced."""
+
+
+class UserAgent:
+    """The ``User-Agent`` header; ``str(request.user_agent)`` is the raw string."""
+
+    __slots__ = ("string",)
+
+    platform = browser = version = language = None
+
+    def __init__(self, string: str) -> None:
+        self.string = string
+
+    def __str__(self) -> str:
+        return self.string
+
+    def __bool__(self) -> bool:
+        return bool(self.string)
+
+    def __repr__(self) -> str:
+        return f"<UserAgent {self.string!r}>"
+
+
+def _decode_wsgi(value: str) -> str:
+    """WSGI strings carry raw bytes as latin-1; decode them as UTF-8 as Werkzeug does."""
+    # PERF: ASCII, the usual case, needs no transcoding.
+    if value.isascii():
+        return value
+    return value.encode("latin-1").decode("utf-8", "replace")
+
+
+class Request:
+    """An incoming HTTP request, as Flask's ``request`` presents it."""
+
+    __slots__ = (
+        "_args",
+        "_cookies",
+        "_data",
+        "_files",
+        "_form",
+        "_headers",
+        "_json",
+        "_path",
+        "_stream",
+        "app",
+        "environ",
+        "routing_exception",
+        "url_rule",
+        "view_args",
+    )
+
+    #: Defaults for requests built without an app; an app's config overrides them.
+    default_max_content_length: ClassVar[int | None] = None
+    default_max_form_memory_size: ClassVar[int | None] = 500_000
+    default_max_form_parts: ClassVar[int | None] = 1000
+
+    def __init__(self, environ: dict[str, Any], app: Flask | None = None) -> None:
+        self.environ = environ
+        self.app = app
+        self.url_rule: Rule | None = None
+        self.view_args: dict[str, Any] | None = None
+        self.routing_exception: HTTPException | None = None
+        self._args: RequestDict | None = None
+        self._form: RequestDict | None = None
+        self._files: RequestDict | None = None
+        self._cookies: RequestDict | None = None
+        self._headers: EnvironHeaders | None = None
+        self._data: bytes | None = None
+        self._json: tuple[Any, ...] | None = None
+        self._path: str | None = None
+        self._stream: BinaryIO | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url!r} [{self.method}]>"
+
+    # -- the request line -----------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """The request method, upper-case."""
+        return self.environ.get("REQUEST_METHOD", "GET").upper()  # type: ignore[no-any-return]
+
+    @property
+    def path(self) -> str:
+        """The path below the app's root, decoded, always starting with ``/``."""
+        path = self._path
+        if path is None:
+            raw = self.environ.get("PATH_INFO") or ""
+            path = self._path = "/" + _decode_wsgi(raw).lstrip("/")
+        return path
+
+    @property
+    def script_root(self) -> str:
+        """The path the app is mounted under (``SCRIPT_NAME``), without a trailing slash."""
+        return _decode_wsgi(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+
+    root_path = script_root
+
+    @property
+    def query_string(self) -> bytes:
+        """The raw query string."""
+        return (self.environ.get("QUERY_STRING") or "").encode("latin-1")  # type: ignore[no-any-return]
+
+    @property
+    def full_path(self) -> str:
+        """The path and the query string, joined by ``?`` (always present, as in Werkzeug)."""
+        return f"{self.path}?{_decode_wsgi(self.environ.get('QUERY_STRING') or '')}"
+
+    @property
+    def scheme(self) -> str:
+        """``http`` or ``https``."""
+        return self.environ.get("wsgi.url_scheme", "http")  # type: ignore[no-any-return]
+
+    @property
+    def is_secure(self) -> bool:
+        """True if the request came over HTTPS."""
+        return self.scheme in ("https", "wss")
+
+    @property
+    def host(self) -> str:
+        """The host the request was sent to, with the port when it is not the default."""
+        environ = self.environ
+        host = environ.get("HTTP_HOST")
+        if host:
+            return host  # type: ignore[no-any-return]
+        host = environ.get("SERVER_NAME", "")
+        port = environ.get("SERVER_PORT")
+        if port and (self.scheme, port) not in (("http", "80"), ("https", "443")):
+            host = f"{host}:{port}"
+        return host  # type: ignore[no-any-return]
+
+    @property
+    def host_url(self) -> str:
+        """``scheme://host/``."""
+        return f"{self.scheme}://{self.host}/"
+
+    @property
+    def url_root(self) -> str:
+        """``scheme://host/script_root/``."""
+        return f"{self.scheme}://{self.host}{quote(self.script_root)}/"
+
+    root_url = url_root
+
+    @property
+    def base_url(self) -> str:
+        """The URL without the query string."""
+        path = quote(self.script_root + self.path, safe="/:@&=+$,;!~*'()%")
+        return f"{self.scheme}://{self.host}{path}"
+
+    @property
+    def url(self) -> str:
+        """The full URL, query string included."""
+        query = self.environ.get("QUERY_STRING")
+        return f"{self.base_url}?{query}" if query else self.base_url
+
+    @property
+    def remote_addr(self) -> str | None:
+        """The client's address as the server saw it."""
+        return self.environ.get("REMOTE_ADDR")
+
+    @property
+    def access_route(self) -> list[str]:
+        """The ``X-Forwarded-For`` chain, or just ``remote_addr``."""
+        forwarded = self.environ.get("HTTP_X_FORWARDED_FOR")
+        if forwarded:
+            return [address.strip() for address in forwarded.split(",")]
+        return [self.remote_addr] if self.remote_addr else []
+
+    # -- headers --------------------------------------------------------------
+
+    @property
+    def headers(self) -> EnvironHeaders:
+        """The request headers (read-only, case-insensitive)."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = EnvironHeaders(self.environ)
+        return headers
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header."""
+        return self.environ.get("CONTENT_TYPE") or None
+
+    @property
+    def mimetype(self) -> str:
+        """The content type without parameters, lower-cased (``""`` if absent)."""
+        content_type = self.environ.get("CONTENT_TYPE")
+        if not content_type:
+            return ""
+        return content_type.split(";", 1)[0].strip().lower()  # type: ignore[no-any-return]
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The content type's parameters, such as ``charset``."""
+        return parse_options_header(self.environ.get("CONTENT_TYPE"))[1]
+
+    @property
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` header as an int, or None if absent or invalid."""
+        value = self.environ.get("CONTENT_LENGTH")
+        if not value:
+            return None
+        try:
+            length = int(value)
+        except ValueError:
+            return None
+        return length if length >= 0 else None
+
+    @property
+    def is_json(self) -> bool:
+        """True for ``application/json`` and ``application/*+json`` bodies."""
+        mimetype = self.mimetype
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    @property
+    def user_agent(self) -> UserAgent:
+        """The ``User-Agent`` header."""
+        return UserAgent(self.environ.get("HTTP_USER_AGENT", ""))
+
+    @property
+    def referrer(self) -> str | None:
+        """The ``Referer`` header."""
+        return self.environ.get("HTTP_REFERER")
+
+    @property
+    def origin(self) -> str | None:
+        """The ``Origin`` header."""
+        return self.environ.get("HTTP_ORIGIN")
+
+    @property
+    def cookies(self) -> RequestDict:
+        """The cookies the client sent."""
+        cookies = self._cookies
+        if cookies is None:
+            header = self.environ.get("HTTP_COOKIE")
+            pairs = parse_cookie_header(_decode_wsgi(header)) if header else []
+            cookies = self._cookies = RequestDict._from_pairs(pairs)
+        return cookies
+
+    # -- routing --------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule."""
+        return self.url_rule.endpoint if self.url_rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The blueprint of the matched endpoint (blueprints are not supported yet)."""
+        return None
+
+    # -- query string ---------------------------------------------------------
+
+    @property
+    def args(self) -> RequestDict:
+        """The query-string arguments."""
+        args = self._args
+        if args is None:
+            query = self.environ.get("QUERY_STRING")
+            if query:
+                pairs = parse_urlencoded(query.encode("latin-1"), max_fields=None)
+            else:
+                pairs = []
+            args = self._args = RequestDict._from_pairs(pairs)
+        return args
+
+    # -- body -----------------------------------------------------------------
+
+    def _config(self, key: str, default: Any) -> Any:
+        if self.app is None:
+            return default
+        return self.app.config.get(key, default)
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The largest body accepted (``MAX_CONTENT_LENGTH``); larger ones are a 413."""
+        return self._config("MAX_CONTENT_LENGTH", self.default_max_content_length)  # type: ignore[no-any-return]
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """The largest non-file form field (``MAX_FORM_MEMORY_SIZE``)."""
+        return self._config("MAX_FORM_MEMORY_SIZE", self.default_max_form_memory_size)  # type: ignore[no-any-return]
+
+    @property
+    def max_form_parts(self) -> int | None:
+        """The most form fields or parts accepted (``MAX_FORM_PARTS``)."""
+        return self._config("MAX_FORM_PARTS", self.default_max_form_parts)  # type: ignore[no-any-return]
+
+    @property
+    def stream(self) -> BinaryIO:
+        """The body as a stream, bounded by ``Content-Length`` and ``MAX_CONTENT_LENGTH``."""
+        stream = self._stream
+        if stream is None:
+            stream = self._stream = self._open_stream()
+        return stream
+
+    def _open_stream(self) -> BinaryIO:
+        environ = self.environ
+        source: BinaryIO | None = environ.get("wsgi.input")
+        length = self.content_length
+        limit = self.max_content_length
+        if source is None:
+            return io.BytesIO()
+        if length is None:
+            # SECURITY: without a length, read only a body the server says ends
+            # (chunked); otherwise reading could block on a keep-alive socket.
+            if not environ.get("wsgi.input_terminated"):
+                return io.BytesIO()
+            return _BoundedStream(source, None, limit)
+        if limit is not None and length > limit:
+            raise RequestEntityTooLarge()
+        return _BoundedStream(source, length, None)
+
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> Any:
+        """Read the whole body.
+
+        :param cache: keep the bytes so later calls (and ``json``) see them too.
+        :param as_text: decode as UTF-8 (invalid bytes replaced).
+        :param parse_form_data: parse a form body first; its bytes then read as empty.
+        """
+        if parse_form_data:
+            self._load_form()
+        data = self._data
+        if data is None:
+            data = self.stream.read()
+            if cache:
+                self._data = data
+        return data.decode("utf-8", "replace") if as_text else data
+
+    @property
+    def data(self) -> bytes:
+        """The raw body; empty for form bodies, which go to ``form`` and ``files``."""
+        return self.get_data(parse_form_data=True)  # type: ignore[no-any-return]
+
+    @property
+    def form(self) -> RequestDict:
+        """The fields of a urlencoded or multipart body (a missing key is a 400)."""
+        form = self._form
+        if form is None:
+            self._load_form()
+            form = self._form
+            assert form is not None
+        return form
+
+    @property
+    def files(self) -> RequestDict:
+        """The uploaded files of a multipart body, as ``FileStorage`` objects."""
+        files = self._files
+        if files is None:
+            self._load_form()
+            files = self._files
+            assert files is not None
+        return files
+
+    @property
+    def values(self) -> CombinedMultiDict:
+        """``args`` and ``form`` together (``args`` only for GET, as Werkzeug)."""
+        if self.method == "GET":
+            return CombinedMultiDict([self.args])
+        return CombinedMultiDict([self.args, self.form])
+
+    def _load_form(self) -> None:
+        if self._form is not None:
+            return
+        fields: list[tuple[str, str]] = []
+        files: list[tuple[str, FileStorage]] = []
+        mimetype = self.mimetype
+        if mimetype in _FORM_MIMETYPES and self._data is None:
+            try:
+                if mimetype == "multipart/form-data":
+                    fields, files = self._parse_multipart()
+                else:
+                    fields = self._parse_urlencoded()
+            except FormError as exc:
+                if exc.status_code == 413:
+                    raise RequestEntityTooLarge(str(exc)) from exc
+                raise BadRequest(str(exc)) from exc
+            self._data = _EMPTY
+        self._form = RequestDict._from_pairs(fields)
+        self._files = RequestDict._from_pairs(files)
+
+    def _parse_urlencoded(self) -> list[tuple[str, str]]:
+        length = self.content_length
+        limit = self.max_form_memory_size
+        if limit is not None and length is not None and length > limit:
+            raise RequestEntityTooLarge(
+                f"The form body of {length} bytes exceeds the limit of {limit} bytes."
+            )
+        body = self.stream.read()
+        if limit is not None and len(body) > limit:
+            raise RequestEntityTooLarge(f"The form body exceeds the limit of {limit} bytes.")
+        return parse_urlencoded(body, max_fields=self.max_form_parts)
+
+    def _parse_multipart(self) -> tuple[list[tuple[str, str]], list[tuple[str, FileStorage]]]:
+        boundary = self.mimetype_params.get("boundary")
+        if not boundary:
+            raise BadRequest("The multipart body has no boundary in its Content-Type.")
+        stream = self.stream
+        return parse_multipart(
+            stream,
+            boundary=boundary,
+            content_length=None,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+        )
+
+    # -- JSON -----------------------------------------------------------------
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (a 415 if it is not JSON, a 400 if it is malformed)."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Parse the body as JSON, as Flask does.
+
+        :param force: parse whatever the content type.
+        :param silent: return None instead of failing.
+        :param cache: remember the result for later calls.
+        """
+        cached = self._json
+        if cached is not None and cached[0] == silent:
+            return cached[1]
+        if not (force or self.is_json):
+            if silent:
+                return None
+            return self.on_json_loading_failed(None)
+        data = self.get_data(cache=cache)
+        try:
+            loads: Callable[[bytes], Any] = (
+                self.app.json.loads if self.app is not None else _stdlib_loads
+            )
+            value = loads(data)
+        except ValueError as exc:
+            if not silent:
+                return self.on_json_loading_failed(exc)
+            value = None
+        if cache:
+            self._json = (silent, value)
+        return value
+
+    def on_json_loading_failed(self, exc: ValueError | None) -> Any:
+        """Called when JSON cannot be loaded: a 415 for a non-JSON body, else a 400."""
+        if exc is None:
+            raise UnsupportedMediaType(
+                "Did not attempt to load JSON data because the request"
+                " Content-Type was not 'application/json'."
+            )
+        if self.app is not None and self.app.debug:
+            raise BadRequest(f"Failed to decode JSON object: {exc}")
+        raise BadRequest()
+
+    def close(self) -> None:
+        """Close the uploaded files."""
+        files = self._files
+        if files:
+            for _name, storage in files.items(multi=True):
+                storage.close()
+
+
+def _stdlib_loads(data: bytes) -> Any:
+    import json
+
+    return json.loads(data)
+
+
+class _BoundedStream(io.RawIOBase):
+    """Reads at most ``length`` bytes of the server's input stream.
+
+    A body shorter than announced is a 400 (``ClientDisconnected``) rather than
+    silently truncated data; an unbounded (chunked) body longer than ``limit``
+    is a 413.
+    """
+
+    def __init__(self, source: BinaryIO, length: int | None, limit: int | None) -> None:
+        self._source = source
+        self._remaining = length
+        self._limit = limit
+        self._read_so_far = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self._remaining
+        if size is None or size < 0:
+            chunks = []
+            while True:
+                chunk = self.read(64 * 1024)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        if remaining is not None:
+            size = min(size, remaining)
+        if size == 0:
+            return b""
+        chunk = self._source.read(size)
+        if remaining is not None:
+            if not chunk:
+                raise ClientDisconnected(
+                    "The client sent less data than its Content-Length announced."
+                )
+            self._remaining = remaining - len(chunk)
+        else:
+            self._read_so_far += len(chunk)
+            if self._limit is not None and self._read_so_far > self._limit:
+                raise RequestEntityTooLarge()
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

@@ -1,0 +1,421 @@
+"""The response object: status, headers, body, cookies, and the WSGI call.
+
+Mirrors Flask's ``Response`` (Werkzeug's response with ``text/html`` as the
+default mimetype): same constructor, same properties, same bytes on the wire.
+"""
+
+from __future__ import annotations
+
+import json as _stdlib_json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from carafe.http.cookies import dump_cookie
+from carafe.http.headers import Headers, parse_options_header
+from carafe.http.status import BODYLESS_CODES, parse_status, status_line
+
+if TYPE_CHECKING:
+    from carafe.typing import StartResponse, WSGIEnvironment
+
+HeadersLike = Headers | dict[str, Any] | Iterable[tuple[str, Any]]
+
+# Headers that describe a body; a 304 answer drops them, as Werkzeug does.
+_ENTITY_HEADERS = frozenset(
+    {
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-location",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "expires",
+        "last-modified",
+    }
+)
+
+# PERF: the content type of the default mimetype is computed once.
+_TEXT_HTML = "text/html; charset=utf-8"
+
+
+def content_type_for(mimetype: str) -> str:
+    """Add ``; charset=utf-8`` to a mimetype when Werkzeug would (text and XML types)."""
+    if (
+        mimetype.startswith("text/")
+        or mimetype in ("application/xml", "application/javascript", "application/ecmascript")
+        or mimetype.endswith("+xml")
+    ) and "charset" not in mimetype:
+        return mimetype + "; charset=utf-8"
+    return mimetype
+
+
+class Response:
+    """An HTTP response.
+
+    :param response: the body: ``str``, ``bytes``, or an iterable of them
+        (streamed as produced).
+    :param status: an ``int``, ``HTTPStatus`` or a string such as ``"201 CREATED"``.
+    :param headers: a ``Headers``, a dict or a list of ``(name, value)`` pairs.
+    :param mimetype: the mimetype; a charset is added for text types.
+    :param content_type: the full ``Content-Type``, used as given.
+    """
+
+    __slots__ = (
+        "_on_close",
+        "_status",
+        "_status_code",
+        "direct_passthrough",
+        "headers",
+        "response",
+    )
+
+    default_status: ClassVar[int] = 200
+    default_mimetype: ClassVar[str | None] = "text/html"
+    automatically_set_content_length: ClassVar[bool] = True
+    json_module: ClassVar[Any] = _stdlib_json
+
+    def __init__(
+        self,
+        response: Iterable[bytes] | Iterable[str] | str | bytes | bytearray | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: HeadersLike | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        if headers is None:
+            if content_type is None and mimetype is None and self.default_mimetype == "text/html":
+                # PERF: the common case needs no header validation at all.
+                self.headers = Headers._trusted([("Content-Type", _TEXT_HTML)])
+            else:
+                self.headers = Headers()
+                self._init_content_type(mimetype, content_type)
+        else:
+            self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+            self._init_content_type(mimetype, content_type)
+        if status is None:
+            self._status_code = self.default_status
+            self._status = status_line(self.default_status)
+        else:
+            self._status_code, self._status = parse_status(status)
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[Callable[[], Any]] = []
+        if response is None:
+            self.response: Iterable[bytes] | Iterable[str] = []
+        elif isinstance(response, (str, bytes, bytearray)):
+            self.set_data(response)
+        else:
+            self.response = response
+
+    def _init_content_type(self, mimetype: str | None, content_type: str | None) -> None:
+        if content_type is None:
+            if mimetype is None and "Content-Type" not in self.headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = content_type_for(mimetype)
+        if content_type is not None:
+            self.headers.set("Content-Type", content_type)
+
+    def __repr__(self) -> str:
+        if self.is_sequence:
+            body = f"{sum(len(chunk) for chunk in self.response)} bytes"
+        else:
+            body = "streamed"
+        return f"<{type(self).__name__} {body} [{self._status}]>"
+
+    # -- status ---------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """The status line, such as ``"404 NOT FOUND"``."""
+        return self._status
+
+    @status.setter
+    def status(self, value: int | str | HTTPStatus) -> None:
+        self._status_code, self._status = parse_status(value)
+
+    @property
+    def status_code(self) -> int:
+        """The status code; setting an unknown code gives the reason ``UNKNOWN``."""
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self._status = status_line(code)
+        self._status_code = code
+
+    # -- headers --------------------------------------------------------------
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header."""
+        return self.headers.get("Content-Type")
+
+    @content_type.setter
+    def content_type(self, value: str | None) -> None:
+        if value is None:
+            self.headers.pop("Content-Type", None)
+        else:
+            self.headers.set("Content-Type", value)
+
+    @property
+    def mimetype(self) -> str | None:
+        """The mimetype: the content type without parameters, lower-cased."""
+        content_type = self.headers.get("Content-Type")
+        if content_type is None:
+            return None
+        return content_type.split(";", 1)[0].strip().lower()
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers.set("Content-Type", content_type_for(value))
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The parameters of the content type, such as ``{"charset": "utf-8"}``."""
+        return parse_options_header(self.headers.get("Content-Type"))[1]
+
+    @property
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` header as an int."""
+        value = self.headers.get("Content-Length")
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            return None
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            self.headers.pop("Content-Length", None)
+        else:
+            self.headers.set("Content-Length", str(int(value)))
+
+    @property
+    def location(self) -> str | None:
+        """The ``Location`` header."""
+        return self.headers.get("Location")
+
+    @location.setter
+    def location(self, value: str | None) -> None:
+        if value is None:
+            self.headers.pop("Location", None)
+        else:
+            self.headers.set("Location", value)
+
+    # -- body -----------------------------------------------------------------
+
+    @property
+    def is_sequence(self) -> bool:
+        """True when the body is a list or tuple, so its length is known."""
+        return isinstance(self.response, (list, tuple))
+
+    @property
+    def is_streamed(self) -> bool:
+        """True when the body is an iterator of unknown length."""
+        return not self.is_sequence
+
+    def get_data(self, as_text: bool = False) -> Any:
+        """Return the body as bytes (or text); a streamed body is consumed once and kept."""
+        if not isinstance(self.response, list):
+            self.response = list(self.iter_encoded())
+        data = b"".join(self.iter_encoded())
+        return data.decode() if as_text else data
+
+    def set_data(self, value: str | bytes | bytearray) -> None:
+        """Replace the body and set ``Content-Length``."""
+        if isinstance(value, str):
+            value = value.encode()
+        else:
+            value = bytes(value)
+        self.response = [value]
+        if self.automatically_set_content_length:
+            self.headers.set("Content-Length", str(len(value)))
+
+    data = property(get_data, set_data, doc="The body as bytes; assigning replaces it.")
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8."""
+        return self.get_data(as_text=True)  # type: ignore[no-any-return]
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """Iterate over the body as bytes, encoding strings as UTF-8."""
+        for chunk in self.response:
+            yield chunk.encode() if isinstance(chunk, str) else chunk
+
+    @property
+    def is_json(self) -> bool:
+        """True for ``application/json`` and ``application/*+json`` bodies."""
+        mimetype = self.mimetype
+        return mimetype is not None and (
+            mimetype == "application/json"
+            or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+        )
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or None if it is not JSON."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """Parse the body as JSON.
+
+        :param force: parse even if the mimetype is not JSON.
+        :param silent: return None instead of raising on invalid JSON.
+        """
+        if not (force or self.is_json):
+            return None
+        try:
+            return self.json_module.loads(self.get_data())
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    # -- cookies --------------------------------------------------------------
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header; ``max_age`` also sets ``Expires``, as Flask does."""
+        self.headers.add(
+            "Set-Cookie",
+            dump_cookie(
+                key,
+                value=value,
+                max_age=max_age,
+                expires=expires,
+                path=path,
+                domain=domain,
+                secure=secure,
+                httponly=httponly,
+                samesite=samesite,
+                partitioned=partitioned,
+            ),
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Expire the cookie ``key`` in the client."""
+        self.set_cookie(
+            key,
+            expires=0,
+            max_age=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    # -- WSGI -----------------------------------------------------------------
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Register ``func`` to run when the server closes the body iterable."""
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        """Close the body iterable and run the ``call_on_close`` functions."""
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
+        for func in self._on_close:
+            func()
+
+    def wsgi_headers(self) -> list[tuple[str, str]]:
+        """The header list to send: body headers dropped for bodyless codes,
+        ``Content-Length`` computed for a body whose length is known."""
+        code = self._status_code
+        header_list = self.headers.to_wsgi_list()
+        if code in BODYLESS_CODES:
+            drop = _ENTITY_HEADERS if code == 304 else {"content-length"}
+            return [(name, value) for name, value in header_list if name.lower() not in drop]
+        if (
+            self.automatically_set_content_length
+            and isinstance(self.response, (list, tuple))
+            and "Content-Length" not in self.headers
+        ):
+            length = sum(len(chunk) for chunk in self.iter_encoded())
+            header_list = [*header_list, ("Content-Length", str(length))]
+        return header_list
+
+    def wsgi_body(self, method: str) -> Iterable[bytes]:
+        """The body iterable to hand to the server for a request with ``method``."""
+        if method == "HEAD" or self._status_code in BODYLESS_CODES:
+            self.close()
+            return ()
+        body = self.response
+        if isinstance(body, list) and not self._on_close:
+            # PERF: the usual body, a list of one bytes object, goes out as it is.
+            if all(type(chunk) is bytes for chunk in body):
+                return body
+        return _ClosingBody(self)
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Serve this response as a WSGI application."""
+        start_response(self._status, self.wsgi_headers())
+        return self.wsgi_body(environ.get("REQUEST_METHOD", "GET"))
+
+    @classmethod
+    def force_type(cls, response: Any, environ: WSGIEnvironment | None = None) -> Response:
+        """Turn another response object or a WSGI callable into a ``cls`` instance."""
+        if isinstance(response, cls):
+            return response
+        if isinstance(response, Response):
+            converted = cls(
+                response.response, status=response.status, headers=response.headers
+            )
+            converted._on_close = response._on_close
+            return converted
+        if not callable(response):
+            raise TypeError(
+                f"Cannot convert a {type(response).__name__} into a response object."
+            )
+        from carafe.testing import run_wsgi_app
+
+        body, status, headers = run_wsgi_app(response, environ or {})
+        return cls(body, status=status, headers=headers)
+
+
+class _ClosingBody:
+    """Iterates over a streamed body as bytes and closes it when the server is done."""
+
+    __slots__ = ("_iterator", "_response")
+
+    def __init__(self, response: Response) -> None:
+        self._response = response
+        self._iterator = response.iter_encoded()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._iterator
+
+    def close(self) -> None:
+        self._response.close()

@@ -1,0 +1,505 @@
+"""URL rules, converters, a matcher compiled once, and URL building.
+
+Matching mirrors Werkzeug's observable behaviour: static paths win over dynamic
+ones, converters are tried by weight, a rule ending in ``/`` redirects the
+slash-less URL with a 308, a path that matches with the wrong method is a 405
+listing the allowed methods, and ``HEAD`` comes with ``GET``.
+
+PERF: a static path is one dict lookup; dynamic rules are sorted by priority
+once and matched with one precompiled regex each, in order.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, ClassVar
+from urllib.parse import quote, urlencode
+
+from carafe.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+
+class ValidationError(ValueError):
+    """Raised by a converter's ``to_python`` when a URL part does not fit; the
+    matcher then tries the next rule."""
+
+
+class RequestRedirect(HTTPException):
+    """A routing redirect (the slash-less URL of a rule ending in ``/``): 308."""
+
+    code = 308
+
+    def __init__(self, new_url: str) -> None:
+        super().__init__(new_url)
+        self.new_url = new_url
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Any:
+        """Build the redirect response, as Werkzeug's ``redirect()`` would."""
+        from carafe.helpers import build_redirect
+
+        return build_redirect(self.new_url, self.code)
+
+
+class BuildError(LookupError):
+    """``url_for`` found no rule that can build a URL from the given values."""
+
+    def __init__(self, endpoint: str, values: Mapping[str, Any], method: str | None) -> None:
+        self.endpoint = endpoint
+        self.values = dict(values)
+        self.method = method
+        message = f"Could not build url for endpoint {endpoint!r}"
+        if method:
+            message += f" ({method!r})"
+        if values:
+            message += f" with values {sorted(values)!r}"
+        super().__init__(message + ". Did you forget to specify values or the endpoint?")
+
+
+# ---------------------------------------------------------------------------
+# Converters
+
+
+class BaseConverter:
+    """Base class of URL converters; subclass it and register the class in
+    ``app.url_map.converters`` under the name used in rules."""
+
+    regex = "[^/]+"
+    weight = 100
+    part_isolating = True
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        self.map = map
+
+    def to_python(self, value: str) -> Any:
+        """Convert the matched URL part to the view argument."""
+        return value
+
+    def to_url(self, value: Any) -> str:
+        """Convert a value to its quoted URL part."""
+        return quote(str(value), safe="!$&'()*+,/:;=@")
+
+
+class UnicodeConverter(BaseConverter):
+    """``string`` (the default): one path segment, optionally length-bounded."""
+
+    def __init__(
+        self,
+        map: Map,  # noqa: A002
+        minlength: int = 1,
+        maxlength: int | None = None,
+        length: int | None = None,
+    ) -> None:
+        super().__init__(map)
+        if length is not None:
+            bounds = f"{{{int(length)}}}"
+        else:
+            upper = "" if maxlength is None else str(int(maxlength))
+            bounds = f"{{{int(minlength)},{upper}}}"
+        self.regex = f"[^/]{bounds}"
+
+
+class PathConverter(BaseConverter):
+    """``path``: like ``string`` but slashes are allowed."""
+
+    regex = "[^/].*?"
+    weight = 200
+    part_isolating = False
+
+
+class AnyConverter(BaseConverter):
+    """``any(a, b, c)``: one of the listed words."""
+
+    def __init__(self, map: Map, *items: str) -> None:  # noqa: A002
+        super().__init__(map)
+        self.items = items
+        self.regex = "(?:" + "|".join(re.escape(item) for item in items) + ")"
+
+
+class NumberConverter(BaseConverter):
+    """Shared logic of ``int`` and ``float``."""
+
+    weight = 50
+    num_convert: Callable[[str], int | float] = int
+
+    def __init__(
+        self,
+        map: Map,  # noqa: A002
+        fixed_digits: int = 0,
+        min: float | None = None,  # noqa: A002
+        max: float | None = None,  # noqa: A002
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map)
+        if signed:
+            self.regex = self.signed_regex
+        self.fixed_digits = fixed_digits
+        self.min = min
+        self.max = max
+        self.signed = signed
+
+    signed_regex = ""
+
+    def to_python(self, value: str) -> Any:
+        if self.fixed_digits and len(value) != self.fixed_digits:
+            raise ValidationError()
+        number = type(self).num_convert(value)
+        if (self.min is not None and number < self.min) or (
+            self.max is not None and number > self.max
+        ):
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        text = str(type(self).num_convert(value))
+        if self.fixed_digits:
+            text = text.zfill(self.fixed_digits)
+        return text
+
+
+class IntegerConverter(NumberConverter):
+    """``int``: non-negative integers (``signed=True`` allows a minus sign)."""
+
+    regex = r"\d+"
+    signed_regex = r"-?\d+"
+
+
+class FloatConverter(NumberConverter):
+    """``float``: numbers with a decimal point."""
+
+    regex = r"\d+\.\d+"
+    signed_regex = r"-?\d+\.\d+"
+    num_convert = float
+
+    def __init__(
+        self,
+        map: Map,  # noqa: A002
+        min: float | None = None,  # noqa: A002
+        max: float | None = None,  # noqa: A002
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, min=min, max=max, signed=signed)
+
+
+class UUIDConverter(BaseConverter):
+    """``uuid``: a UUID in its canonical hex-with-dashes form."""
+
+    regex = (
+        r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"
+    )
+
+    def to_python(self, value: str) -> uuid.UUID:
+        return uuid.UUID(value)
+
+    def to_url(self, value: Any) -> str:
+        return str(value)
+
+
+DEFAULT_CONVERTERS: dict[str, type[BaseConverter]] = {
+    "default": UnicodeConverter,
+    "string": UnicodeConverter,
+    "any": AnyConverter,
+    "path": PathConverter,
+    "int": IntegerConverter,
+    "float": FloatConverter,
+    "uuid": UUIDConverter,
+}
+
+_PLACEHOLDER = re.compile(
+    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<args>.*?)\))?:)?"
+    r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
+)
+_ARGUMENT = re.compile(
+    r"""\s*(?:(?P<key>[a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*)?"""
+    r"""(?P<value>"[^"]*"|'[^']*'|[^,]*?)\s*(?:,|$)"""
+)
+
+
+def _literal(text: str) -> Any:
+    """Read one converter argument: a number, True/False/None, or a string."""
+    if text[:1] in "\"'" and text[-1:] == text[:1] and len(text) >= 2:
+        return text[1:-1]
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return {"True": True, "False": False, "None": None}.get(text, text)
+
+
+def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Parse ``"a, b, length=2"`` into positional and keyword arguments."""
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    position = 0
+    while position < len(text):
+        found = _ARGUMENT.match(text, position)
+        if found is None or found.end() == position:
+            raise ValueError(f"Cannot parse converter arguments {text!r}.")
+        position = found.end()
+        value = _literal(found["value"])
+        if found["key"]:
+            kwargs[found["key"]] = value
+        else:
+            args.append(value)
+    return tuple(args), kwargs
+
+
+# ---------------------------------------------------------------------------
+# Rules
+
+
+class Rule:
+    """One URL rule: a pattern such as ``/users/<int:id>``, its endpoint and methods."""
+
+    def __init__(
+        self,
+        string: str,
+        *,
+        endpoint: str | None = None,
+        methods: Iterable[str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        strict_slashes: bool | None = None,
+        provide_automatic_options: bool = False,
+        redirect_to: str | None = None,
+    ) -> None:
+        if not string.startswith("/"):
+            raise ValueError(f"URL rule {string!r} must start with a slash.")
+        self.rule = string
+        self.endpoint: str = endpoint or ""
+        if methods is None:
+            methods = ("GET",)
+        upper = {method.upper() for method in methods}
+        if "GET" in upper:
+            upper.add("HEAD")
+        self.methods: set[str] = upper
+        self.defaults: dict[str, Any] = dict(defaults or {})
+        self.strict_slashes = strict_slashes
+        self.provide_automatic_options = provide_automatic_options
+        self.redirect_to = redirect_to
+        self.map: Map | None = None
+        self.arguments: set[str] = set()
+        self._converters: dict[str, BaseConverter] = {}
+        self._parts: list[tuple[bool, str]] = []  # (is_placeholder, text or name)
+        self._regex: re.Pattern[str] | None = None
+        self._sort_key: tuple[Any, ...] = ()
+
+    def __repr__(self) -> str:
+        methods = ", ".join(sorted(self.methods))
+        return f"<Rule {self.rule!r} ({methods}) -> {self.endpoint}>"
+
+    @property
+    def is_static(self) -> bool:
+        """True when the rule has no placeholders."""
+        return not self._converters
+
+    def bind(self, url_map: Map) -> None:
+        """Compile the rule against ``url_map``'s converters; called by ``Map.add``."""
+        self.map = url_map
+        if self.strict_slashes is None:
+            self.strict_slashes = url_map.strict_slashes
+        pattern = ["^"]
+        position = 0
+        key: list[tuple[int, int]] = []
+        for found in _PLACEHOLDER.finditer(self.rule):
+            static = self.rule[position : found.start()]
+            if static:
+                self._parts.append((False, static))
+                pattern.append(re.escape(static))
+                key.extend((0, -len(segment)) for segment in static.split("/") if segment)
+            name = found["name"]
+            if name in self._converters:
+                raise ValueError(f"Variable name {name!r} used twice in rule {self.rule!r}.")
+            converter_name = found["converter"] or "default"
+            converter_class = url_map.converters.get(converter_name)
+            if converter_class is None:
+                raise LookupError(f"The converter {converter_name!r} does not exist.")
+            args, kwargs = parse_converter_args(found["args"] or "")
+            converter = converter_class(url_map, *args, **kwargs)
+            self._converters[name] = converter
+            self._parts.append((True, name))
+            pattern.append(f"(?P<{name}>{converter.regex})")
+            key.append((1, converter.weight))
+            position = found.end()
+        tail = self.rule[position:]
+        if tail:
+            self._parts.append((False, tail))
+            pattern.append(re.escape(tail))
+            key.extend((0, -len(segment)) for segment in tail.split("/") if segment)
+        if "<" in tail or ">" in tail:
+            raise ValueError(f"Malformed placeholder in URL rule {self.rule!r}.")
+        self.arguments = set(self._converters) | set(self.defaults)
+        if self._converters:
+            slash = "" if self.rule.endswith("/") or self.strict_slashes else "/?"
+            pattern.append(slash + "$")
+            self._regex = re.compile("".join(pattern), re.DOTALL)
+        # Static segments sort before placeholders, lighter converters before heavier
+        # ones, more segments before fewer: the order Werkzeug's matcher prefers.
+        self._sort_key = (tuple(key), -len(key))
+
+    def match(self, path: str) -> dict[str, Any] | None:
+        """Return the view arguments if ``path`` matches this dynamic rule, else None."""
+        assert self._regex is not None
+        found = self._regex.match(path)
+        if found is None:
+            return None
+        values: dict[str, Any] = {}
+        try:
+            for name, text in found.groupdict().items():
+                values[name] = self._converters[name].to_python(text)
+        except (ValidationError, ValueError):
+            return None
+        if self.defaults:
+            return {**self.defaults, **values}
+        return values
+
+    def build(self, values: Mapping[str, Any]) -> str:
+        """Build the path of this rule from ``values`` (which must hold its arguments)."""
+        pieces = []
+        for is_placeholder, text in self._parts:
+            if is_placeholder:
+                pieces.append(self._converters[text].to_url(values[text]))
+            else:
+                pieces.append(text)
+        return "".join(pieces)
+
+    def can_build(self, values: Mapping[str, Any], method: str | None) -> bool:
+        """True if this rule can build a URL for ``values`` (and ``method``)."""
+        if method is not None and method not in self.methods:
+            return False
+        for name in self._converters:
+            if values.get(name) is None and name not in self.defaults:
+                return False
+        # A default that is not a placeholder must agree with the given value, as in
+        # Werkzeug, so that two rules for one endpoint are told apart by their defaults.
+        for name, default in self.defaults.items():
+            if name not in self._converters and name in values and values[name] != default:
+                return False
+        return True
+
+
+# ---------------------------------------------------------------------------
+# The map
+
+
+class Match:
+    """The outcome of routing one request: the rule and its view arguments."""
+
+    __slots__ = ("rule", "view_args")
+
+    def __init__(self, rule: Rule, view_args: dict[str, Any]) -> None:
+        self.rule = rule
+        self.view_args = view_args
+
+
+class Map:
+    """All the URL rules of an app, compiled for matching and building."""
+
+    default_converters: ClassVar[dict[str, type[BaseConverter]]] = DEFAULT_CONVERTERS
+
+    def __init__(self, strict_slashes: bool = True) -> None:
+        self.strict_slashes = strict_slashes
+        self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
+        self._rules: list[Rule] = []
+        self._static: dict[str, list[Rule]] = {}
+        self._dynamic: list[Rule] = []
+        self._by_endpoint: dict[str, list[Rule]] = {}
+
+    def add(self, rule: Rule) -> None:
+        """Add and compile ``rule``."""
+        rule.bind(self)
+        self._rules.append(rule)
+        self._by_endpoint.setdefault(rule.endpoint, []).append(rule)
+        if rule.is_static:
+            self._static.setdefault(rule.rule, []).append(rule)
+            if not rule.strict_slashes:
+                other = rule.rule[:-1] if rule.rule.endswith("/") else rule.rule + "/"
+                if other:
+                    self._static.setdefault(other, []).append(rule)
+        else:
+            self._dynamic.append(rule)
+            self._dynamic.sort(key=lambda item: item._sort_key)
+
+    def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
+        """Iterate over the rules, optionally only those of ``endpoint``."""
+        if endpoint is not None:
+            return iter(self._by_endpoint.get(endpoint, ()))
+        return iter(self._rules)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules)
+
+    def _candidates(self, path: str) -> Iterator[Match]:
+        """Every rule matching ``path`` regardless of method, best first."""
+        for rule in self._static.get(path, ()):
+            yield Match(rule, dict(rule.defaults))
+        for rule in self._dynamic:
+            view_args = rule.match(path)
+            if view_args is not None:
+                yield Match(rule, view_args)
+
+    def match(self, path: str, method: str) -> Match:
+        """Find the rule for ``path`` and ``method``.
+
+        :raises NotFound: nothing matches the path.
+        :raises MethodNotAllowed: the path matches, but not with this method.
+        :raises RequestRedirect: the path lacks the trailing slash of a strict rule.
+        """
+        # PERF: a static path with an allowed method is a dict lookup and one set test.
+        static = self._static.get(path)
+        if static is not None:
+            for rule in static:
+                if method in rule.methods:
+                    return Match(rule, dict(rule.defaults) if rule.defaults else {})
+        allowed: set[str] = set()
+        for found in self._candidates(path):
+            if method in found.rule.methods:
+                return found
+            allowed |= found.rule.methods
+        if allowed:
+            raise MethodNotAllowed(valid_methods=sorted(allowed))
+        if not path.endswith("/"):
+            for found in self._candidates(path + "/"):
+                if found.rule.strict_slashes and found.rule.rule.endswith("/"):
+                    raise RequestRedirect(path + "/")
+        raise NotFound()
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods some rule accepts for ``path``, sorted (for ``Allow``)."""
+        methods: set[str] = set()
+        for found in self._candidates(path):
+            methods |= found.rule.methods
+        return sorted(methods)
+
+    def build(
+        self,
+        endpoint: str,
+        values: Mapping[str, Any],
+        method: str | None = None,
+    ) -> str:
+        """Build the path and query string for ``endpoint`` from ``values``.
+
+        Values that are not rule arguments become the query string; lists give
+        repeated keys; ``None`` values are left out.
+
+        :raises BuildError: no rule of ``endpoint`` fits the values.
+        """
+        given = {key: value for key, value in values.items() if value is not None}
+        for rule in self._by_endpoint.get(endpoint, ()):
+            if rule.can_build(given, method):
+                path = rule.build({**rule.defaults, **given})
+                extra = [(key, value) for key, value in given.items() if key not in rule.arguments]
+                if extra:
+                    path += "?" + _encode_query(extra)
+                return path
+        raise BuildError(endpoint, values, method)
+
+
+def _encode_query(items: Iterable[tuple[str, Any]]) -> str:
+    pairs: list[tuple[str, str]] = []
+    for key, value in items:
+        if isinstance(value, (list, tuple)):
+            pairs.extend((key, str(item)) for item in value if item is not None)
+        else:
+            pairs.append((key, str(value)))
+    return urlencode(pairs, safe="!$'()*,/:;?@")
