@@ -85,9 +85,7 @@ def test_teapot_name_escaped():
     "methods", [["GET", "POST"], ("HEAD",), ["GET", "HEAD", "OPTIONS"], [], None]
 )
 def test_method_not_allowed_allow_header(methods):
-    assert (
-        cx.MethodNotAllowed(methods).get_headers() == wz.MethodNotAllowed(methods).get_headers()
-    )
+    assert cx.MethodNotAllowed(methods).get_headers() == wz.MethodNotAllowed(methods).get_headers()
 
 
 def test_method_not_allowed_keywords():

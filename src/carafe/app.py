@@ -9,12 +9,12 @@ hook lists are read once, when the first request arrives.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from carafe.config import DEFAULT_CONFIG, Config
@@ -51,7 +51,7 @@ _ROUTE_SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call a view, hook or handler; an ``async def`` one runs to completion."""
     result = func(*args, **kwargs)
-    if inspect.iscoroutine(result):
+    if type(result) is CoroutineType:
         return run_coroutine(result)
     return result
 
@@ -124,7 +124,7 @@ class Flask:
         if self.import_name == "__main__":
             main_file = getattr(sys.modules["__main__"], "__file__", None)
             if main_file:
-                return os.path.splitext(os.path.basename(main_file))[0]
+                return os.path.splitext(os.path.basename(str(main_file)))[0]
             return "__main__"
         return self.import_name
 
@@ -207,8 +207,8 @@ class Flask:
         if provide_automatic_options is None:
             provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
         if provide_automatic_options is None:
-            provide_automatic_options = (
-                "OPTIONS" not in method_set and bool(self.config["PROVIDE_AUTOMATIC_OPTIONS"])
+            provide_automatic_options = "OPTIONS" not in method_set and bool(
+                self.config["PROVIDE_AUTOMATIC_OPTIONS"]
             )
         if provide_automatic_options:
             method_set.add("OPTIONS")
@@ -364,9 +364,7 @@ class Flask:
         self._teardown_hooks = tuple(reversed(self.teardown_request_funcs.get(None, ())))
         self._got_first_request = True
 
-    def wsgi_app(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI application; ``app.wsgi_app`` is what middleware wraps."""
         if not self._got_first_request:
             self._finalize()
@@ -391,9 +389,7 @@ class Flask:
             else:
                 ctx.pop(error)
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve a WSGI request: ``app(environ, start_response)``."""
         return self.wsgi_app(environ, start_response)
 
@@ -447,7 +443,7 @@ class Flask:
             return self.make_default_options_response()
         view = self.view_functions[rule.endpoint]
         rv = view(**request.view_args) if request.view_args else view()
-        if inspect.iscoroutine(rv):
+        if type(rv) is CoroutineType:
             return run_coroutine(rv)
         return rv
 
@@ -566,9 +562,7 @@ class Flask:
         """Log an unhandled exception with the request's path and method."""
         ctx = _cv_request.get(None)
         where = f" on {ctx.request.path} [{ctx.request.method}]" if ctx is not None else ""
-        self.logger.error(
-            f"Exception{where}", exc_info=(type(error), error, error.__traceback__)
-        )
+        self.logger.error(f"Exception{where}", exc_info=(type(error), error, error.__traceback__))
 
     # -- responses ------------------------------------------------------------
 
@@ -606,7 +600,7 @@ class Flask:
             )
         response_class = self.response_class
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
+            if isinstance(rv, (str, bytes, bytearray, Iterator)):
                 # PERF: the body, status and headers go to the constructor in one step.
                 rv = response_class(
                     rv,
@@ -647,7 +641,7 @@ class Flask:
     # -- contexts, URLs, testing ----------------------------------------------
 
     def app_context(self) -> AppContext:
-        """A context that makes ``current_app`` and ``g`` available: ``with app.app_context():``."""
+        """A context making ``current_app`` and ``g`` available: ``with app.app_context():``."""
         return AppContext(self)
 
     def request_context(self, environ: WSGIEnvironment) -> RequestContext:
@@ -756,5 +750,5 @@ def _find_root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
     module_file = getattr(module, "__file__", None)
     if module_file:
-        return os.path.dirname(os.path.abspath(module_file))
+        return os.path.dirname(os.path.abspath(str(module_file)))
     return os.getcwd()

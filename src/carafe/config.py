@@ -49,7 +49,9 @@ class Config(dict[str, Any]):
     Only upper-case keys are taken from objects and files, as in Flask.
     """
 
-    def __init__(self, root_path: str | os.PathLike[str] = ".", defaults: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, root_path: str | os.PathLike[str] = ".", defaults: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(defaults or {})
         self.root_path = os.fspath(root_path)
 
@@ -131,7 +133,7 @@ class Config(dict[str, Any]):
             raw = os.environ[name]
             try:
                 value: Any = loads(raw)
-            except Exception:  # noqa: BLE001 - anything unparsable stays a string
+            except Exception:
                 value = raw
             key = name[len(start) :]
             if "__" not in key:

@@ -158,7 +158,7 @@ class _Proxy(Generic[T]):
 
     def _get_current_object(self) -> T:
         """The object behind the proxy (raises RuntimeError outside its context)."""
-        return self.__get_current()
+        return cast(T, self.__get_current())
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.__get_current(), name)
@@ -191,16 +191,16 @@ class _Proxy(Generic[T]):
         return hash(self.__get_current())
 
     def __contains__(self, item: object) -> bool:
-        return item in self.__get_current()  # type: ignore[operator]
+        return item in self.__get_current()
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self.__get_current())  # type: ignore[call-overload,no-any-return]
+        return iter(self.__get_current())
 
     def __getitem__(self, key: Any) -> Any:
-        return self.__get_current()[key]  # type: ignore[index]
+        return self.__get_current()[key]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.__get_current()(*args, **kwargs)  # type: ignore[operator]
+        return self.__get_current()(*args, **kwargs)
 
 
 def _current_request() -> Request:

@@ -20,9 +20,7 @@ _REDIRECT_PAGE = (
     ' <a href="{0}">{0}</a>. If not, click the link.\n'
 )
 
-_HTML_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"}
-)
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 
 
 def escape_html(text: str) -> str:
@@ -36,10 +34,13 @@ def make_response(*args: Any) -> Response:
     ``make_response()`` is an empty response; one argument is converted like a
     view's return value; several are taken as a tuple: ``make_response(body, 404)``.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError("make_response() needs an active application context.")
+    app = ctx.app
     if not args:
-        return app.response_class()  # type: ignore[no-any-return]
-    return app.make_response(args[0] if len(args) == 1 else args)  # type: ignore[no-any-return]
+        return app.response_class()
+    return app.make_response(args[0] if len(args) == 1 else args)
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
@@ -52,7 +53,9 @@ def build_redirect(
 ) -> Response:
     """A redirect response with Werkzeug's body; the app-free core of :func:`redirect`."""
     if response_class is None:
-        from carafe.response import Response as response_class
+        from carafe.response import Response
+
+        response_class = Response
     response = response_class(
         _REDIRECT_PAGE.format(escape_html(location)), code, mimetype="text/html"
     )
@@ -60,7 +63,7 @@ def build_redirect(
     return response
 
 
-def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     """A response redirecting the client to ``location`` (302 by default).
 
     Inside an app context this uses the app's ``redirect``, as Flask does.

@@ -26,9 +26,11 @@ _orjson: ModuleType | None = _NOT_LOADED
 _DUMPS_KWARGS = frozenset({"default", "ensure_ascii", "sort_keys", "separators", "indent"})
 _COMPACT = (",", ":")
 _INDENTED = (",", ": ")
-# orjson reads integers outside the 64-bit range as floats; a float this large
-# may therefore have been an integer the standard library keeps exact.
-_INT64_EDGE = 2.0**63
+# orjson reads integers outside the 64-bit range as floats where the stdlib
+# keeps them exact. Such an integer has at least 19 digits; texts with a run
+# of 19 digits anywhere (digits mapped to "0" first) are left to the stdlib.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 19
 
 
 def _get_orjson() -> ModuleType | None:
@@ -76,26 +78,6 @@ def _is_plain(obj: Any) -> bool:
         if not _is_plain(value):
             return False
     return True
-
-
-def _has_int64_edge_float(obj: Any) -> bool:
-    """Whether a value orjson parsed holds a float that may have been a huge int."""
-    kind = type(obj)
-    if kind is float:
-        return bool(abs(obj) >= _INT64_EDGE)
-    if kind is dict:
-        values: Any = obj.values()
-    elif kind is list:
-        values = obj
-    else:
-        return False
-    for value in values:
-        kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
-            continue
-        if _has_int64_edge_float(value):
-            return True
-    return False
 
 
 def _fast_dumps(obj: Any, ensure_ascii: bool, sort_keys: bool, indent: bool) -> bytes | None:
@@ -156,15 +138,22 @@ def _fast_loads(text: str | bytes) -> tuple[bool, Any]:
     orjson = _get_orjson()
     if orjson is None:
         return False, None
+    if isinstance(text, str):
+        try:
+            data: bytes | bytearray = text.encode()
+        except UnicodeEncodeError:
+            return False, None
+    else:
+        data = text
+    # PERF: a C-speed scan instead of walking the parsed result.
+    if data.translate(_DIGITS_TO_ZERO).find(_LONG_DIGIT_RUN) != -1:
+        return False, None
     try:
-        value = orjson.loads(text)
+        return True, orjson.loads(data)
     except orjson.JSONDecodeError:
         # NaN and Infinity, floats that overflow, a UTF-8 BOM, UTF-16/32 bytes
         # and lone surrogates: the stdlib decides, with its own result or error.
         return False, None
-    if _has_int64_edge_float(value):
-        return False, None
-    return True, value
 
 
 def _default(o: Any) -> Any:

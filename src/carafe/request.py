@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, cast
 from urllib.parse import quote
 
 from carafe.exceptions import (
@@ -38,6 +38,10 @@ class RequestDict(ImmutableMultiDict[str, Any]):
     a missing key raises a 400 ``BadRequestKeyError``, as in Flask."""
 
     missing_key_error = BadRequestKeyError
+
+
+def _request_dict(pairs: list[tuple[str, Any]]) -> RequestDict:
+    return cast(RequestDict, RequestDict._from_pairs(pairs))
 
 
 class ClientDisconnected(BadRequest):
@@ -87,6 +91,7 @@ class Request:
         "_stream",
         "app",
         "environ",
+        "method",
         "routing_exception",
         "url_rule",
         "view_args",
@@ -100,6 +105,8 @@ class Request:
     def __init__(self, environ: dict[str, Any], app: Flask | None = None) -> None:
         self.environ = environ
         self.app = app
+        # PERF: every request needs its method (routing, HEAD handling): read it once.
+        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
         self.url_rule: Rule | None = None
         self.view_args: dict[str, Any] | None = None
         self.routing_exception: HTTPException | None = None
@@ -117,11 +124,6 @@ class Request:
         return f"<{type(self).__name__} {self.url!r} [{self.method}]>"
 
     # -- the request line -----------------------------------------------------
-
-    @property
-    def method(self) -> str:
-        """The request method, upper-case."""
-        return self.environ.get("REQUEST_METHOD", "GET").upper()  # type: ignore[no-any-return]
 
     @property
     def path(self) -> str:
@@ -142,7 +144,7 @@ class Request:
     @property
     def query_string(self) -> bytes:
         """The raw query string."""
-        return (self.environ.get("QUERY_STRING") or "").encode("latin-1")  # type: ignore[no-any-return]
+        return (self.environ.get("QUERY_STRING") or "").encode("latin-1")
 
     @property
     def full_path(self) -> str:
@@ -170,7 +172,7 @@ class Request:
         port = environ.get("SERVER_PORT")
         if port and (self.scheme, port) not in (("http", "80"), ("https", "443")):
             host = f"{host}:{port}"
-        return host  # type: ignore[no-any-return]
+        return host
 
     @property
     def host_url(self) -> str:
@@ -279,7 +281,7 @@ class Request:
         if cookies is None:
             header = self.environ.get("HTTP_COOKIE")
             pairs = parse_cookie_header(_decode_wsgi(header)) if header else []
-            cookies = self._cookies = RequestDict._from_pairs(pairs)
+            cookies = self._cookies = _request_dict(pairs)
         return cookies
 
     # -- routing --------------------------------------------------------------
@@ -306,7 +308,7 @@ class Request:
                 pairs = parse_urlencoded(query.encode("latin-1"), max_fields=None)
             else:
                 pairs = []
-            args = self._args = RequestDict._from_pairs(pairs)
+            args = self._args = _request_dict(pairs)
         return args
 
     # -- body -----------------------------------------------------------------
@@ -351,10 +353,10 @@ class Request:
             # (chunked); otherwise reading could block on a keep-alive socket.
             if not environ.get("wsgi.input_terminated"):
                 return io.BytesIO()
-            return _BoundedStream(source, None, limit)
+            return cast(BinaryIO, _BoundedStream(source, None, limit))
         if limit is not None and length > limit:
             raise RequestEntityTooLarge()
-        return _BoundedStream(source, length, None)
+        return cast(BinaryIO, _BoundedStream(source, length, None))
 
     def get_data(
         self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
@@ -400,7 +402,7 @@ class Request:
         return files
 
     @property
-    def values(self) -> CombinedMultiDict:
+    def values(self) -> CombinedMultiDict[str, Any]:
         """``args`` and ``form`` together (``args`` only for GET, as Werkzeug)."""
         if self.method == "GET":
             return CombinedMultiDict([self.args])
@@ -423,8 +425,8 @@ class Request:
                     raise RequestEntityTooLarge(str(exc)) from exc
                 raise BadRequest(str(exc)) from exc
             self._data = _EMPTY
-        self._form = RequestDict._from_pairs(fields)
-        self._files = RequestDict._from_pairs(files)
+        self._form = _request_dict(fields)
+        self._files = _request_dict(files)
 
     def _parse_urlencoded(self) -> list[tuple[str, str]]:
         length = self.content_length
@@ -501,7 +503,7 @@ class Request:
         """Close the uploaded files."""
         files = self._files
         if files:
-            for _name, storage in files.items(multi=True):
+            for storage in files.values():
                 storage.close()
 
 
@@ -531,12 +533,14 @@ class _BoundedStream(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         remaining = self._remaining
         if size is None or size < 0:
-            chunks = []
-            while True:
-                chunk = self.read(64 * 1024)
+            chunks: list[bytes] = []
+            while self._remaining != 0:
+                # PERF: a body of known length is usually read in one call.
+                chunk = self.read(self._remaining or 64 * 1024)
                 if not chunk:
-                    return b"".join(chunks)
+                    break
                 chunks.append(chunk)
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
         if remaining is not None:
             size = min(size, remaining)
         if size == 0:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from carafe.http.cookies import dump_cookie
 from carafe.http.headers import Headers, parse_options_header
@@ -39,6 +40,19 @@ _ENTITY_HEADERS = frozenset(
 
 # PERF: the content type of the default mimetype is computed once.
 _TEXT_HTML = "text/html; charset=utf-8"
+
+
+# Characters a URI may carry as they are; anything else in a Location is percent-encoded.
+_URI_SAFE = "/:?#[]@!$&'()*+,;=%~-._<>\"{}|\\^`"
+
+
+def uri_for_header(location: str) -> str:
+    """Percent-encode the non-ASCII characters and spaces of a URL (IRI to URI),
+    as Werkzeug does for ``Location`` when the response is sent."""
+    # PERF: plain ASCII URLs, the usual case, pass through untouched.
+    if location.isascii() and " " not in location:
+        return location
+    return quote(location, safe=_URI_SAFE)
 
 
 def content_type_for(mimetype: str) -> str:
@@ -72,6 +86,13 @@ class Response:
         "response",
     )
 
+    response: Iterable[bytes] | Iterable[str]
+    headers: Headers
+    direct_passthrough: bool
+    _on_close: list[Callable[[], Any]]
+    _status: str
+    _status_code: int
+
     default_status: ClassVar[int] = 200
     default_mimetype: ClassVar[str | None] = "text/html"
     automatically_set_content_length: ClassVar[bool] = True
@@ -88,7 +109,22 @@ class Response:
     ) -> None:
         if headers is None:
             if content_type is None and mimetype is None and self.default_mimetype == "text/html":
-                # PERF: the common case needs no header validation at all.
+                # PERF: the common case needs no header validation at all, and a
+                # str or bytes body gets its Content-Length without a header search.
+                if type(response) is str:
+                    response = response.encode()
+                if type(response) is bytes:
+                    data: bytes = response
+                    self.headers = Headers._trusted(
+                        [("Content-Type", _TEXT_HTML), ("Content-Length", str(len(data)))]
+                    )
+                    self.response = [data]
+                    self._status_code, self._status = (
+                        (200, "200 OK") if status is None else parse_status(status)
+                    )
+                    self.direct_passthrough = direct_passthrough
+                    self._on_close = []
+                    return
                 self.headers = Headers._trusted([("Content-Type", _TEXT_HTML)])
             else:
                 self.headers = Headers()
@@ -102,9 +138,9 @@ class Response:
         else:
             self._status_code, self._status = parse_status(status)
         self.direct_passthrough = direct_passthrough
-        self._on_close: list[Callable[[], Any]] = []
+        self._on_close = []
         if response is None:
-            self.response: Iterable[bytes] | Iterable[str] = []
+            self.response = []
         elif isinstance(response, (str, bytes, bytearray)):
             self.set_data(response)
         else:
@@ -353,13 +389,26 @@ class Response:
         ``Content-Length`` computed for a body whose length is known."""
         code = self._status_code
         header_list = self.headers.to_wsgi_list()
+        has_length = needs_uri = False
+        # PERF: one pass over the (few) headers finds everything this method needs.
+        for name, value in header_list:
+            lower = name.lower()
+            if lower == "content-length":
+                has_length = True
+            elif lower == "location" and value != uri_for_header(value):
+                needs_uri = True
+        if needs_uri:
+            header_list = [
+                (name, uri_for_header(value) if name.lower() == "location" else value)
+                for name, value in header_list
+            ]
         if code in BODYLESS_CODES:
             drop = _ENTITY_HEADERS if code == 304 else {"content-length"}
             return [(name, value) for name, value in header_list if name.lower() not in drop]
         if (
-            self.automatically_set_content_length
+            not has_length
+            and self.automatically_set_content_length
             and isinstance(self.response, (list, tuple))
-            and "Content-Length" not in self.headers
         ):
             length = sum(len(chunk) for chunk in self.iter_encoded())
             header_list = [*header_list, ("Content-Length", str(length))]
@@ -371,15 +420,16 @@ class Response:
             self.close()
             return ()
         body = self.response
-        if isinstance(body, list) and not self._on_close:
-            # PERF: the usual body, a list of one bytes object, goes out as it is.
-            if all(type(chunk) is bytes for chunk in body):
-                return body
+        # PERF: the usual body, a list of one bytes object, goes out as it is.
+        if (
+            isinstance(body, list)
+            and not self._on_close
+            and all(type(chunk) is bytes for chunk in body)
+        ):
+            return body
         return _ClosingBody(self)
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve this response as a WSGI application."""
         start_response(self._status, self.wsgi_headers())
         return self.wsgi_body(environ.get("REQUEST_METHOD", "GET"))
@@ -390,15 +440,11 @@ class Response:
         if isinstance(response, cls):
             return response
         if isinstance(response, Response):
-            converted = cls(
-                response.response, status=response.status, headers=response.headers
-            )
+            converted = cls(response.response, status=response.status, headers=response.headers)
             converted._on_close = response._on_close
             return converted
         if not callable(response):
-            raise TypeError(
-                f"Cannot convert a {type(response).__name__} into a response object."
-            )
+            raise TypeError(f"Cannot convert a {type(response).__name__} into a response object.")
         from carafe.testing import run_wsgi_app
 
         body, status, headers = run_wsgi_app(response, environ or {})

@@ -68,7 +68,7 @@ class BaseConverter:
     weight = 100
     part_isolating = True
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         self.map = map
 
     def to_python(self, value: str) -> Any:
@@ -85,7 +85,7 @@ class UnicodeConverter(BaseConverter):
 
     def __init__(
         self,
-        map: Map,  # noqa: A002
+        map: Map,
         minlength: int = 1,
         maxlength: int | None = None,
         length: int | None = None,
@@ -110,7 +110,7 @@ class PathConverter(BaseConverter):
 class AnyConverter(BaseConverter):
     """``any(a, b, c)``: one of the listed words."""
 
-    def __init__(self, map: Map, *items: str) -> None:  # noqa: A002
+    def __init__(self, map: Map, *items: str) -> None:
         super().__init__(map)
         self.items = items
         self.regex = "(?:" + "|".join(re.escape(item) for item in items) + ")"
@@ -124,10 +124,10 @@ class NumberConverter(BaseConverter):
 
     def __init__(
         self,
-        map: Map,  # noqa: A002
+        map: Map,
         fixed_digits: int = 0,
-        min: float | None = None,  # noqa: A002
-        max: float | None = None,  # noqa: A002
+        min: float | None = None,
+        max: float | None = None,
         signed: bool = False,
     ) -> None:
         super().__init__(map)
@@ -173,9 +173,9 @@ class FloatConverter(NumberConverter):
 
     def __init__(
         self,
-        map: Map,  # noqa: A002
-        min: float | None = None,  # noqa: A002
-        max: float | None = None,  # noqa: A002
+        map: Map,
+        min: float | None = None,
+        max: float | None = None,
         signed: bool = False,
     ) -> None:
         super().__init__(map, min=min, max=max, signed=signed)
@@ -184,9 +184,7 @@ class FloatConverter(NumberConverter):
 class UUIDConverter(BaseConverter):
     """``uuid``: a UUID in its canonical hex-with-dashes form."""
 
-    regex = (
-        r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"
-    )
+    regex = r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"
 
     def to_python(self, value: str) -> uuid.UUID:
         return uuid.UUID(value)
@@ -219,11 +217,14 @@ def _literal(text: str) -> Any:
     """Read one converter argument: a number, True/False/None, or a string."""
     if text[:1] in "\"'" and text[-1:] == text[:1] and len(text) >= 2:
         return text[1:-1]
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        pass
     return {"True": True, "False": False, "None": None}.get(text, text)
 
 

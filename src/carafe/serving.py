@@ -459,12 +459,11 @@ def run_app(
     loader: Callable[[], Any]
     if target is not None:
         loader = functools.partial(_load_worker_app, target, app_debug)
-        name = str(getattr(app, "import_name", target))
     elif multiprocessing.get_start_method() == "fork":
         # A forked worker inherits this very object, so no import target is needed.
         _FORK_SHARED_APPS[id(app)] = app
         loader = functools.partial(_load_fork_shared_app, id(app))
-        target = name = str(getattr(app, "import_name", "app"))
+        target = str(getattr(app, "import_name", "app"))
     else:
         raise RuntimeError(
             "Cannot serve an app that is not a module global on a platform without fork:"
@@ -473,7 +472,8 @@ def run_app(
     serve(
         loader,
         target=target,
-        app_name=name,
+        # Like Flask's banner: app.name, which is the script's name for ``__main__``.
+        app_name=str(getattr(app, "name", target)),
         host=host,
         port=port,
         debug=app_debug,

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote_to_bytes, urlencode, urljoin, urlsplit
 
 from carafe.http.cookies import parse_cookie_header
-from carafe.http.dates import parse_http_date
 from carafe.http.datastructures import FileStorage, MultiDict
+from carafe.http.dates import parse_http_date
 from carafe.http.headers import Headers
 from carafe.response import Response
 
@@ -40,9 +40,7 @@ def run_wsgi_app(
     captured: dict[str, Any] = {}
     written: list[bytes] = []
 
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Any:
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         if exc_info is not None and captured:
             raise exc_info[1].with_traceback(exc_info[2])
         captured["status"] = status
@@ -69,9 +67,7 @@ def _is_file(value: Any) -> bool:
     return isinstance(value, (FileStorage, tuple)) or hasattr(value, "read")
 
 
-def _encode_multipart(
-    fields: Iterable[tuple[str, Any]], boundary: str
-) -> bytes:
+def _encode_multipart(fields: Iterable[tuple[str, Any]], boundary: str) -> bytes:
     out = io.BytesIO()
     for name, value in fields:
         out.write(f"--{boundary}\r\n".encode())
@@ -223,18 +219,14 @@ def build_environ(
         environ["CONTENT_LENGTH"] = str(content_length)
     if content_type is not None:
         environ["CONTENT_TYPE"] = content_type
+    given: dict[str, str] = {}
     for name, value in Headers(headers or ()).items():
         key = name.upper().replace("-", "_")
-        if key == "CONTENT_TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif key == "CONTENT_LENGTH":
-            environ["CONTENT_LENGTH"] = value
-        else:
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             key = f"HTTP_{key}"
-            environ[key] = f"{environ[key]}, {value}" if key in environ and key not in (
-                "HTTP_HOST",
-                "HTTP_USER_AGENT",
-            ) else value
+        # Repeated headers arrive joined with commas, as a server would pass them.
+        given[key] = f"{given[key]}, {value}" if key in given else value
+    environ.update(given)
     if environ_overrides:
         environ.update(environ_overrides)
     return environ
@@ -460,12 +452,11 @@ class FlaskClient:
         response = wrapper(body, status=status, headers=Headers._trusted(list(headers)))
         response.request = self.application.request_class(environ)
         response.history = ()
-        return response  # type: ignore[no-any-return]
+        return response
 
     def open(
         self,
         path: str = "/",
-        *args: Any,
         method: str = "GET",
         follow_redirects: bool = False,
         buffered: bool = False,
@@ -474,7 +465,7 @@ class FlaskClient:
         """Send a request and return the response (following redirects if asked)."""
         environ_base = {**self.environ_base, **kwargs.pop("environ_base", {})}
         environ = build_environ(
-            self.application, path, *args, method=method, environ_base=environ_base, **kwargs
+            self.application, path, method=method, environ_base=environ_base, **kwargs
         )
         response = self._run(environ)
         if not follow_redirects:
@@ -512,37 +503,37 @@ class FlaskClient:
         response.history = tuple(history)
         return response
 
-    def get(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def get(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """``open(..., method="GET")``."""
-        return self.open(*args, method="GET", **kwargs)
+        return self.open(path, method="GET", **kwargs)
 
-    def post(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def post(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """``open(..., method="POST")``."""
-        return self.open(*args, method="POST", **kwargs)
+        return self.open(path, method="POST", **kwargs)
 
-    def put(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def put(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """``open(..., method="PUT")``."""
-        return self.open(*args, method="PUT", **kwargs)
+        return self.open(path, method="PUT", **kwargs)
 
-    def patch(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def patch(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """``open(..., method="PATCH")``."""
-        return self.open(*args, method="PATCH", **kwargs)
+        return self.open(path, method="PATCH", **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def delete(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """``open(..., method="DELETE")``."""
-        return self.open(*args, method="DELETE", **kwargs)
+        return self.open(path, method="DELETE", **kwargs)
 
-    def head(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def head(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """``open(..., method="HEAD")``."""
-        return self.open(*args, method="HEAD", **kwargs)
+        return self.open(path, method="HEAD", **kwargs)
 
-    def options(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def options(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """``open(..., method="OPTIONS")``."""
-        return self.open(*args, method="OPTIONS", **kwargs)
+        return self.open(path, method="OPTIONS", **kwargs)
 
-    def trace(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def trace(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """``open(..., method="TRACE")``."""
-        return self.open(*args, method="TRACE", **kwargs)
+        return self.open(path, method="TRACE", **kwargs)
 
     def __enter__(self) -> FlaskClient:
         if self._preserve_context:

@@ -1,120 +1,12 @@
-"""A real ``carafe run`` server in a subprocess, for tests that talk to it over loopback."""
+"""Fixtures: a real ``carafe run`` server in a subprocess, reached over loopback."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SEED_APP = "examples.seeds.app"
-STARTUP_TIMEOUT = 15.0
-SHUTDOWN_TIMEOUT = 5.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def port_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-@dataclass
-class RunningServer:
-    """A server subprocess; its stderr is captured to a file for failure messages."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    log: IO[bytes]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def wait_until_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"server exited with {self.process.returncode} before answering:\n"
-                    + self.output()
-                )
-            if port_answers(self.port):
-                return
-            time.sleep(0.05)
-        self.kill()
-        pytest.fail(f"server did not answer on port {self.port} in {timeout} s:\n{self.output()}")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = SHUTDOWN_TIMEOUT) -> int:
-        """Send ``sig`` and return the exit status; fail if it takes over ``timeout`` s."""
-        if self.process.poll() is None:
-            if sig == signal.SIGINT:
-                # CTRL+C in a terminal signals the whole process group, workers included.
-                os.killpg(self.process.pid, sig)
-            else:
-                self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                pytest.fail(
-                    f"server did not exit within {timeout} s of {signal.Signals(sig).name}:\n"
-                    + self.output()
-                )
-        return self.process.returncode
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def start_server(command: Sequence[str], port: int) -> RunningServer:
-    """Start ``command`` from the project root in its own process group and wait for it."""
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        list(command),
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    server = RunningServer(process, port, log)
-    try:
-        server.wait_until_ready()
-    except BaseException:
-        server.kill()
-        log.close()
-        raise
-    return server
-
-
-def carafe_run_command(port: int, app: str = SEED_APP) -> list[str]:
-    """``python -m carafe --app APP run --port PORT`` with this interpreter."""
-    return [sys.executable, "-m", "carafe", "--app", app, "run", "--port", str(port)]
+from .serverproc import RunningServer, carafe_run_command, free_port, start_server
 
 
 @pytest.fixture(scope="session")

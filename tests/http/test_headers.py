@@ -500,7 +500,9 @@ def test_parse_options_header_fuzz_matches_werkzeug() -> None:
         ("x", {"filename*": "UTF-8''%E2%82%AC"}),
     ],
 )
-def test_dump_options_header_matches_werkzeug(header: str | None, options: dict[str, object]) -> None:
+def test_dump_options_header_matches_werkzeug(
+    header: str | None, options: dict[str, object]
+) -> None:
     assert dump_options_header(header, options) == w_dump_options_header(header, options)
 
 

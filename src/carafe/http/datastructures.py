@@ -63,6 +63,14 @@ class MultiDict(dict[K, list[V]]):
     #: Raised for a missing key; the framework swaps in a 400 ``BadRequestKeyError``.
     missing_key_error: ClassVar[type[KeyError]] = KeyError
 
+    @overload
+    def __init__(self, mapping: None = None) -> None: ...
+    @overload
+    def __init__(self, mapping: MultiDict[K, V]) -> None: ...
+    @overload
+    def __init__(self, mapping: Mapping[K, V | list[V] | tuple[V, ...] | set[V]]) -> None: ...
+    @overload
+    def __init__(self, mapping: Iterable[tuple[K, V]]) -> None: ...
     def __init__(self, mapping: MultiDictInput[K, V] | None = None) -> None:
         if mapping is None:
             super().__init__()

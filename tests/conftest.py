@@ -1,0 +1,48 @@
+"""Shared fixtures, shaped like Flask's: ``app``, ``client`` and a context leak detector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import carafe
+from carafe import ctx as carafe_ctx
+
+
+@pytest.fixture
+def app() -> carafe.Flask:
+    """A fresh app in testing mode, so view errors propagate to the test."""
+    application = carafe.Flask("test_app")
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app: carafe.Flask):  # type: ignore[no-untyped-def]
+    """A test client for ``app``."""
+    return app.test_client()
+
+
+def _pop_leftovers() -> list[str]:
+    """Pop every request and app context still pushed; say what was left."""
+    leaked: list[str] = []
+    for _ in range(100):
+        if carafe_ctx.has_request_context():
+            leaked.append("request context")
+            carafe_ctx._cv_request.get().pop()
+        elif carafe_ctx.has_app_context():
+            leaked.append("app context")
+            carafe_ctx._cv_app.get().pop()
+        else:
+            break
+    return leaked
+
+
+@pytest.fixture(autouse=True)
+def leak_detector() -> Iterator[None]:
+    """Fail a test that leaves a request or app context pushed (and clean up after it)."""
+    yield
+    leaked = _pop_leftovers()
+    if leaked:
+        pytest.fail(f"The test left contexts pushed: {', '.join(leaked)}")
