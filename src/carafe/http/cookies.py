@@ -145,8 +145,9 @@ def dump_cookie(
     if path is not None:
         if _BAD_ATTR_RE.search(path):
             raise ValueError(f"Invalid cookie path {path!r}: it contains a forbidden character.")
-        # Percent-encode like a URL path segment, keeping existing escapes.
-        path = quote(path, safe="%!$&'()*+,/:=@")
+        if path != "/":  # PERF: the default path needs no encoding.
+            # Percent-encode like a URL path segment, keeping existing escapes.
+            path = quote(path, safe="%!$&'()*+,/:=@")
     if domain:
         if _BAD_ATTR_RE.search(domain):
             raise ValueError(

@@ -37,38 +37,22 @@ _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 )
 
-# PERF: names the framework and most apps use are known to be valid, so checking
-# them is one set lookup instead of a regex match.
-_KNOWN_NAMES = frozenset(
-    [
-        "Accept-Ranges",
-        "Access-Control-Allow-Origin",
-        "Age",
-        "Allow",
-        "Cache-Control",
-        "Content-Disposition",
-        "Content-Encoding",
-        "Content-Language",
-        "Content-Length",
-        "Content-Location",
-        "Content-Range",
-        "Content-Security-Policy",
-        "Content-Type",
-        "Date",
-        "ETag",
-        "Expires",
-        "Last-Modified",
-        "Location",
-        "Retry-After",
-        "Server",
-        "Set-Cookie",
-        "Strict-Transport-Security",
-        "Vary",
-        "WWW-Authenticate",
-        "X-Content-Type-Options",
-        "X-Frame-Options",
-    ]
-)
+# PERF: names already found valid, so checking a name is one set lookup. Header
+# names come from application code, so the set stays small; it is still capped
+# in case an application echoes client-chosen names.
+_VALID_NAMES: set[str] = {
+    "Cache-Control",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Length",
+    "Content-Type",
+    "ETag",
+    "Last-Modified",
+    "Location",
+    "Set-Cookie",
+    "Vary",
+}
+_VALID_NAMES_MAX = 1024
 
 _missing: Any = object()
 
@@ -76,12 +60,14 @@ _missing: Any = object()
 def _check_name(name: str) -> str:
     # SECURITY: only RFC 9110 tokens may be header names. This rules out CR, LF,
     # NUL, ':' and whitespace, so a name can never inject another header line.
-    if name in _KNOWN_NAMES:
+    if name in _VALID_NAMES:
         return name
     if not isinstance(name, str):
         raise TypeError(f"Header names must be str, not {type(name).__name__}.")
     if _TOKEN_RE.fullmatch(name) is None:
         raise ValueError(f"Invalid header name {name!r}: header names must be RFC 9110 tokens.")
+    if len(_VALID_NAMES) < _VALID_NAMES_MAX:
+        _VALID_NAMES.add(name)
     return name
 
 
@@ -384,6 +370,15 @@ class Headers:
     def extend(self, arg: HeadersInput | None = None, /, **kwargs: Any) -> None:
         """Add every header from ``arg`` and ``kwargs``, keeping existing ones."""
         new: list[tuple[str, str]] = []
+        if arg.__class__ is dict and not kwargs:
+            # PERF: the common `Headers({...})` with plain string values.
+            for key, value in arg.items():
+                if isinstance(value, (list, tuple, set)):
+                    new.extend((_check_name(key), _check_value(item)) for item in value)
+                else:
+                    new.append((_check_name(key), _check_value(value)))
+            self._list.extend(new)
+            return
         if arg is not None:
             new.extend((_check_name(k), _check_value(v)) for k, v in _iter_pairs(arg))
         if kwargs:
@@ -469,6 +464,19 @@ class Headers:
         self._list.clear()
 
 
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    wsgi_name = name.upper().replace("-", "_")
+    if wsgi_name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        wsgi_name = "HTTP_" + wsgi_name
+    # Capped: the names looked up may come from client input.
+    if len(_ENVIRON_KEYS) < 1024:
+        _ENVIRON_KEYS[name] = wsgi_name
+    return wsgi_name
+
+
 class EnvironHeaders(Headers):
     """A read-only :class:`Headers` view of the request headers in a WSGI environ.
 
@@ -485,12 +493,12 @@ class EnvironHeaders(Headers):
     def _first(self, key: str) -> str:
         if not isinstance(key, str):
             raise self.missing_key_error(key)
-        # PERF: one dict lookup, no iteration over the environ.
-        wsgi_key = key.upper().replace("-", "_")
-        if wsgi_key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            value = self.environ.get(wsgi_key)
-        else:
-            value = self.environ.get("HTTP_" + wsgi_key)
+        # PERF: one dict lookup, no iteration over the environ; the environ key
+        # for a header name is computed once.
+        environ_key = _ENVIRON_KEYS.get(key)
+        if environ_key is None:
+            environ_key = _environ_key(key)
+        value = self.environ.get(environ_key)
         if value is None:
             raise self.missing_key_error(key)
         return value  # type: ignore[no-any-return]
