@@ -9,7 +9,6 @@ hook lists are read once, when the first request arrives.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +38,8 @@ from carafe.routing import BuildError, Map, RequestRedirect, Rule
 from carafe.runner import run_coroutine
 
 if TYPE_CHECKING:
+    import logging
+
     from carafe.testing import FlaskClient
     from carafe.typing import StartResponse, WSGIEnvironment
 
@@ -160,6 +161,9 @@ class Flask:
         """The ``logging`` logger named after the app; unhandled errors are logged here."""
         logger = self._logger
         if logger is None:
+            # Start-up: logging loads when the app first logs, not with carafe.
+            import logging
+
             logger = self._logger = logging.getLogger(self.name)
             if not logger.handlers and not logging.getLogger().handlers:
                 handler = logging.StreamHandler(sys.stderr)

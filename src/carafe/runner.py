@@ -7,10 +7,12 @@ what a sync one does.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 T = TypeVar("T")
 
@@ -20,6 +22,9 @@ _local = threading.local()
 def _thread_loop() -> asyncio.AbstractEventLoop:
     loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
     if loop is None or loop.is_closed():
+        # Start-up: asyncio loads on the first async view, not with carafe.
+        import asyncio
+
         loop = asyncio.new_event_loop()
         _local.loop = loop
     return loop
@@ -31,6 +36,8 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     :raises RuntimeError: if called from inside a running event loop (an async
         view must be awaited there, not run synchronously).
     """
+    import asyncio
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -212,7 +212,7 @@ BINARY_LF = BINARY + b"x\n--" + BOUNDARY.encode() + b"--\r\n" + b"tail"
 BODIES = {
     "simple": body_of(part("a", b"1"), part("b", b"two words")),
     "repeated": body_of(part("a", b"1"), part("b", b"2"), part("a", b"3")),
-    "utf8": body_of(part("n\u00e4me".encode().decode("latin-1"), "välue €".encode())),
+    "utf8": body_of(part("n\u00e4me", "välue €".encode())),
     "charset": body_of(
         part("l", "café".encode("latin-1"), content_type="text/plain; charset=iso-8859-1")
     ),
@@ -233,6 +233,14 @@ BODIES = {
         part("tail", b"bye"),
     ),
     "crlf-values": body_of(part("a", b"\r\nline\r\n\r\n")),
+    "rfc2231-filename": body_of(
+        b"Content-Disposition: form-data; name=\"f\"; filename*=UTF-8''%E2%82%AC.txt\r\n\r\neuro"
+    ),
+    "quoted-names": body_of(
+        b'Content-Disposition: form-data; name="a%22b\\"c"; filename="x%0Ay.txt"\r\n\r\nq',
+        b"Content-Disposition: form-data; name=unquoted\r\n\r\nu",
+    ),
+    "utf8-filename": body_of(part("f", b"d", filename="r\u00e9sum\u00e9.pdf")),
     "preamble": b"preamble text\r\n" + body_of(part("a", b"1")) + b"epilogue",
 }
 
@@ -467,3 +475,15 @@ def test_import_carafe_http_does_not_import_multipart() -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(sys.path)
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_utf8_names_and_filenames() -> None:
+    fields, files = parse(BODIES["utf8"])
+    assert fields == [("n\u00e4me", "välue €")]
+    _, files = parse(BODIES["utf8-filename"])
+    assert files[0][1].filename == "r\u00e9sum\u00e9.pdf"
+    _, files = parse(BODIES["rfc2231-filename"])
+    assert files[0][1].filename == "\u20ac.txt"
+    # Header bytes that are not UTF-8 are replaced, not fatal.
+    body = body_of(b'Content-Disposition: form-data; name="\xff"\r\n\r\nv')
+    assert parse(body)[0] == [("\ufffd", "v")]

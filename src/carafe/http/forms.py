@@ -15,7 +15,7 @@ from typing import IO, Protocol
 from urllib.parse import unquote
 
 from .datastructures import FileStorage
-from .headers import Headers
+from .headers import Headers, parse_options_header
 
 __all__ = [
     "FormError",
@@ -215,14 +215,17 @@ def parse_multipart(
                     else:
                         fields.append((name, b"".join(chunks).decode(charset, "replace")))
                 else:
-                    name = _from_latin1(event.name or "")
                     headers = _part_headers(event.headerlist)
+                    # Name and filename as Werkzeug reads them (RFC 2231
+                    # `filename*=` included), not the parser library's way.
+                    _, params = parse_options_header(headers.get("Content-Disposition"))
+                    name = params.get("name", "")
+                    filename = params.get("filename")
                     chunks = []
                     size = 0
                     part_charset = (event.charset or "").lower()
                     charset = part_charset if part_charset in _FIELD_CHARSETS else "utf-8"
-                    if event.filename is not None:
-                        filename = _from_latin1(event.filename)
+                    if filename is not None:
                         # Handed over to FileStorage, or closed by _discard on failure.
                         spool = SpooledTemporaryFile(max_size=spool_max_size, mode="w+b")  # noqa: SIM115
         parsed = True
