@@ -226,7 +226,7 @@ def parse_multipart(
                     part_charset = (event.charset or "").lower()
                     charset = part_charset if part_charset in _FIELD_CHARSETS else "utf-8"
                     if filename is not None:
-                        # Handed over to FileStorage, or closed by _discard on failure.
+                        # Handed to FileStorage, or closed in the finally block on failure.
                         spool = SpooledTemporaryFile(max_size=spool_max_size, mode="w+b")  # noqa: SIM115
         parsed = True
     except multipart.ParserLimitReached as exc:
