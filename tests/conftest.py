@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -24,18 +25,31 @@ def client(app: carafe.Flask):  # type: ignore[no-untyped-def]
     return app.test_client()
 
 
+def _innermost_context() -> Any:
+    """The innermost pushed context, whichever context variable holds it."""
+    for name in ("_cv_request", "_cv_ctx", "_cv_app"):
+        variable = getattr(carafe_ctx, name, None)
+        if variable is not None:
+            ctx = variable.get(None)
+            if ctx is not None:
+                return ctx
+    return None
+
+
 def _pop_leftovers() -> list[str]:
     """Pop every request and app context still pushed; say what was left."""
     leaked: list[str] = []
     for _ in range(100):
         if carafe_ctx.has_request_context():
             leaked.append("request context")
-            carafe_ctx._cv_request.get().pop()
         elif carafe_ctx.has_app_context():
             leaked.append("app context")
-            carafe_ctx._cv_app.get().pop()
         else:
             break
+        ctx = _innermost_context()
+        if ctx is None:
+            break
+        ctx.pop()
     return leaked
 
 

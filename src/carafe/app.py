@@ -21,7 +21,7 @@ from carafe.ctx import (
     AppContext,
     RequestContext,
     _AppCtxGlobals,
-    _cv_request,
+    get_request_context,
 )
 from carafe.exceptions import (
     Aborter,
@@ -427,8 +427,7 @@ class Flask:
 
     def full_dispatch_request(self) -> Response:
         """Run hooks, the view and error handling for the current request."""
-        ctx = _cv_request.get()
-        return self._full_dispatch(ctx)
+        return self._full_dispatch(_require_request_context())
 
     def preprocess_request(self) -> Any:
         """Run the ``before_request`` hooks; the first non-None value ends the request."""
@@ -453,11 +452,11 @@ class Flask:
 
     def dispatch_request(self) -> Any:
         """Call the view of the current request and return its value (not a response)."""
-        return self._dispatch(_cv_request.get().request)
+        return self._dispatch(_require_request_context().request)
 
     def make_default_options_response(self) -> Response:
         """The automatic answer to ``OPTIONS``: an empty 200 with ``Allow``."""
-        request = _cv_request.get().request
+        request = _require_request_context().request
         response = self.response_class()
         response.headers.set("Allow", ", ".join(self.url_map.allowed_methods(request.path)))
         return response
@@ -477,7 +476,7 @@ class Flask:
 
     def process_response(self, response: Response) -> Response:
         """Run ``after_this_request`` functions, then ``after_request`` hooks (last first)."""
-        ctx = _cv_request.get()
+        ctx = _require_request_context()
         for func in ctx._after_request_functions:
             response = _call(func, response)
         for func in self._after_hooks:
@@ -564,7 +563,7 @@ class Flask:
 
     def log_exception(self, error: BaseException) -> None:
         """Log an unhandled exception with the request's path and method."""
-        ctx = _cv_request.get(None)
+        ctx = get_request_context()
         where = f" on {ctx.request.path} [{ctx.request.method}]" if ctx is not None else ""
         self.logger.error(f"Exception{where}", exc_info=(type(error), error, error.__traceback__))
 
@@ -617,7 +616,7 @@ class Flask:
             elif isinstance(rv, HTTPException):
                 rv = response_class.force_type(rv.get_response())
             elif isinstance(rv, Response) or callable(rv):
-                ctx = _cv_request.get(None)
+                ctx = get_request_context()
                 rv = response_class.force_type(rv, ctx.request.environ if ctx else None)
             else:
                 raise TypeError(
@@ -639,7 +638,7 @@ class Flask:
 
     @staticmethod
     def _current_endpoint() -> str | None:
-        ctx = _cv_request.get(None)
+        ctx = get_request_context()
         return ctx.request.endpoint if ctx is not None else None
 
     # -- contexts, URLs, testing ----------------------------------------------
@@ -680,7 +679,7 @@ class Flask:
         **values: Any,
     ) -> str:
         """Build the URL of ``endpoint``; see :func:`carafe.url_for`."""
-        ctx = _cv_request.get(None)
+        ctx = get_request_context()
         if ctx is not None:
             request = ctx.request
             if _external is None:
@@ -747,6 +746,13 @@ class Flask:
         from carafe.serving import run_app
 
         run_app(self, host=host, port=port, debug=debug, **options)
+
+
+def _require_request_context() -> RequestContext:
+    ctx = get_request_context()
+    if ctx is None:
+        raise RuntimeError("This needs an active request context.")
+    return ctx
 
 
 def _find_root_path(import_name: str) -> str:

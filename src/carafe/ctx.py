@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 AfterRequestCallable = Callable[["Response"], "Response"]
 
-_cv_app: ContextVar[AppContext] = ContextVar("carafe.app_ctx")
-_cv_request: ContextVar[RequestContext] = ContextVar("carafe.request_ctx")
+# The current context: an AppContext, or a RequestContext (which is one too).
+_cv_ctx: ContextVar[AppContext] = ContextVar("carafe.ctx")
 
 _NO_APP = """\
 Working outside of application context.
@@ -60,19 +60,20 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        app = _cv_app.get(None)
-        if app is not None:
-            return f"<carafe.g of {app.app.name!r}>"
+        ctx = _cv_ctx.get(None)
+        if ctx is not None:
+            return f"<carafe.g of {ctx.app.name!r}>"
         return object.__repr__(self)
 
 
 class AppContext:
     """Makes ``current_app`` and ``g`` available; ``with app.app_context():``."""
 
-    __slots__ = ("_g", "_tokens", "app")
+    __slots__ = ("_g", "_tokens", "app", "request")
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+        self.request: Request | None = None
         self._g: _AppCtxGlobals | None = None
         self._tokens: list[Token[AppContext]] = []
 
@@ -85,16 +86,20 @@ class AppContext:
         return g
 
     def push(self) -> None:
-        """Make this the current app context."""
-        self._tokens.append(_cv_app.set(self))
+        """Make this the current context."""
+        outer = _cv_ctx.get(None)
+        # An app context pushed inside a request keeps that request visible, as
+        # Flask's separate request variable does.
+        self.request = outer.request if outer is not None else None
+        self._tokens.append(_cv_ctx.set(self))
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the app-context teardown functions and restore the previous context."""
         try:
-            if len(self._tokens) == 1:
+            if len(self._tokens) == 1 and self.app.teardown_appcontext_funcs:
                 self.app.do_teardown_appcontext(exc)
         finally:
-            _cv_app.reset(self._tokens.pop())
+            _cv_ctx.reset(self._tokens.pop())
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -104,47 +109,67 @@ class AppContext:
         self.pop(exc)
 
 
-class RequestContext:
-    """Makes ``request`` available for one request; also pushes an app context."""
+class RequestContext(AppContext):
+    """Makes ``request`` available for one request, and ``current_app`` and ``g`` with it.
 
-    __slots__ = ("_after_request_functions", "_app_ctx", "_token", "app", "request")
+    PERF: one object and one context variable serve as both Flask's request
+    context and the app context it pushes, so a request sets and resets one
+    variable once. Inside an active app context of the same app the request
+    shares that context's ``g`` and leaves its teardown to it, as in Flask.
+    """
+
+    __slots__ = ("_after_request_functions", "_outer")
+
+    request: Request
 
     def __init__(self, app: Flask, request: Request) -> None:
         self.app = app
         self.request = request
+        self._g = None
+        self._tokens = []
         self._after_request_functions: list[AfterRequestCallable] = []
-        self._app_ctx: AppContext | None = None
-        self._token: Token[RequestContext] | None = None
+        self._outer: AppContext | None = None
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The ``g`` of this request's app context."""
+        outer = self._outer
+        if outer is not None:
+            return outer.g
+        g = self._g
+        if g is None:
+            g = self._g = self.app.app_ctx_globals_class()
+        return g
 
     def push(self) -> None:
-        """Push an app context (unless one for this app is active) and this context."""
-        app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not self.app:
-            app_ctx = AppContext(self.app)
-            app_ctx.push()
-            self._app_ctx = app_ctx
-        self._token = _cv_request.set(self)
+        """Make this the current context."""
+        outer = _cv_ctx.get(None)
+        self._outer = outer if outer is not None and outer.app is self.app else None
+        self._tokens.append(_cv_ctx.set(self))
 
     def pop(self, exc: BaseException | None = None) -> None:
-        """Run teardown functions, close the request and restore the previous contexts."""
+        """Run teardown functions, close the request and restore the previous context."""
+        app = self.app
         try:
-            self.app.do_teardown_request(exc)
-            self.request.close()
+            if app._teardown_hooks:
+                app.do_teardown_request(exc)
+            request = self.request
+            if request is not None:
+                request.close()
         finally:
-            if self._token is not None:
-                _cv_request.reset(self._token)
-                self._token = None
-            app_ctx = self._app_ctx
-            if app_ctx is not None:
-                self._app_ctx = None
-                app_ctx.pop(exc)
+            try:
+                if (
+                    self._outer is None
+                    and len(self._tokens) == 1
+                    and app.teardown_appcontext_funcs
+                ):
+                    app.do_teardown_appcontext(exc)
+            finally:
+                _cv_ctx.reset(self._tokens.pop())
 
     def __enter__(self) -> RequestContext:
         self.push()
         return self
-
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        self.pop(exc)
 
 
 class _Proxy(Generic[T]):
@@ -204,21 +229,22 @@ class _Proxy(Generic[T]):
 
 
 def _current_request() -> Request:
-    ctx = _cv_request.get(None)
-    if ctx is None:
+    ctx = _cv_ctx.get(None)
+    request = ctx.request if ctx is not None else None
+    if request is None:
         raise RuntimeError(_NO_REQUEST)
-    return ctx.request
+    return request
 
 
 def _current_app() -> Flask:
-    ctx = _cv_app.get(None)
+    ctx = _cv_ctx.get(None)
     if ctx is None:
         raise RuntimeError(_NO_APP)
     return ctx.app
 
 
 def _current_g() -> _AppCtxGlobals:
-    ctx = _cv_app.get(None)
+    ctx = _cv_ctx.get(None)
     if ctx is None:
         raise RuntimeError(_NO_APP)
     return ctx.g
@@ -231,28 +257,30 @@ g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
 
 def get_current_app_or_none() -> Flask | None:
     """The app of the active app context, or None outside one."""
-    ctx = _cv_app.get(None)
+    ctx = _cv_ctx.get(None)
     return ctx.app if ctx is not None else None
 
 
 def get_request_context() -> RequestContext | None:
     """The active request context, or None outside a request."""
-    return _cv_request.get(None)
+    ctx = _cv_ctx.get(None)
+    return ctx if isinstance(ctx, RequestContext) else None
 
 
 def has_request_context() -> bool:
     """True inside a request (or a ``test_request_context``)."""
-    return _cv_request.get(None) is not None
+    ctx = _cv_ctx.get(None)
+    return ctx is not None and ctx.request is not None
 
 
 def has_app_context() -> bool:
     """True inside an app context."""
-    return _cv_app.get(None) is not None
+    return _cv_ctx.get(None) is not None
 
 
 def after_this_request(func: AfterRequestCallable) -> AfterRequestCallable:
     """Run ``func(response)`` after the current request, before ``after_request`` hooks."""
-    ctx = _cv_request.get(None)
+    ctx = get_request_context()
     if ctx is None:
         raise RuntimeError(
             "'after_this_request' can only be used when a request context is active,"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from carafe.ctx import _cv_app, current_app
+from carafe.ctx import _cv_ctx, current_app
 from carafe.exceptions import abort as _abort
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def make_response(*args: Any) -> Response:
     ``make_response()`` is an empty response; one argument is converted like a
     view's return value; several are taken as a tuple: ``make_response(body, 404)``.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_ctx.get(None)
     if ctx is None:
         raise RuntimeError("make_response() needs an active application context.")
     app = ctx.app
@@ -68,7 +68,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
 
     Inside an app context this uses the app's ``redirect``, as Flask does.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_ctx.get(None)
     if ctx is not None and Response is None:
         return ctx.app.redirect(location, code)
     return build_redirect(location, code, Response)
@@ -79,7 +79,7 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
 
     ``abort(404)``, ``abort(403, "No access")``, ``abort(make_response(...))``.
     """
-    ctx = _cv_app.get(None)
+    ctx = _cv_ctx.get(None)
     if ctx is not None:
         ctx.app.aborter(code, *args, **kwargs)
     _abort(code, *args, **kwargs)

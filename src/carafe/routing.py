@@ -284,6 +284,9 @@ class Rule:
         self._parts: list[tuple[bool, str]] = []  # (is_placeholder, text or name)
         self._regex: re.Pattern[str] | None = None
         self._sort_key: tuple[Any, ...] = ()
+        # Earlier rules of the same endpoint whose defaults stand for this rule's
+        # arguments: a URL matching this rule with those values redirects to them.
+        self._default_providers: list[Rule] = []
 
     def __repr__(self) -> str:
         methods = ", ".join(sorted(self.methods))
@@ -364,6 +367,15 @@ class Rule:
                 pieces.append(text)
         return "".join(pieces)
 
+    def _redirect_to_defaults(self, view_args: Mapping[str, Any], method: str) -> str | None:
+        """The path of a rule whose defaults equal ``view_args``, as Werkzeug's
+        ``redirect_defaults`` finds it: ``/page/1`` -> ``/page/`` when that rule has
+        ``defaults={"number": 1}``."""
+        for provider in self._default_providers:
+            if provider.can_build(view_args, method):
+                return provider.build({**view_args, **provider.defaults})
+        return None
+
     def can_build(self, values: Mapping[str, Any], method: str | None) -> bool:
         """True if this rule can build a URL for ``values`` (and ``method``)."""
         if method is not None and method not in self.methods:
@@ -410,7 +422,17 @@ class Map:
         """Add and compile ``rule``."""
         rule.bind(self)
         self._rules.append(rule)
-        self._by_endpoint.setdefault(rule.endpoint, []).append(rule)
+        siblings = self._by_endpoint.setdefault(rule.endpoint, [])
+        siblings.append(rule)
+        # Build order, as Werkzeug's: more arguments first, then more defaults, then
+        # registration order (the sort is stable).
+        siblings.sort(key=lambda item: (-len(item.arguments), -len(item.defaults)))
+        for index, sibling in enumerate(siblings):
+            sibling._default_providers = [
+                earlier
+                for earlier in siblings[:index]
+                if earlier.defaults and earlier.arguments == sibling.arguments
+            ]
         if rule.is_static:
             self._static.setdefault(rule.rule, []).append(rule)
             if not rule.strict_slashes:
@@ -450,13 +472,18 @@ class Map:
         static = self._static.get(path)
         if static is not None:
             for rule in static:
-                if method in rule.methods:
+                if method in rule.methods and not rule._default_providers:
                     return Match(rule, dict(rule.defaults) if rule.defaults else {})
         allowed: set[str] = set()
         for found in self._candidates(path):
-            if method in found.rule.methods:
+            rule = found.rule
+            if method in rule.methods:
+                if rule._default_providers:
+                    target = rule._redirect_to_defaults(found.view_args, method)
+                    if target is not None:
+                        raise RequestRedirect(target)
                 return found
-            allowed |= found.rule.methods
+            allowed |= rule.methods
         if allowed:
             raise MethodNotAllowed(valid_methods=sorted(allowed))
         if not path.endswith("/"):

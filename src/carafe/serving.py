@@ -16,6 +16,7 @@ import inspect
 import multiprocessing
 import os
 import re
+import signal
 import socket
 import sys
 import traceback
@@ -234,8 +235,22 @@ def load_app(spec: str) -> Any:
     return locate_app(prepare_import(path), app_name)
 
 
+def _ignore_terminal_interrupt() -> None:
+    """Block SIGINT in a worker process, so only the main process reacts to CTRL+C.
+
+    CTRL+C signals the whole process group. A Granian worker that gets SIGINT from the
+    terminal and SIGTERM from the main process at once sometimes misses both and stops
+    only when killed after the shutdown timeout. With SIGINT blocked (before Granian's
+    threads start, so they inherit the mask), the worker stops on the main process's
+    SIGTERM alone, promptly.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 def _load_worker_app(spec: str, debug: bool | None) -> Any:
     """Granian worker loader: load ``spec`` in the worker and return its WSGI callable."""
+    _ignore_terminal_interrupt()
     app = load_app(spec)
     if debug is not None:
         app.debug = debug
@@ -244,6 +259,7 @@ def _load_worker_app(spec: str, debug: bool | None) -> Any:
 
 def _load_fork_shared_app(key: int) -> Any:
     """Granian worker loader for an app inherited from the parent through ``fork``."""
+    _ignore_terminal_interrupt()
     return _FORK_SHARED_APPS[key]
 
 

@@ -449,7 +449,9 @@ class FlaskClient:
         if self.use_cookies:
             self._store_cookies(headers, environ)
         wrapper = _test_response_class(self.application.response_class)
-        response = wrapper(body, status=status, headers=Headers._trusted(list(headers)))
+        response = wrapper(body, status=status)
+        # Exactly the headers that went on the wire: no default Content-Type added.
+        response.headers = Headers._trusted(list(headers))
         response.request = self.application.request_class(environ)
         response.history = ()
         return response

@@ -9,7 +9,6 @@ uploaded file as Werkzeug's does.
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from copy import deepcopy as _deepcopy
 from io import BytesIO
@@ -529,6 +528,9 @@ class FileStorage:
 
         A file object is left open. Copies from the stream's current position.
         """
+        # PERF: shutil loads only when a file is saved, not at import.
+        import shutil
+
         if isinstance(dst, (str, PathLike)):
             with open(fspath(dst), "wb") as target:
                 shutil.copyfileobj(self.stream, target, buffer_size)

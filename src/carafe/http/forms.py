@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from tempfile import SpooledTemporaryFile
 from typing import IO, Protocol
 from urllib.parse import unquote
 
@@ -157,7 +156,9 @@ def parse_multipart(
     if content_length is not None and content_length < 0:
         raise MalformedForm(f"Invalid Content-Length {content_length}.")
 
-    # The parser library loads only when a multipart body arrives.
+    # PERF: the parser library and tempfile load only when a multipart body arrives.
+    from tempfile import SpooledTemporaryFile
+
     import multipart  # type: ignore[import-untyped]
 
     parser = multipart.PushMultipartParser(
