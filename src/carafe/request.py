@@ -47,6 +47,16 @@ def _request_dict(pairs: list[tuple[str, Any]]) -> RequestDict:
 _NO_FILES = _request_dict([])
 
 
+class RequestHeaders(EnvironHeaders):
+    """The request headers: a missing header asked for with ``[]`` is a 400.
+
+    Werkzeug raises a plain ``KeyError`` here, which Flask turns into a 500; a
+    header the client did not send is the client's error, so Carafe answers 400.
+    """
+
+    missing_key_error = BadRequestKeyError
+
+
 class ClientDisconnected(BadRequest):
     """The client sent less body than its ``Content-Length`` announced."""
 
@@ -117,7 +127,7 @@ class Request:
         self._form: RequestDict | None = None
         self._files: RequestDict | None = None
         self._cookies: RequestDict | None = None
-        self._headers: EnvironHeaders | None = None
+        self._headers: RequestHeaders | None = None
         self._data: bytes | None = None
         self._json: tuple[Any, ...] | None = None
         self._path: str | None = None
@@ -217,11 +227,11 @@ class Request:
     # -- headers --------------------------------------------------------------
 
     @property
-    def headers(self) -> EnvironHeaders:
-        """The request headers (read-only, case-insensitive)."""
+    def headers(self) -> RequestHeaders:
+        """The request headers (read-only, case-insensitive; a missing one is a 400)."""
         headers = self._headers
         if headers is None:
-            headers = self._headers = EnvironHeaders(self.environ)
+            headers = self._headers = RequestHeaders(self.environ)
         return headers
 
     @property
@@ -531,8 +541,9 @@ class Request:
         """Close the uploaded files."""
         files = self._files
         if files:
-            for storage in files.values():
-                storage.close()
+            for storages in files.listvalues():
+                for storage in storages:
+                    storage.close()
 
 
 def _stdlib_loads(data: bytes) -> Any:

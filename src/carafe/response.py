@@ -38,8 +38,9 @@ _ENTITY_HEADERS = frozenset(
     }
 )
 
-# PERF: the content type of the default mimetype is computed once.
-_TEXT_HTML = "text/html; charset=utf-8"
+# PERF: content types seen before (few distinct values per app) skip validation.
+_CONTENT_TYPES: dict[tuple[str, bool], str] = {}
+_CONTENT_TYPES_MAX = 256
 
 
 # Characters a URI may carry as they are; anything else in a Location is percent-encoded.
@@ -64,6 +65,20 @@ def content_type_for(mimetype: str) -> str:
     ) and "charset" not in mimetype:
         return mimetype + "; charset=utf-8"
     return mimetype
+
+
+def _checked_content_type(value: str, is_mimetype: bool) -> str:
+    """The ``Content-Type`` for a mimetype (or a content type given as is), checked
+    against header injection."""
+    key = (value, is_mimetype)
+    checked = _CONTENT_TYPES.get(key)
+    if checked is None:
+        checked = content_type_for(value) if is_mimetype else value
+        # SECURITY: the same check every header value gets.
+        Headers([("Content-Type", checked)])
+        if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
+            _CONTENT_TYPES[key] = checked
+    return checked
 
 
 class Response:
@@ -107,31 +122,6 @@ class Response:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
-        if headers is None:
-            if content_type is None and mimetype is None and self.default_mimetype == "text/html":
-                # PERF: the common case needs no header validation at all, and a
-                # str or bytes body gets its Content-Length without a header search.
-                if type(response) is str:
-                    response = response.encode()
-                if type(response) is bytes:
-                    data: bytes = response
-                    self.headers = Headers._trusted(
-                        [("Content-Type", _TEXT_HTML), ("Content-Length", str(len(data)))]
-                    )
-                    self.response = [data]
-                    self._status_code, self._status = (
-                        (200, "200 OK") if status is None else parse_status(status)
-                    )
-                    self.direct_passthrough = direct_passthrough
-                    self._on_close = []
-                    return
-                self.headers = Headers._trusted([("Content-Type", _TEXT_HTML)])
-            else:
-                self.headers = Headers()
-                self._init_content_type(mimetype, content_type)
-        else:
-            self.headers = headers if isinstance(headers, Headers) else Headers(headers)
-            self._init_content_type(mimetype, content_type)
         if status is None:
             self._status_code = self.default_status
             self._status = status_line(self.default_status)
@@ -139,6 +129,27 @@ class Response:
             self._status_code, self._status = parse_status(status)
         self.direct_passthrough = direct_passthrough
         self._on_close = []
+        if headers is None:
+            # PERF: without headers to merge, the header list is built directly
+            # from a content type validated once per distinct value.
+            if content_type is None:
+                mimetype = mimetype if mimetype is not None else self.default_mimetype
+                content_type = None if mimetype is None else _checked_content_type(mimetype, True)
+            else:
+                content_type = _checked_content_type(content_type, False)
+            header_list = [] if content_type is None else [("Content-Type", content_type)]
+            if type(response) is str:
+                response = response.encode()
+            if type(response) is bytes:
+                if self.automatically_set_content_length:
+                    header_list.append(("Content-Length", str(len(response))))
+                self.headers = Headers._trusted(header_list)
+                self.response = [response]
+                return
+            self.headers = Headers._trusted(header_list)
+        else:
+            self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+            self._init_content_type(mimetype, content_type)
         if response is None:
             self.response = []
         elif isinstance(response, (str, bytes, bytearray)):

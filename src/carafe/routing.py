@@ -288,6 +288,9 @@ class Rule:
         # arguments: a URL matching this rule with those values redirects to them.
         self._default_providers: list[Rule] = []
 
+    def __str__(self) -> str:
+        return self.rule
+
     def __repr__(self) -> str:
         methods = ", ".join(sorted(self.methods))
         return f"<Rule {self.rule!r} ({methods}) -> {self.endpoint}>"

@@ -34,6 +34,7 @@ __all__ = [
     "prepare_import",
     "run_app",
     "serve",
+    "serve_spec",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -264,7 +265,7 @@ def _load_fork_shared_app(key: int) -> Any:
 
 
 def find_import_target(app: Any) -> str | None:
-    """Find a ``MODULE:NAME`` (or ``FILE.py:NAME``) target that imports ``app`` again.
+    """Find the ``MODULE:NAME`` target that lets a worker import ``app`` again.
 
     ``app.import_name`` names the module that created the app, as in Flask; its globals
     are searched for the object. An app in ``__main__`` is found through the script path.
@@ -288,9 +289,9 @@ def find_import_target(app: Any) -> str | None:
     return f"{module.__name__}:{name}"
 
 
-def _display_url(host: str, port: int) -> str:
+def _display_url(scheme: str, host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"{scheme}://{shown}:{port}"
 
 
 def _echo(message: str) -> None:
@@ -398,12 +399,11 @@ def serve(
 
     def announce() -> None:
         # Runs after Granian has bound the socket, so the URL printed really answers.
+        shown = host
         if host in ("0.0.0.0", "::"):
             _echo(f" * Running on all addresses ({host})")
             shown = "127.0.0.1" if host == "0.0.0.0" else "::1"
-            _echo(f" * Running on {_display_url(shown, port).replace('http', scheme, 1)}")
-        else:
-            _echo(f" * Running on {_display_url(host, port).replace('http', scheme, 1)}")
+        _echo(f" * Running on {_display_url(scheme, shown, port)}")
         _echo("Press CTRL+C to quit")
 
     server.on_startup(announce)
