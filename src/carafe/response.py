@@ -123,8 +123,9 @@ class Response:
         direct_passthrough: bool = False,
     ) -> None:
         if status is None:
-            self._status_code = self.default_status
-            self._status = status_line(self.default_status)
+            code = self._status_code = self.default_status
+            # PERF: the default 200 needs no lookup.
+            self._status = "200 OK" if code == 200 else status_line(code)
         else:
             self._status_code, self._status = parse_status(status)
         self.direct_passthrough = direct_passthrough
