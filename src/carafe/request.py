@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, cast
-from urllib.parse import quote
 
 from carafe.exceptions import (
     BadRequest,
@@ -24,6 +23,7 @@ from carafe.http.cookies import parse_cookie_header
 from carafe.http.datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
 from carafe.http.forms import FormError, parse_multipart, parse_urlencoded
 from carafe.http.headers import EnvironHeaders, parse_options_header
+from carafe.http.urls import iri_path, iri_query
 
 if TYPE_CHECKING:
     from carafe.app import Flask
@@ -195,21 +195,22 @@ class Request:
     @property
     def url_root(self) -> str:
         """``scheme://host/script_root/``."""
-        return f"{self.scheme}://{self.host}{quote(self.script_root)}/"
+        return f"{self.scheme}://{self.host}{iri_path(self.script_root)}/"
 
     root_url = url_root
 
     @property
     def base_url(self) -> str:
-        """The URL without the query string."""
-        path = quote(self.script_root + self.path, safe="/:@&=+$,;!~*'()%")
-        return f"{self.scheme}://{self.host}{path}"
+        """The URL without the query string, as an IRI (``http://host/café``)."""
+        return f"{self.scheme}://{self.host}{iri_path(self.script_root + self.path)}"
 
     @property
     def url(self) -> str:
-        """The full URL, query string included."""
+        """The full URL, query string included, as an IRI."""
         query = self.environ.get("QUERY_STRING")
-        return f"{self.base_url}?{query}" if query else self.base_url
+        if not query:
+            return self.base_url
+        return f"{self.base_url}?{iri_query(query.encode('latin-1'))}"
 
     @property
     def remote_addr(self) -> str | None:
@@ -254,15 +255,20 @@ class Request:
 
     @property
     def content_length(self) -> int | None:
-        """The ``Content-Length`` header as an int, or None if absent or invalid."""
-        value = self.environ.get("CONTENT_LENGTH")
-        if not value:
+        """The ``Content-Length`` header as an int.
+
+        None when absent or when the body is chunked; 0 when it is not a plain
+        non-negative number (nothing is read then), as in Werkzeug.
+        """
+        environ = self.environ
+        value = environ.get("CONTENT_LENGTH")
+        if value is None or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return None
-        try:
-            length = int(value)
-        except ValueError:
-            return None
-        return length if length >= 0 else None
+        value = value.strip()
+        # SECURITY: only plain digits; int() would also take "+5", "5_0" or " -0".
+        if not value.isdigit() or not value.isascii():
+            return 0
+        return int(value)
 
     @property
     def is_json(self) -> bool:
