@@ -299,7 +299,10 @@ def test_file_upload(app, client, tmp_path):
 
     response = client.post(
         "/upload",
-        data={"title": "A title", "doc": (io.BytesIO(b"file contents"), "notes.txt", "text/plain")},
+        data={
+            "title": "A title",
+            "doc": (io.BytesIO(b"file contents"), "notes.txt", "text/plain"),
+        },
     )
     assert response.json == {
         "filename": "notes.txt",

@@ -745,8 +745,7 @@ def test_delete_cookie(app, client):
     response = client.get("/")
     assert response.headers.getlist("Set-Cookie") == [
         "gone=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/",
-        "scoped=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT;"
-        " Max-Age=0; Path=/x",
+        "scoped=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/x",
     ]
 
 

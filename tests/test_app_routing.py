@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from carafe import Flask, request, url_for
+from carafe import request, url_for
 from carafe.routing import BaseConverter, ValidationError
 
 

@@ -357,8 +357,8 @@ class Flask:
 
     # -- dispatch -------------------------------------------------------------
 
-    def _finalize(self) -> None:
-        """Freeze the hook lists into tuples at the first request.
+    def _freeze_hooks(self) -> None:
+        """Copy the hook lists into the tuples the request path runs.
 
         PERF: the request path then tests an empty tuple instead of looking up
         and iterating lists, and an app without hooks pays nothing for them.
@@ -366,6 +366,10 @@ class Flask:
         self._before_hooks = tuple(self.before_request_funcs.get(None, ()))
         self._after_hooks = tuple(reversed(self.after_request_funcs.get(None, ())))
         self._teardown_hooks = tuple(reversed(self.teardown_request_funcs.get(None, ())))
+
+    def _finalize(self) -> None:
+        """At the first request: freeze the hooks; setup methods are closed from now on."""
+        self._freeze_hooks()
         self._got_first_request = True
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -649,6 +653,9 @@ class Flask:
 
     def request_context(self, environ: WSGIEnvironment) -> RequestContext:
         """A request context for a WSGI environ."""
+        if not self._got_first_request:
+            # Contexts made before any request (tests, scripts) see the hooks too.
+            self._freeze_hooks()
         return RequestContext(self, self.request_class(environ, self))
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:

@@ -464,8 +464,9 @@ class Request:
                 else:
                     fields = self._parse_urlencoded()
             except FormError as exc:
+                # A 413 keeps Flask's default page; the reason stays in the chain.
                 if exc.status_code == 413:
-                    raise RequestEntityTooLarge(str(exc)) from exc
+                    raise RequestEntityTooLarge() from exc
                 raise BadRequest(str(exc)) from exc
             self._data = _EMPTY
         self._form = _request_dict(fields)
@@ -476,13 +477,13 @@ class Request:
         length = self.content_length
         limit = self.max_form_memory_size
         if limit is not None and length is not None and length > limit:
-            raise RequestEntityTooLarge(
-                f"The form body of {length} bytes exceeds the limit of {limit} bytes."
-            )
+            raise RequestEntityTooLarge()
         body = self._read_all()
         if limit is not None and len(body) > limit:
-            raise RequestEntityTooLarge(f"The form body exceeds the limit of {limit} bytes.")
-        return parse_urlencoded(body, max_fields=self.max_form_parts)
+            raise RequestEntityTooLarge()
+        # As in Flask, MAX_FORM_PARTS counts multipart parts only; an urlencoded
+        # body is already bounded by MAX_FORM_MEMORY_SIZE.
+        return parse_urlencoded(body, max_fields=None)
 
     def _parse_multipart(self) -> tuple[list[tuple[str, str]], list[tuple[str, FileStorage]]]:
         boundary = self.mimetype_params.get("boundary")
@@ -524,9 +525,12 @@ class Request:
                 self.app.json.loads if self.app is not None else _stdlib_loads
             )
             value = loads(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
+            # SECURITY: deeply nested JSON exhausts the parser's recursion; that is
+            # bad input like any other, not a server error.
             if not silent:
-                return self.on_json_loading_failed(exc)
+                error = exc if isinstance(exc, ValueError) else ValueError(str(exc))
+                return self.on_json_loading_failed(error)
             value = None
         if cache:
             self._json = (silent, value)

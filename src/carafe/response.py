@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote
 
 from carafe.http.cookies import dump_cookie
 from carafe.http.headers import Headers, parse_options_header
 from carafe.http.status import BODYLESS_CODES, parse_status, status_line
+from carafe.http.urls import iri_to_uri
 
 if TYPE_CHECKING:
     from carafe.typing import StartResponse, WSGIEnvironment
@@ -43,17 +43,16 @@ _CONTENT_TYPES: dict[tuple[str, bool], str] = {}
 _CONTENT_TYPES_MAX = 256
 
 
-# Characters a URI may carry as they are; anything else in a Location is percent-encoded.
-_URI_SAFE = "/:?#[]@!$&'()*+,;=%~-._<>\"{}|\\^`"
-
-
 def uri_for_header(location: str) -> str:
-    """Percent-encode the non-ASCII characters and spaces of a URL (IRI to URI),
-    as Werkzeug does for ``Location`` when the response is sent."""
-    # PERF: plain ASCII URLs, the usual case, pass through untouched.
-    if location.isascii() and " " not in location:
+    """The ``Location`` value to send: the IRI as a URI, as Werkzeug sends it.
+
+    A value that is not a parsable URL goes out as it is (it was already checked
+    for CR, LF and NUL when it was set).
+    """
+    try:
+        return iri_to_uri(location)
+    except ValueError:
         return location
-    return quote(location, safe=_URI_SAFE)
 
 
 def content_type_for(mimetype: str) -> str:
@@ -457,10 +456,10 @@ class Response:
             return converted
         if not callable(response):
             raise TypeError(f"Cannot convert a {type(response).__name__} into a response object.")
-        from carafe.testing import run_wsgi_app
-
-        body, status, headers = run_wsgi_app(response, environ or {})
-        return cls(body, status=status, headers=headers)
+        body, status, headers = call_wsgi_app(response, environ or {})
+        converted = cls(body, status=status, headers=headers)
+        converted._on_close.append(body.close)
+        return converted
 
 
 class _ClosingBody:
@@ -477,3 +476,62 @@ class _ClosingBody:
 
     def close(self) -> None:
         self._response.close()
+
+
+class WSGIBody:
+    """The body a WSGI application returned, streamed as it comes, closed once."""
+
+    __slots__ = ("_close", "_iterator", "_prefix")
+
+    def __init__(
+        self,
+        prefix: list[bytes],
+        iterator: Iterator[bytes],
+        close: Callable[[], Any] | None,
+    ) -> None:
+        self._prefix = prefix
+        self._iterator = iterator
+        self._close = close
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._prefix
+        for chunk in self._iterator:
+            yield bytes(chunk)
+
+    def close(self) -> None:
+        """Close the application's iterable (once), as the WSGI spec asks."""
+        close, self._close = self._close, None
+        if close is not None:
+            close()
+
+
+def call_wsgi_app(
+    app: Callable[..., Iterable[bytes]], environ: WSGIEnvironment
+) -> tuple[WSGIBody, str, list[tuple[str, str]]]:
+    """Call a WSGI application: ``(body, status, headers)``, the body not yet read.
+
+    An application that calls ``start_response`` only when its iterable starts
+    (a generator) is advanced to its first chunk to learn the status.
+    """
+    captured: list[tuple[str, list[tuple[str, str]]]] = []
+    written: list[bytes] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info is not None and captured:
+            raise exc_info[1].with_traceback(exc_info[2])
+        captured.append((status, headers))
+        return written.append
+
+    iterable = app(environ, start_response)
+    iterator = iter(iterable)
+    prefix = written
+    if not captured:
+        first = next(iterator, None)
+        if first is not None:
+            prefix = [*written, bytes(first)]
+    body = WSGIBody(prefix, iterator, getattr(iterable, "close", None))
+    if not captured:
+        body.close()
+        raise RuntimeError("The WSGI application did not call start_response.")
+    status, headers = captured[-1]
+    return body, status, headers

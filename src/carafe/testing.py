@@ -12,17 +12,17 @@ import io
 import json as _json
 import mimetypes
 import os
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote_to_bytes, urlencode, urljoin, urlsplit
 
-from carafe.http.cookies import parse_cookie_header
+from carafe.http.cookies import dump_cookie, parse_cookie_header
 from carafe.http.datastructures import FileStorage, MultiDict
 from carafe.http.dates import parse_http_date
 from carafe.http.headers import Headers
-from carafe.response import Response
+from carafe.response import Response, call_wsgi_app
 
 if TYPE_CHECKING:
     from carafe.app import Flask
@@ -37,26 +37,12 @@ def run_wsgi_app(
     app: WSGIApplication, environ: WSGIEnvironment
 ) -> tuple[list[bytes], str, list[tuple[str, str]]]:
     """Call a WSGI application and collect its whole answer: ``(body, status, headers)``."""
-    captured: dict[str, Any] = {}
-    written: list[bytes] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        if exc_info is not None and captured:
-            raise exc_info[1].with_traceback(exc_info[2])
-        captured["status"] = status
-        captured["headers"] = headers
-        return written.append
-
-    iterable = app(environ, start_response)
+    body, status, headers = call_wsgi_app(app, environ)
     try:
-        body = written + [bytes(chunk) for chunk in iterable]
+        chunks = list(body)
     finally:
-        close = getattr(iterable, "close", None)
-        if close is not None:
-            close()
-    if "status" not in captured:
-        raise RuntimeError("The WSGI application did not call start_response.")
-    return body, captured["status"], captured["headers"]
+        body.close()
+    return chunks, status, headers
 
 
 # ---------------------------------------------------------------------------
@@ -238,29 +224,23 @@ def build_environ(
 
 @dataclass
 class Cookie:
-    """A cookie in the test client's jar, as the server set it."""
+    """A cookie in the test client's jar, as Werkzeug's test client describes it:
+    ``value`` is the raw value as sent on the wire, ``decoded_value`` what the
+    app reads."""
 
     key: str
     value: str
-    domain: str = "localhost"
-    path: str = "/"
-    expires: float | None = None
+    decoded_key: str
+    decoded_value: str
+    expires: datetime | None = None
     max_age: int | None = None
+    domain: str = "localhost"
+    origin_only: bool = True
+    path: str = "/"
     secure: bool = False
     http_only: bool = False
     same_site: str | None = None
     partitioned: bool = False
-    origin_only: bool = True
-
-    @property
-    def decoded_key(self) -> str:
-        """The key (the jar stores it decoded)."""
-        return self.key
-
-    @property
-    def decoded_value(self) -> str:
-        """The value (the jar stores it decoded)."""
-        return self.value
 
     def _matches(self, host: str, path: str) -> bool:
         host = host.split(":", 1)[0]
@@ -272,16 +252,27 @@ class Cookie:
         path_ok = path == cookie_path or path.startswith(cookie_path.rstrip("/") + "/")
         return domain_ok and path_ok
 
-    def _expired(self, now: float) -> bool:
+    def _expired(self, now: datetime) -> bool:
         return self.expires is not None and self.expires <= now
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def parse_set_cookie(header: str, default_domain: str) -> Cookie:
     """Parse one ``Set-Cookie`` header value into a :class:`Cookie`."""
     first, *attributes = header.split(";")
+    raw_key, _, raw_value = first.partition("=")
     pairs = parse_cookie_header(first)
-    key, value = pairs[0] if pairs else (first.partition("=")[0].strip(), "")
-    cookie = Cookie(key=key, value=value, domain=default_domain)
+    key, value = pairs[0] if pairs else (raw_key.strip(), "")
+    cookie = Cookie(
+        key=raw_key.strip(),
+        value=raw_value.strip(),
+        decoded_key=key,
+        decoded_value=value,
+        domain=default_domain,
+    )
     for attribute in attributes:
         name, _, attr_value = attribute.strip().partition("=")
         name = name.lower()
@@ -291,15 +282,14 @@ def parse_set_cookie(header: str, default_domain: str) -> Cookie:
         elif name == "path":
             cookie.path = attr_value or "/"
         elif name == "expires":
-            moment = parse_http_date(attr_value)
-            if moment is not None and cookie.max_age is None:
-                cookie.expires = moment.timestamp()
+            if cookie.max_age is None:
+                cookie.expires = parse_http_date(attr_value)
         elif name == "max-age":
             try:
                 cookie.max_age = int(attr_value)
             except ValueError:
                 continue
-            cookie.expires = time.time() + cookie.max_age
+            cookie.expires = _utc_now() + timedelta(seconds=cookie.max_age)
         elif name == "secure":
             cookie.secure = True
         elif name == "httponly":
@@ -362,7 +352,7 @@ class FlaskClient:
         if not self.use_cookies:
             raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
         cookie = self._cookies.get((domain, path, key))
-        if cookie is not None and cookie._expired(time.time()):
+        if cookie is not None and cookie._expired(_utc_now()):
             del self._cookies[(domain, path, key)]
             return None
         return cookie
@@ -380,14 +370,12 @@ class FlaskClient:
         """Put a cookie in the jar, sent with later requests to ``domain`` and ``path``."""
         if not self.use_cookies:
             raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
-        cookie = Cookie(key=key, value=value, domain=domain, path=path, origin_only=origin_only)
-        for name in ("secure", "http_only", "same_site", "partitioned"):
-            if name in kwargs:
-                setattr(cookie, name, kwargs[name])
-        max_age = kwargs.get("max_age")
-        if max_age is not None:
-            cookie.max_age = int(max_age)
-            cookie.expires = time.time() + cookie.max_age
+        # The value is quoted as a server would send it (dump_cookie's rules), and
+        # the jar then holds exactly what a Set-Cookie from the app would give.
+        header = dump_cookie(key, value, domain=None, path=path, **kwargs)
+        cookie = parse_set_cookie(header, domain)
+        cookie.origin_only = origin_only
+        cookie.path = path
         self._cookies[(domain, path, key)] = cookie
 
     def delete_cookie(self, key: str, *, domain: str = "localhost", path: str = "/") -> None:
@@ -397,7 +385,7 @@ class FlaskClient:
         self._cookies.pop((domain, path, key), None)
 
     def _cookie_header(self, environ: WSGIEnvironment) -> str | None:
-        now = time.time()
+        now = _utc_now()
         host = environ.get("HTTP_HOST", "localhost")
         path = environ.get("SCRIPT_NAME", "") + (environ.get("PATH_INFO") or "/")
         secure = environ.get("wsgi.url_scheme") == "https"
@@ -411,7 +399,7 @@ class FlaskClient:
 
     def _store_cookies(self, headers: list[tuple[str, str]], environ: WSGIEnvironment) -> None:
         host = environ.get("HTTP_HOST", "localhost").split(":", 1)[0]
-        now = time.time()
+        now = _utc_now()
         for name, value in headers:
             if name.lower() != "set-cookie":
                 continue
