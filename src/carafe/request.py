@@ -22,7 +22,12 @@ from carafe.exceptions import (
 from carafe.http.cookies import parse_cookie_header
 from carafe.http.datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
 from carafe.http.forms import FormError, parse_multipart, parse_urlencoded
-from carafe.http.headers import EnvironHeaders, parse_options_header
+from carafe.http.headers import (
+    EnvironHeaders,
+    is_json_mimetype,
+    mimetype_of,
+    parse_options_header,
+)
 from carafe.http.urls import iri_path, iri_query
 
 if TYPE_CHECKING:
@@ -243,10 +248,7 @@ class Request:
     @property
     def mimetype(self) -> str:
         """The content type without parameters, lower-cased (``""`` if absent)."""
-        content_type = self.environ.get("CONTENT_TYPE")
-        if not content_type:
-            return ""
-        return content_type.split(";", 1)[0].strip().lower()  # type: ignore[no-any-return]
+        return mimetype_of(self.environ.get("CONTENT_TYPE"))
 
     @property
     def mimetype_params(self) -> dict[str, str]:
@@ -273,10 +275,7 @@ class Request:
     @property
     def is_json(self) -> bool:
         """True for ``application/json`` and ``application/*+json`` bodies."""
-        mimetype = self.mimetype
-        return mimetype == "application/json" or (
-            mimetype.startswith("application/") and mimetype.endswith("+json")
-        )
+        return is_json_mimetype(self.mimetype)
 
     @property
     def user_agent(self) -> UserAgent:

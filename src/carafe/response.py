@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from carafe.http.cookies import dump_cookie
-from carafe.http.headers import Headers, parse_options_header
+from carafe.http.headers import Headers, is_json_mimetype, mimetype_of, parse_options_header
 from carafe.http.status import BODYLESS_CODES, parse_status, status_line
 from carafe.http.urls import iri_to_uri
 
@@ -64,6 +64,21 @@ def content_type_for(mimetype: str) -> str:
     ) and "charset" not in mimetype:
         return mimetype + "; charset=utf-8"
     return mimetype
+
+
+def _header_property(name: str) -> Any:
+    """A property reading and setting one header (``None`` removes it)."""
+
+    def get(self: Response) -> str | None:
+        return self.headers.get(name)
+
+    def set_(self: Response, value: str | None) -> None:
+        if value is None:
+            self.headers.pop(name, None)
+        else:
+            self.headers.set(name, value)
+
+    return property(get, set_, doc=f"The ``{name}`` header.")
 
 
 def _checked_content_type(value: str, is_mimetype: bool) -> str:
@@ -196,25 +211,13 @@ class Response:
 
     # -- headers --------------------------------------------------------------
 
-    @property
-    def content_type(self) -> str | None:
-        """The ``Content-Type`` header."""
-        return self.headers.get("Content-Type")
-
-    @content_type.setter
-    def content_type(self, value: str | None) -> None:
-        if value is None:
-            self.headers.pop("Content-Type", None)
-        else:
-            self.headers.set("Content-Type", value)
+    content_type = _header_property("Content-Type")
 
     @property
     def mimetype(self) -> str | None:
         """The mimetype: the content type without parameters, lower-cased."""
         content_type = self.headers.get("Content-Type")
-        if content_type is None:
-            return None
-        return content_type.split(";", 1)[0].strip().lower()
+        return None if content_type is None else mimetype_of(content_type)
 
     @mimetype.setter
     def mimetype(self, value: str) -> None:
@@ -243,17 +246,7 @@ class Response:
         else:
             self.headers.set("Content-Length", str(int(value)))
 
-    @property
-    def location(self) -> str | None:
-        """The ``Location`` header."""
-        return self.headers.get("Location")
-
-    @location.setter
-    def location(self, value: str | None) -> None:
-        if value is None:
-            self.headers.pop("Location", None)
-        else:
-            self.headers.set("Location", value)
+    location = _header_property("Location")
 
     # -- body -----------------------------------------------------------------
 
@@ -299,11 +292,7 @@ class Response:
     @property
     def is_json(self) -> bool:
         """True for ``application/json`` and ``application/*+json`` bodies."""
-        mimetype = self.mimetype
-        return mimetype is not None and (
-            mimetype == "application/json"
-            or (mimetype.startswith("application/") and mimetype.endswith("+json"))
-        )
+        return is_json_mimetype(mimetype_of(self.headers.get("Content-Type")))
 
     @property
     def json(self) -> Any:

@@ -17,6 +17,8 @@ __all__ = [
     "EnvironHeaders",
     "Headers",
     "dump_options_header",
+    "is_json_mimetype",
+    "mimetype_of",
     "parse_options_header",
     "quote_header_value",
     "unquote_header_value",
@@ -765,3 +767,17 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
     for key, pieces in continued.items():
         options[key] = "".join(pieces)
     return main, options
+
+
+def mimetype_of(content_type: str | None) -> str:
+    """The mimetype of a ``Content-Type`` value: no parameters, lower-cased (``""`` if none)."""
+    if not content_type:
+        return ""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def is_json_mimetype(mimetype: str) -> bool:
+    """True for ``application/json`` and ``application/*+json``, as Werkzeug's ``is_json``."""
+    return mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
