@@ -9,6 +9,7 @@ hook lists are read once, when the first request arrives.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +17,7 @@ from http import HTTPStatus
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from carafe import dispatch
 from carafe.config import DEFAULT_CONFIG, Config
 from carafe.ctx import (
     AppContext,
@@ -23,11 +25,11 @@ from carafe.ctx import (
     _AppCtxGlobals,
     get_request_context,
 )
+from carafe.dispatch import drive
 from carafe.exceptions import (
     Aborter,
     BadRequestKeyError,
     HTTPException,
-    InternalServerError,
     default_exceptions,
 )
 from carafe.http.headers import Headers
@@ -40,6 +42,7 @@ from carafe.runner import run_coroutine
 if TYPE_CHECKING:
     import logging
 
+    from carafe.asgi import ASGIApp
     from carafe.testing import FlaskClient
     from carafe.typing import StartResponse, WSGIEnvironment
 
@@ -112,7 +115,9 @@ class Flask:
         self._before_hooks: tuple[Callable[[], Any], ...] = ()
         self._after_hooks: tuple[Callable[[Response], Any], ...] = ()
         self._teardown_hooks: tuple[Callable[[BaseException | None], Any], ...] = ()
+        self._async_endpoints: frozenset[str] = frozenset()
         self._logger: logging.Logger | None = None
+        self._asgi: ASGIApp | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -366,6 +371,12 @@ class Flask:
         self._before_hooks = tuple(self.before_request_funcs.get(None, ()))
         self._after_hooks = tuple(reversed(self.after_request_funcs.get(None, ())))
         self._teardown_hooks = tuple(reversed(self.teardown_request_funcs.get(None, ())))
+        # The ASGI interface runs these endpoints' views on the event loop.
+        self._async_endpoints = frozenset(
+            endpoint
+            for endpoint, view in self.view_functions.items()
+            if inspect.iscoroutinefunction(view)
+        )
 
     def _finalize(self) -> None:
         """At the first request: freeze the hooks; setup methods are closed from now on."""
@@ -377,29 +388,24 @@ class Flask:
         if not self._got_first_request:
             self._finalize()
         request = self.request_class(environ, self)
-        ctx = RequestContext(self, request)
-        error: BaseException | None = None
-        try:
-            try:
-                ctx.push()
-                response = self._full_dispatch(ctx)
-            except Exception as exc:
-                error = exc
-                response = self.handle_exception(exc)
-            except BaseException as exc:
-                error = exc
-                raise
-            start_response(response.status, response.wsgi_headers())
-            return response.wsgi_body(request.method)
-        finally:
-            if environ.get("carafe.preserve_context"):
-                environ["carafe.preserved_context"] = (ctx, error)
-            else:
-                ctx.pop(error)
+        self.match_request(request)
+        response = drive(dispatch.handle(self, RequestContext(self, request)))
+        start_response(response.status, response.wsgi_headers())
+        return response.wsgi_body(request.method)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve a WSGI request: ``app(environ, start_response)``."""
         return self.wsgi_app(environ, start_response)
+
+    @property
+    def asgi(self) -> ASGIApp:
+        """The app as an ASGI 3 application (HTTP and lifespan), for ASGI servers."""
+        adapter = self._asgi
+        if adapter is None:
+            from carafe.asgi import ASGIApp
+
+            adapter = self._asgi = ASGIApp(self)
+        return adapter
 
     def match_request(self, request: Request) -> None:
         """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error."""
@@ -416,47 +422,38 @@ class Flask:
             request.url_rule = found.rule
             request.view_args = found.view_args
 
-    def _full_dispatch(self, ctx: RequestContext) -> Response:
-        request = ctx.request
-        self.match_request(request)
-        try:
-            rv = None
-            if self._before_hooks:
-                rv = self.preprocess_request()
-            if rv is None:
-                rv = self._dispatch(request)
-        except Exception as exc:
-            rv = self.handle_user_exception(exc)
-        return self.finalize_request(rv)
+    # The request pipeline lives in carafe.dispatch; these are Flask's names for
+    # its steps, callable from a request context (tests, extensions).
 
     def full_dispatch_request(self) -> Response:
         """Run hooks, the view and error handling for the current request."""
-        return self._full_dispatch(_require_request_context())
+        return drive(dispatch.full_dispatch(self, _require_request_context()))
 
     def preprocess_request(self) -> Any:
         """Run the ``before_request`` hooks; the first non-None value ends the request."""
-        for func in self._before_hooks:
-            rv = _call(func)
-            if rv is not None:
-                return rv
-        return None
-
-    def _dispatch(self, request: Request) -> Any:
-        if request.routing_exception is not None:
-            raise request.routing_exception
-        rule = request.url_rule
-        assert rule is not None
-        if rule.provide_automatic_options and request.method == "OPTIONS":
-            return self.make_default_options_response()
-        view = self.view_functions[rule.endpoint]
-        rv = view(**request.view_args) if request.view_args else view()
-        if type(rv) is CoroutineType:
-            return run_coroutine(rv)
-        return rv
+        return drive(dispatch.preprocess(self, _require_request_context()))
 
     def dispatch_request(self) -> Any:
         """Call the view of the current request and return its value (not a response)."""
-        return self._dispatch(_require_request_context().request)
+        return drive(dispatch.dispatch(self, _require_request_context()))
+
+    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
+        """Turn ``rv`` into a response and run the after-request hooks on it."""
+        ctx = _require_request_context()
+        return drive(dispatch.finalize(self, ctx, rv, from_error_handler))
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` functions, then ``after_request`` hooks (last first)."""
+        return drive(dispatch.process_response(self, _require_request_context(), response))
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_request`` functions, last registered first."""
+        drive(dispatch.teardown_request(self, _require_request_context(), exc))
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_appcontext`` functions, last registered first."""
+        for func in reversed(self.teardown_appcontext_funcs):
+            _call(func, exc)
 
     def make_default_options_response(self) -> Response:
         """The automatic answer to ``OPTIONS``: an empty 200 with ``Allow``."""
@@ -464,38 +461,6 @@ class Flask:
         response = self.response_class()
         response.headers.set("Allow", ", ".join(self.url_map.allowed_methods(request.path)))
         return response
-
-    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
-        """Turn ``rv`` into a response and run the after-request hooks on it."""
-        response = self.make_response(rv)
-        try:
-            response = self.process_response(response)
-        except Exception:
-            if not from_error_handler:
-                raise
-            self.logger.exception(
-                "Request finalizing failed with an error while handling an error"
-            )
-        return response
-
-    def process_response(self, response: Response) -> Response:
-        """Run ``after_this_request`` functions, then ``after_request`` hooks (last first)."""
-        ctx = _require_request_context()
-        for func in ctx._after_request_functions:
-            response = _call(func, response)
-        for func in self._after_hooks:
-            response = _call(func, response)
-        return response
-
-    def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_request`` functions, last registered first."""
-        for func in self._teardown_hooks:
-            _call(func, exc)
-
-    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_appcontext`` functions, last registered first."""
-        for func in reversed(self.teardown_appcontext_funcs):
-            _call(func, exc)
 
     # -- errors ---------------------------------------------------------------
 
@@ -531,39 +496,15 @@ class Flask:
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         """Answer an HTTP exception with its handler, or with the exception itself."""
-        if error.code is None or isinstance(error, RequestRedirect):
-            return error
-        handler = self._find_error_handler(error)
-        if handler is None:
-            return error
-        return _call(handler, error)
+        return drive(dispatch.handle_http_exception(self, _require_request_context(), error))
 
     def handle_user_exception(self, error: Exception) -> Any:
         """Answer an exception raised by a hook or view, or re-raise it if unhandled."""
-        if isinstance(error, BadRequestKeyError) and (
-            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
-        ):
-            error.show_exception = True
-        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
-            return self.handle_http_exception(error)
-        handler = self._find_error_handler(error)
-        if handler is None:
-            raise error
-        return _call(handler, error)
+        return drive(dispatch.handle_user_exception(self, _require_request_context(), error))
 
     def handle_exception(self, error: Exception) -> Response:
         """Answer an unhandled exception with a 500 (or let it propagate when testing)."""
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
-            raise error
-        self.log_exception(error)
-        server_error: Any = InternalServerError(original_exception=error)
-        handler = self._find_error_handler(server_error)
-        if handler is not None:
-            server_error = _call(handler, server_error)
-        return self.finalize_request(server_error, from_error_handler=True)
+        return drive(dispatch.handle_exception(self, _require_request_context(), error))
 
     def log_exception(self, error: BaseException) -> None:
         """Log an unhandled exception with the request's path and method."""
@@ -656,15 +597,15 @@ class Flask:
         if not self._got_first_request:
             # Contexts made before any request (tests, scripts) see the hooks too.
             self._freeze_hooks()
-        return RequestContext(self, self.request_class(environ, self))
+        request = self.request_class(environ, self)
+        self.match_request(request)
+        return RequestContext(self, request)
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
         """A request context for a request built like the test client's ``open()`` arguments."""
         from carafe.testing import build_environ
 
-        ctx = self.request_context(build_environ(self, *args, **kwargs))
-        self.match_request(ctx.request)
-        return ctx
+        return self.request_context(build_environ(self, *args, **kwargs))
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
         """A client that sends requests to the app without a server."""

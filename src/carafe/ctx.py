@@ -7,9 +7,11 @@ which sets both variables once and resets them once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from carafe.runner import run_coroutine
 
 if TYPE_CHECKING:
     from carafe.app import Flask
@@ -118,7 +120,7 @@ class RequestContext(AppContext):
     shares that context's ``g`` and leaves its teardown to it, as in Flask.
     """
 
-    __slots__ = ("_after_request_functions", "_outer")
+    __slots__ = ("_after_request_functions", "_outer", "run_coroutine")
 
     request: Request
 
@@ -129,6 +131,9 @@ class RequestContext(AppContext):
         self._tokens = []
         self._after_request_functions: list[AfterRequestCallable] = []
         self._outer: AppContext | None = None
+        #: How the pipeline runs a coroutine from an ``async def`` view or hook:
+        #: None means await it (on the event loop); otherwise this runs it to the end.
+        self.run_coroutine: Callable[[Coroutine[Any, Any, Any]], Any] | None = run_coroutine
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -149,23 +154,17 @@ class RequestContext(AppContext):
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run teardown functions, close the request and restore the previous context."""
-        app = self.app
-        try:
-            if app._teardown_hooks:
-                app.do_teardown_request(exc)
-            request = self.request
-            if request is not None:
-                request.close()
-        finally:
-            try:
-                if (
-                    self._outer is None
-                    and len(self._tokens) == 1
-                    and app.teardown_appcontext_funcs
-                ):
-                    app.do_teardown_appcontext(exc)
-            finally:
-                _cv_ctx.reset(self._tokens.pop())
+        from carafe.dispatch import drive, teardown
+
+        drive(teardown(self.app, self, exc))
+
+    def _owns_app_context(self) -> bool:
+        """True if popping this context ends its app context (teardown_appcontext runs)."""
+        return self._outer is None and len(self._tokens) == 1
+
+    def _reset(self) -> None:
+        """Restore the previous context (no teardown)."""
+        _cv_ctx.reset(self._tokens.pop())
 
     def __enter__(self) -> RequestContext:
         self.push()

@@ -1,0 +1,384 @@
+"""The ASGI 3 interface: ``app.asgi`` for uvicorn, hypercorn, Granian's ASGI mode.
+
+The edges only: the scope becomes a WSGI-style environ, so the request, the
+routing and the pipeline (:mod:`carafe.dispatch`) are the ones WSGI uses.
+Where a request runs depends on its view:
+
+- an ``async def`` view runs natively on the event loop; its body is read from
+  ``receive`` first (bounded by ``MAX_CONTENT_LENGTH``), because Flask's
+  ``request.form``/``request.json`` are synchronous. Sync hooks of such a
+  request run on the loop too, so keep them quick or make them ``async``.
+- a plain view runs, with its hooks, in a bounded thread pool so it never
+  blocks the loop; the body is read lazily from ``receive`` as it is asked
+  for, and ``async def`` hooks of that request still run on the event loop.
+
+Responses are sent as produced; a streamed body stops when the client goes
+away (the generator is closed, so its ``finally`` runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    MutableMapping,
+)
+from functools import partial
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+
+from carafe import dispatch
+from carafe.ctx import RequestContext
+from carafe.http.status import BODYLESS_CODES
+
+if TYPE_CHECKING:
+    from carafe.app import Flask
+    from carafe.request import Request
+    from carafe.response import Response
+
+T = TypeVar("T")
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: Bodies prefetched for async views stay in memory up to this size, then spool to disk.
+SPOOL_MAX_SIZE = 1024 * 1024
+
+
+def default_max_threads() -> int:
+    """The thread pool's default size: ``CARAFE_THREADS``, else 2 x CPUs + 1 (at least 4)."""
+    configured = os.environ.get("CARAFE_THREADS")
+    if configured and configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(4, 2 * (os.cpu_count() or 1) + 1)
+
+
+class ASGIApp:
+    """The ASGI application of a Carafe app; get it as ``app.asgi``.
+
+    :param max_threads: the size of the pool that runs plain (sync) views.
+    """
+
+    def __init__(self, app: Flask, max_threads: int | None = None) -> None:
+        self.app = app
+        self.max_threads = max_threads or default_max_threads()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    @property
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The bounded pool sync views run in (created on first use)."""
+        executor = self._executor
+        if executor is None:
+            executor = self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self.max_threads, thread_name_prefix="carafe-sync"
+            )
+        return executor
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":
+            # Not supported: refuse the handshake (the server answers 403).
+            await send({"type": "websocket.close", "code": 1000})
+        else:
+            raise ValueError(f"Unsupported ASGI scope type {kind!r}.")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._executor is not None:
+                    self._executor.shutdown(wait=True)
+                    self._executor = None
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        if not app._got_first_request:
+            app._finalize()
+        loop = asyncio.get_running_loop()
+        body = ReceiveStream(receive, loop)
+        environ = scope_to_environ(scope, body)
+        request = app.request_class(environ, app)
+        app.match_request(request)
+        ctx = RequestContext(app, request)
+        rule = request.url_rule
+        if rule is None or rule.endpoint in app._async_endpoints:
+            # On the loop: an async view, or a routing error for the error handlers.
+            ctx.run_coroutine = None
+            if body.expects_body(request):
+                await body.prefetch(request.max_content_length)
+            response = await dispatch.handle(app, ctx)
+        else:
+            ctx.run_coroutine = partial(run_on_loop, loop)
+            response = await loop.run_in_executor(self.executor, _handle_in_thread, app, ctx)
+        preserved = environ.get("carafe.preserved_context")
+        if preserved is not None:
+            scope["carafe.preserved_context"] = preserved
+        await self._send_response(response, request, receive, send, body)
+
+    async def _send_response(
+        self,
+        response: Response,
+        request: Request,
+        receive: Receive,
+        send: Send,
+        body: ReceiveStream,
+    ) -> None:
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in response.wsgi_headers()
+        ]
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        if request.method == "HEAD" or response.status_code in BODYLESS_CODES:
+            response.close()
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        chunks = response.response
+        if isinstance(chunks, (list, tuple)):
+            # PERF: a body of known size goes out in one message.
+            try:
+                data = b"".join(response.iter_encoded())
+            finally:
+                response.close()
+            await send({"type": "http.response.body", "body": data, "more_body": False})
+            return
+        await self._stream(response, receive, send, body)
+
+    async def _stream(
+        self, response: Response, receive: Receive, send: Send, body: ReceiveStream
+    ) -> None:
+        """Send a streamed body chunk by chunk, stopping if the client disconnects."""
+        disconnected = asyncio.ensure_future(body.wait_disconnect())
+        loop = asyncio.get_running_loop()
+        try:
+            source: Any = response.response
+            if hasattr(source, "__aiter__"):
+                async for chunk in _encoded_async(source):
+                    if disconnected.done():
+                        return
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            else:
+                iterator = response.iter_encoded()
+                while not disconnected.done():
+                    # A sync generator may block: each step runs in the pool.
+                    piece = await loop.run_in_executor(self.executor, _next_or_none, iterator)
+                    if piece is None or disconnected.done():
+                        break
+                    await send({"type": "http.response.body", "body": piece, "more_body": True})
+            if not disconnected.done():
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            disconnected.cancel()
+            # Closing runs the generator's ``finally`` and the call_on_close functions.
+            await loop.run_in_executor(self.executor, response.close)
+
+
+def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:
+    """Run a whole request in a pool thread; its own context, reset when done."""
+    try:
+        return dispatch.drive(dispatch.handle(app, ctx))
+    finally:
+        if ctx.request.environ.get("carafe.preserve_context") and ctx._tokens:
+            # The test client re-pushes a kept context in its own thread; this
+            # thread must not keep it.
+            ctx._reset()
+
+
+def _next_or_none(iterator: Iterator[bytes]) -> bytes | None:
+    return next(iterator, None)
+
+
+async def _encoded_async(source: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+    async for chunk in source:
+        yield chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+
+
+def run_on_loop(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` on ``loop`` from a pool thread and wait for its result.
+
+    It runs in a copy of the calling thread's context, so an ``async def`` hook
+    of a request handled in the pool sees ``request``, ``g`` and ``current_app``.
+    """
+    context = contextvars.copy_context()
+    done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def start() -> None:
+        task = context.run(loop.create_task, coroutine)
+
+        def transfer(finished: asyncio.Task[T]) -> None:
+            if finished.cancelled():
+                done.cancel()
+            elif finished.exception() is not None:
+                done.set_exception(finished.exception())
+            else:
+                done.set_result(finished.result())
+
+        task.add_done_callback(transfer)
+
+    loop.call_soon_threadsafe(start)
+    return done.result()
+
+
+# ---------------------------------------------------------------------------
+# The request body
+
+
+class ReceiveStream:
+    """The request body as a file-like ``wsgi.input`` over ASGI ``receive``.
+
+    From a pool thread, ``read`` waits for ``receive`` on the event loop, so the
+    body is read only as far as the app asks. On the loop itself reading would
+    deadlock, so requests handled there have their body prefetched (spooled to
+    disk past :data:`SPOOL_MAX_SIZE`) before the app runs.
+    """
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+        self._buffer = bytearray()
+        self._more = True
+        self._spooled: BinaryIO | None = None
+        self.disconnected = False
+
+    @staticmethod
+    def expects_body(request: Request) -> bool:
+        """True if the request announces a body (a length above 0, or chunked)."""
+        environ = request.environ
+        length = environ.get("CONTENT_LENGTH")
+        if length is not None:
+            return length not in ("", "0")
+        return "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+    async def _next_chunk(self) -> bytes:
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            self._more = False
+            self.disconnected = True
+            return b""
+        self._more = bool(message.get("more_body", False))
+        return bytes(message.get("body", b""))
+
+    async def prefetch(self, limit: int | None) -> None:
+        """Read the whole body now (up to ``limit + 1`` bytes: more is a 413 later)."""
+        spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
+        total = 0
+        while self._more and (limit is None or total <= limit):
+            chunk = await self._next_chunk()
+            spooled.write(chunk)
+            total += len(chunk)
+        spooled.seek(0)
+        self._spooled = spooled  # type: ignore[assignment]
+
+    async def wait_disconnect(self) -> None:
+        """Wait until the client goes away (draining any body nobody read)."""
+        if self.disconnected:
+            return
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.disconnected = True
+                return
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (all that is left if negative)."""
+        if self._spooled is not None:
+            return self._spooled.read(size)
+        if threading.get_ident() == self._loop_thread:
+            raise RuntimeError(
+                "The request body was not read before the app ran on the event loop;"
+                " read it from the view, not from a sync hook or error handler."
+            )
+        buffer = self._buffer
+        while self._more and (size < 0 or len(buffer) < size):
+            buffer += asyncio.run_coroutine_threadsafe(self._next_chunk(), self._loop).result()
+        if size < 0 or size >= len(buffer):
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(buffer[:size])
+            del buffer[:size]
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        """Read one line (used by some multipart readers)."""
+        line = bytearray()
+        while size < 0 or len(line) < size:
+            char = self.read(1)
+            if not char:
+                break
+            line += char
+            if char == b"\n":
+                break
+        return bytes(line)
+
+    def close(self) -> None:
+        """Drop a prefetched body."""
+        if self._spooled is not None:
+            self._spooled.close()
+
+
+def scope_to_environ(scope: Scope, body: ReceiveStream) -> dict[str, Any]:
+    """A WSGI-style environ for an ASGI HTTP scope; the request reads only this."""
+    root_path: str = scope.get("root_path", "")
+    path: str = scope["path"]
+    # ASGI servers put the mount point in both root_path and path; WSGI's
+    # PATH_INFO is the part below SCRIPT_NAME.
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    server = scope.get("server") or ("localhost", 80)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": root_path.encode().decode("latin-1"),
+        "PATH_INFO": path.encode().decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]) if server[1] is not None else "",
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": body,
+        "wsgi.input_terminated": True,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "asgi.scope": scope,
+    }
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = f"HTTP_{name}"
+        existing = environ.get(name)
+        if existing is None:
+            environ[name] = value
+        else:
+            # Repeated headers join as one, as a WSGI server passes them.
+            environ[name] = f"{existing}{'; ' if name == 'HTTP_COOKIE' else ', '}{value}"
+    if scope.get("carafe.preserve_context"):
+        environ["carafe.preserve_context"] = True
+    return environ

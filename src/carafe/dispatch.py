@@ -1,0 +1,207 @@
+"""The request pipeline: hooks, the view, error handling, teardown, written once.
+
+The pipeline is ``async def`` so it can await ``async def`` views and hooks on
+an event loop (ASGI), yet it runs synchronously too: when every function it
+calls is a plain one, the coroutine never suspends, and :func:`drive` runs it
+to completion with a single ``send``. Where the pipeline meets a coroutine
+from user code, the request context says how to run it:
+
+- ``ctx.run_coroutine is None``: await it (ASGI, on the event loop);
+- otherwise ``ctx.run_coroutine(coroutine)`` runs it to completion from
+  synchronous code (WSGI: on the thread's own loop; ASGI worker thread: on the
+  server's event loop).
+
+Flask's order is kept: route, ``before_request`` hooks, the view, error
+handlers, ``after_this_request`` functions, ``after_request`` hooks (last
+registered first), then ``teardown_request`` and ``teardown_appcontext``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from carafe.exceptions import BadRequestKeyError, HTTPException, InternalServerError
+from carafe.routing import RequestRedirect
+
+if TYPE_CHECKING:
+    from carafe.app import Flask
+    from carafe.ctx import RequestContext
+    from carafe.response import Response
+
+T = TypeVar("T")
+
+
+def drive(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a pipeline coroutine that does not suspend, and return its result.
+
+    :raises RuntimeError: if it suspends (it awaited something that needs an
+        event loop, which the request context should have prevented).
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("The request pipeline suspended outside an event loop.")
+
+
+async def invoke(ctx: RequestContext, func: Callable[..., Any], *args: Any) -> Any:
+    """Call a hook or handler; a coroutine it returns is run as the context says."""
+    result = func(*args)
+    if type(result) is CoroutineType:
+        run = ctx.run_coroutine
+        return await result if run is None else run(result)
+    return result
+
+
+async def handle(app: Flask, ctx: RequestContext) -> Response:
+    """Push the context, dispatch, answer errors, tear down: one whole request.
+
+    The context is popped before the body is sent, as in Flask (a streamed
+    body runs outside the request context).
+    """
+    error: BaseException | None = None
+    ctx.push()
+    try:
+        try:
+            return await full_dispatch(app, ctx)
+        except Exception as exc:
+            error = exc
+            return await handle_exception(app, ctx, exc)
+        except BaseException as exc:
+            error = exc
+            raise
+    finally:
+        environ = ctx.request.environ
+        if environ.get("carafe.preserve_context"):
+            # The test client keeps the context for ``with client:``; it pops it.
+            environ["carafe.preserved_context"] = (ctx, error)
+        else:
+            await teardown(app, ctx, error)
+
+
+async def teardown(app: Flask, ctx: RequestContext, error: BaseException | None) -> None:
+    """Run the teardown functions, close the request and pop the context."""
+    try:
+        if app._teardown_hooks:
+            await teardown_request(app, ctx, error)
+        ctx.request.close()
+    finally:
+        try:
+            if ctx._owns_app_context() and app.teardown_appcontext_funcs:
+                for func in reversed(app.teardown_appcontext_funcs):
+                    await invoke(ctx, func, error)
+        finally:
+            ctx._reset()
+
+
+async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
+    """Hooks, the view and error handling; the result as a finished response."""
+    try:
+        rv = None
+        if app._before_hooks:
+            rv = await preprocess(app, ctx)
+        if rv is None:
+            rv = await dispatch(app, ctx)
+    except Exception as exc:
+        rv = await handle_user_exception(app, ctx, exc)
+    return await finalize(app, ctx, rv)
+
+
+async def preprocess(app: Flask, ctx: RequestContext) -> Any:
+    """Run the ``before_request`` hooks; the first non-None value ends the request."""
+    for func in app._before_hooks:
+        rv = await invoke(ctx, func)
+        if rv is not None:
+            return rv
+    return None
+
+
+async def dispatch(app: Flask, ctx: RequestContext) -> Any:
+    """Call the view and return its value (a routing error is raised instead)."""
+    request = ctx.request
+    if request.routing_exception is not None:
+        raise request.routing_exception
+    rule = request.url_rule
+    assert rule is not None
+    if rule.provide_automatic_options and request.method == "OPTIONS":
+        return app.make_default_options_response()
+    view = app.view_functions[rule.endpoint]
+    # PERF: the view is called inline, without invoke()'s extra coroutine.
+    rv = view(**request.view_args) if request.view_args else view()
+    if type(rv) is CoroutineType:
+        run = ctx.run_coroutine
+        return await rv if run is None else run(rv)
+    return rv
+
+
+async def finalize(
+    app: Flask, ctx: RequestContext, rv: Any, from_error_handler: bool = False
+) -> Response:
+    """Turn ``rv`` into a response and run the after-request functions on it."""
+    response = app.make_response(rv)
+    if not (ctx._after_request_functions or app._after_hooks):
+        return response
+    try:
+        response = await process_response(app, ctx, response)
+    except Exception:
+        if not from_error_handler:
+            raise
+        app.logger.exception("Request finalizing failed with an error while handling an error")
+    return response
+
+
+async def process_response(app: Flask, ctx: RequestContext, response: Response) -> Response:
+    """``after_this_request`` functions, then ``after_request`` hooks (last first)."""
+    for func in ctx._after_request_functions:
+        response = await invoke(ctx, func, response)
+    for func in app._after_hooks:
+        response = await invoke(ctx, func, response)
+    return response
+
+
+async def teardown_request(app: Flask, ctx: RequestContext, error: BaseException | None) -> None:
+    """Run the ``teardown_request`` functions, last registered first."""
+    for func in app._teardown_hooks:
+        await invoke(ctx, func, error)
+
+
+async def handle_http_exception(app: Flask, ctx: RequestContext, error: HTTPException) -> Any:
+    """Answer an HTTP exception with its handler, or with the exception itself."""
+    if error.code is None or isinstance(error, RequestRedirect):
+        return error
+    handler = app._find_error_handler(error)
+    if handler is None:
+        return error
+    return await invoke(ctx, handler, error)
+
+
+async def handle_user_exception(app: Flask, ctx: RequestContext, error: Exception) -> Any:
+    """Answer an exception from a hook or view, or re-raise it if nothing handles it."""
+    if isinstance(error, BadRequestKeyError) and (
+        app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]
+    ):
+        error.show_exception = True
+    if isinstance(error, HTTPException) and not app.trap_http_exception(error):
+        return await handle_http_exception(app, ctx, error)
+    handler = app._find_error_handler(error)
+    if handler is None:
+        raise error
+    return await invoke(ctx, handler, error)
+
+
+async def handle_exception(app: Flask, ctx: RequestContext, error: Exception) -> Response:
+    """Answer an unhandled exception with a 500 (or let it propagate when testing)."""
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        propagate = app.testing or app.debug
+    if propagate:
+        raise error
+    app.log_exception(error)
+    server_error: Any = InternalServerError(original_exception=error)
+    handler = app._find_error_handler(server_error)
+    if handler is not None:
+        server_error = await invoke(ctx, handler, server_error)
+    return await finalize(app, ctx, server_error, from_error_handler=True)
