@@ -9,6 +9,32 @@ import pytest
 
 import carafe
 from carafe import ctx as carafe_ctx
+from carafe.testing import FlaskClient
+
+# Test modules that drive apps through the test client run twice: over WSGI and
+# over ASGI (``app.asgi``), like Falcon's ``asgi`` fixture.
+_BOTH_INTERFACES = (
+    "test_app_",
+    "test_testing_client",
+    "test_security",
+    "test_seeds_vs_flask",
+    "test_behaviour_vs_flask",
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "interface" in metafunc.fixturenames and metafunc.definition.path.name.startswith(
+        _BOTH_INTERFACES
+    ):
+        metafunc.parametrize("interface", ["wsgi", "asgi"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def interface(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The interface test clients use in this test: ``wsgi``, or ``asgi`` where parametrised."""
+    name: str = getattr(request, "param", "wsgi")
+    monkeypatch.setattr(FlaskClient, "default_interface", name)
+    return name
 
 
 @pytest.fixture

@@ -130,8 +130,14 @@ class ASGIApp:
             response = await loop.run_in_executor(self.executor, _handle_in_thread, app, ctx)
         preserved = environ.get("carafe.preserved_context")
         if preserved is not None:
+            # The test client reads the kept request (and its body) afterwards.
             scope["carafe.preserved_context"] = preserved
-        await self._send_response(response, request, receive, send, body)
+            await self._send_response(response, request, receive, send, body)
+            return
+        try:
+            await self._send_response(response, request, receive, send, body)
+        finally:
+            body.close()
 
     async def _send_response(
         self,
@@ -259,6 +265,11 @@ class ReceiveStream:
         self._more = True
         self._spooled: BinaryIO | None = None
         self.disconnected = False
+
+    @property
+    def untouched(self) -> bool:
+        """True while nothing of the body has been received."""
+        return self._more and not self._buffer and self._spooled is None
 
     @staticmethod
     def expects_body(request: Request) -> bool:

@@ -16,18 +16,31 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+
+class _ThreadLoop:
+    """A thread's event loop, closed when the thread ends and drops it."""
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        # Start-up: asyncio loads on the first async view, not with carafe.
+        import asyncio
+
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        if not self.loop.is_closed():
+            self.loop.close()
+
+
 _local = threading.local()
 
 
 def _thread_loop() -> asyncio.AbstractEventLoop:
-    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
-    if loop is None or loop.is_closed():
-        # Start-up: asyncio loads on the first async view, not with carafe.
-        import asyncio
-
-        loop = asyncio.new_event_loop()
-        _local.loop = loop
-    return loop
+    holder: _ThreadLoop | None = getattr(_local, "holder", None)
+    if holder is None or holder.loop.is_closed():
+        holder = _local.holder = _ThreadLoop()
+    return holder.loop
 
 
 def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -12,7 +12,7 @@ import io
 import json as _json
 import mimetypes
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -22,7 +22,9 @@ from carafe.http.cookies import dump_cookie, parse_cookie_header
 from carafe.http.datastructures import FileStorage, MultiDict
 from carafe.http.dates import parse_http_date
 from carafe.http.headers import Headers
+from carafe.http.status import status_line
 from carafe.response import Response, call_wsgi_app
+from carafe.runner import run_coroutine
 
 if TYPE_CHECKING:
     from carafe.app import Flask
@@ -43,6 +45,103 @@ def run_wsgi_app(
     finally:
         body.close()
     return chunks, status, headers
+
+
+def environ_to_scope(environ: WSGIEnvironment) -> dict[str, Any]:
+    """The ASGI HTTP scope an ASGI server would build for this request."""
+    script_name = environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
+    path = environ.get("PATH_INFO", "/").encode("latin-1")
+    headers: list[tuple[bytes, bytes]] = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:]
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = key
+        else:
+            continue
+        headers.append((name.lower().replace("_", "-").encode("latin-1"), value.encode("latin-1")))
+    port = environ.get("SERVER_PORT") or "80"
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": environ.get("SERVER_PROTOCOL", "HTTP/1.1").partition("/")[2] or "1.1",
+        "method": environ["REQUEST_METHOD"],
+        "scheme": environ.get("wsgi.url_scheme", "http"),
+        # Servers decode the path as UTF-8, replacing what is not (as uvicorn does).
+        "path": script_name + path.decode("utf-8", "replace"),
+        "raw_path": path,
+        "root_path": script_name,
+        "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
+        "headers": headers,
+        "server": (environ.get("SERVER_NAME", "localhost"), int(port) if port.isdigit() else 80),
+    }
+    if environ.get("REMOTE_ADDR"):
+        scope["client"] = (environ["REMOTE_ADDR"], int(environ.get("REMOTE_PORT") or 0))
+    if environ.get("carafe.preserve_context"):
+        scope["carafe.preserve_context"] = True
+    return scope
+
+
+def run_asgi_app(
+    app: Callable[..., Awaitable[None]], environ: WSGIEnvironment
+) -> tuple[list[bytes], str, list[tuple[str, str]], Any]:
+    """Send the request described by ``environ`` to an ASGI app and collect the answer:
+    ``(body, status line, headers, preserved context or None)``."""
+    scope = environ_to_scope(environ)
+    length = environ.get("CONTENT_LENGTH")
+    stream = environ["wsgi.input"]
+    request_body = stream.read(int(length)) if length and length.isdigit() else stream.read()
+    return run_coroutine(_asgi_exchange(app, scope, request_body))
+
+
+async def _asgi_exchange(
+    app: Callable[..., Awaitable[None]], scope: dict[str, Any], request_body: bytes
+) -> tuple[list[bytes], str, list[tuple[str, str]], Any]:
+    import asyncio
+
+    finished = asyncio.Event()
+    sent_body = False
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent_body
+        if not sent_body:
+            sent_body = True
+            return {"type": "http.request", "body": request_body, "more_body": False}
+        # The client stays connected until the whole answer has arrived.
+        await finished.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(bytes(message.get("body", b"")))
+            if not message.get("more_body", False):
+                finished.set()
+
+    try:
+        await app(scope, receive, send)
+    finally:
+        finished.set()
+    if not start:
+        raise RuntimeError("The ASGI application sent no response.")
+    preserved = scope.get("carafe.preserved_context")
+    if preserved is not None:
+        # ``with client:`` may read the body after the answer, from this thread:
+        # give the kept request the body itself if the app never read it.
+        from carafe.asgi import ReceiveStream
+
+        environ = preserved[0].request.environ
+        stream = environ.get("wsgi.input")
+        if isinstance(stream, ReceiveStream) and stream.untouched:
+            environ["wsgi.input"] = io.BytesIO(request_body)
+    code = start["status"]
+    headers = [
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in start["headers"]
+    ]
+    return chunks, status_line(code), headers, preserved
 
 
 # ---------------------------------------------------------------------------
@@ -332,9 +431,21 @@ class FlaskClient:
 
     __test__ = False
 
-    def __init__(self, app: Flask, use_cookies: bool = True, **kwargs: Any) -> None:
+    #: The interface requests go through when none is given: ``"wsgi"`` or ``"asgi"``.
+    default_interface = "wsgi"
+
+    def __init__(
+        self,
+        app: Flask,
+        use_cookies: bool = True,
+        interface: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.application = app
         self.use_cookies = use_cookies
+        self.interface = interface or self.default_interface
+        if self.interface not in ("wsgi", "asgi"):
+            raise ValueError(f"interface must be 'wsgi' or 'asgi', not {self.interface!r}.")
         self.environ_base: dict[str, Any] = {
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_USER_AGENT": USER_AGENT,
@@ -430,8 +541,16 @@ class FlaskClient:
                 )
         if self._preserve_context:
             environ["carafe.preserve_context"] = True
-        body, status, headers = run_wsgi_app(self.application, environ)
-        preserved = environ.get("carafe.preserved_context")
+        if self.interface == "asgi":
+            body, status, headers, preserved = run_asgi_app(self.application.asgi, environ)
+            if preserved is not None:
+                # Kept by the ASGI side in another thread or task: push it again here.
+                ctx = preserved[0]
+                ctx._tokens.clear()
+                ctx.push()
+        else:
+            body, status, headers = run_wsgi_app(self.application, environ)
+            preserved = environ.get("carafe.preserved_context")
         if preserved is not None:
             self._preserved = preserved
         if self.use_cookies:
