@@ -26,7 +26,6 @@ import sys
 import tempfile
 import threading
 from collections.abc import (
-    AsyncIterator,
     Awaitable,
     Callable,
     Coroutine,
@@ -176,20 +175,13 @@ class ASGIApp:
         disconnected = asyncio.ensure_future(body.wait_disconnect())
         loop = asyncio.get_running_loop()
         try:
-            source: Any = response.response
-            if hasattr(source, "__aiter__"):
-                async for chunk in _encoded_async(source):
-                    if disconnected.done():
-                        return
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            else:
-                iterator = response.iter_encoded()
-                while not disconnected.done():
-                    # A sync generator may block: each step runs in the pool.
-                    piece = await loop.run_in_executor(self.executor, _next_or_none, iterator)
-                    if piece is None or disconnected.done():
-                        break
-                    await send({"type": "http.response.body", "body": piece, "more_body": True})
+            iterator = response.iter_encoded()
+            while not disconnected.done():
+                # A sync generator may block: each step runs in the pool.
+                chunk = await loop.run_in_executor(self.executor, _next_or_none, iterator)
+                if chunk is None or disconnected.done():
+                    break
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
             if not disconnected.done():
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
@@ -211,11 +203,6 @@ def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:
 
 def _next_or_none(iterator: Iterator[bytes]) -> bytes | None:
     return next(iterator, None)
-
-
-async def _encoded_async(source: AsyncIterator[Any]) -> AsyncIterator[bytes]:
-    async for chunk in source:
-        yield chunk.encode() if isinstance(chunk, str) else bytes(chunk)
 
 
 def run_on_loop(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T]) -> T:

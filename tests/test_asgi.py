@@ -1,0 +1,358 @@
+"""The ASGI interface itself: scope handling, where views run, bodies, streaming.
+
+The whole app-level suite also runs over ASGI (see conftest.py); these tests
+cover what only ASGI has, driving ``app.asgi`` with hand-made messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from carafe import Flask, g, request
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+class Exchange:
+    """One HTTP exchange with an ASGI app: the messages it received and sent."""
+
+    def __init__(
+        self, body_chunks: list[bytes] | None = None, disconnect_after: int | None = None
+    ):
+        self.body_chunks = list(body_chunks or [b""])
+        self.receive_calls = 0
+        self.sent: list[dict[str, Any]] = []
+        self.disconnect_after = disconnect_after
+        self.gone = asyncio.Event()
+
+    async def receive(self) -> dict[str, Any]:
+        self.receive_calls += 1
+        if self.body_chunks:
+            chunk = self.body_chunks.pop(0)
+            return {"type": "http.request", "body": chunk, "more_body": bool(self.body_chunks)}
+        await self.gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+        bodies = [m for m in self.sent if m["type"] == "http.response.body"]
+        if self.disconnect_after is not None and len(bodies) >= self.disconnect_after:
+            self.gone.set()
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            self.gone.set()
+
+    @property
+    def status(self) -> int:
+        return int(self.sent[0]["status"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {k.decode(): v.decode() for k, v in self.sent[0]["headers"]}
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.sent[1:])
+
+
+def http_scope(
+    path: str = "/",
+    method: str = "GET",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    query: bytes = b"",
+    root_path: str = "",
+) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": root_path + path,
+        "raw_path": (root_path + path).encode(),
+        "root_path": root_path,
+        "query_string": query,
+        "headers": [(b"host", b"testserver"), *(headers or [])],
+        "client": ("10.1.2.3", 5555),
+        "server": ("testserver", 80),
+    }
+
+
+async def exchange(app: Flask, scope: dict[str, Any], ex: Exchange) -> Exchange:
+    await app.asgi(scope, ex.receive, ex.send)
+    return ex
+
+
+def test_lifespan_startup_and_shutdown() -> None:
+    app = Flask(__name__)
+    sent: list[dict[str, Any]] = []
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+    async def receive() -> dict[str, Any]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run(app.asgi({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_websocket_is_refused() -> None:
+    app = Flask(__name__)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run(app.asgi({"type": "websocket", "path": "/", "headers": []}, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1000}]
+
+
+def test_async_view_runs_on_the_event_loop_and_sync_view_in_the_pool() -> None:
+    app = Flask(__name__)
+    seen: dict[str, Any] = {}
+
+    @app.route("/async")
+    async def on_loop():
+        seen["loop"] = asyncio.get_running_loop()
+        seen["async_thread"] = threading.current_thread().name
+        await asyncio.sleep(0)
+        return "async"
+
+    @app.route("/sync")
+    def in_pool():
+        seen["sync_thread"] = threading.current_thread().name
+        return "sync"
+
+    async def main() -> tuple[Exchange, Exchange, asyncio.AbstractEventLoop]:
+        first = await exchange(app, http_scope("/async"), Exchange())
+        second = await exchange(app, http_scope("/sync"), Exchange())
+        return first, second, asyncio.get_running_loop()
+
+    first, second, loop = run(main())
+    assert (first.body, second.body) == (b"async", b"sync")
+    assert seen["loop"] is loop
+    assert seen["async_thread"] == threading.current_thread().name
+    assert seen["sync_thread"].startswith("carafe-sync")
+
+
+def test_scope_becomes_the_request() -> None:
+    app = Flask(__name__)
+
+    @app.route("/echo/<name>")
+    def echo(name):
+        return {
+            "name": name,
+            "path": request.path,
+            "script_root": request.script_root,
+            "args": request.args.to_dict(),
+            "remote_addr": request.remote_addr,
+            "host": request.host,
+            "url": request.url,
+            "cookie": request.cookies.get("a"),
+            "accept": request.headers.getlist("Accept"),
+        }
+
+    scope = http_scope(
+        "/echo/caf\u00e9",
+        query=b"x=1&y=%C3%A9",
+        root_path="/mount",
+        headers=[
+            (b"cookie", b"a=1"),
+            (b"cookie", b"b=2"),
+            (b"accept", b"text/html"),
+            (b"accept", b"application/json"),
+        ],
+    )
+    ex = run(exchange(app, scope, Exchange()))
+    assert ex.status == 200
+    import json
+
+    data = json.loads(ex.body)
+    assert data == {
+        "name": "caf\u00e9",
+        "path": "/echo/caf\u00e9",
+        "script_root": "/mount",
+        "args": {"x": "1", "y": "\u00e9"},
+        "remote_addr": "10.1.2.3",
+        "host": "testserver",
+        "url": "http://testserver/mount/echo/caf\u00e9?x=1&y=\u00e9",
+        "cookie": "1",
+        "accept": ["text/html, application/json"],
+    }
+
+
+def test_sync_view_reads_the_body_lazily() -> None:
+    app = Flask(__name__)
+
+    @app.post("/ignore")
+    def ignore():
+        return "not read"
+
+    @app.post("/read")
+    def read():
+        return request.get_data()
+
+    headers = [(b"content-length", b"6"), (b"content-type", b"text/plain")]
+    untouched = run(
+        exchange(app, http_scope("/ignore", "POST", headers), Exchange([b"abc", b"def"]))
+    )
+    assert untouched.body == b"not read"
+    # Only the disconnect watch (if any) touched receive: the body was never asked for.
+    assert untouched.body_chunks == [b"abc", b"def"]
+    read_ex = run(exchange(app, http_scope("/read", "POST", headers), Exchange([b"abc", b"def"])))
+    assert read_ex.body == b"abcdef"
+
+
+def test_async_view_reads_form_and_json() -> None:
+    app = Flask(__name__)
+
+    @app.post("/form")
+    async def form():
+        return {"form": request.form.to_dict(), "name": request.form["name"]}
+
+    @app.post("/json")
+    async def json_view():
+        return {"got": request.get_json()}
+
+    form_headers = [
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"content-length", b"16"),
+    ]
+    ex = run(
+        exchange(
+            app, http_scope("/form", "POST", form_headers), Exchange([b"name=sam", b"&a=b%20c"])
+        )
+    )
+    assert ex.status == 200
+    assert b'"name":"sam"' in ex.body and b'"a":"b c"' in ex.body
+    json_headers = [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")]
+    ex = run(
+        exchange(app, http_scope("/json", "POST", json_headers), Exchange([b'{"a":', b" [1, 2]}"]))
+    )
+    assert ex.body == b'{"got":{"a":[1,2]}}\n'
+
+
+def test_async_view_body_over_the_limit_is_413() -> None:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    async def index():
+        return request.get_data()
+
+    chunked = [(b"transfer-encoding", b"chunked")]
+    ex = run(
+        exchange(app, http_scope("/", "POST", chunked), Exchange([b"x" * 8, b"y" * 8, b"z" * 8]))
+    )
+    assert ex.status == 413
+    sized = [(b"content-length", b"24")]
+    ex = run(exchange(app, http_scope("/", "POST", sized), Exchange([b"x" * 24])))
+    assert ex.status == 413
+
+
+def test_async_hook_of_a_sync_view_runs_on_the_loop_with_the_request() -> None:
+    app = Flask(__name__)
+    seen: dict[str, Any] = {}
+
+    @app.before_request
+    async def remember():
+        seen["loop_thread"] = threading.current_thread().name
+        g.user = request.args.get("user")
+
+    @app.route("/")
+    def index():
+        seen["view_thread"] = threading.current_thread().name
+        return f"hello {g.user}"
+
+    ex = run(exchange(app, http_scope("/", query=b"user=ann"), Exchange()))
+    assert ex.body == b"hello ann"
+    assert seen["loop_thread"] == threading.current_thread().name
+    assert seen["view_thread"].startswith("carafe-sync")
+
+
+def test_streamed_response_is_sent_as_produced() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index():
+        def generate():
+            yield "one,"
+            yield b"two,"
+            yield "three"
+
+        return generate()
+
+    ex = run(exchange(app, http_scope("/"), Exchange()))
+    bodies = [m for m in ex.sent if m["type"] == "http.response.body"]
+    assert [m["body"] for m in bodies] == [b"one,", b"two,", b"three", b""]
+    assert [m["more_body"] for m in bodies] == [True, True, True, False]
+    assert "content-length" not in ex.headers
+
+
+def test_client_disconnect_stops_the_generator() -> None:
+    app = Flask(__name__)
+    events: list[str] = []
+
+    @app.route("/")
+    def index():
+        def generate():
+            try:
+                for number in range(1000):
+                    events.append(f"chunk {number}")
+                    yield f"{number},"
+            finally:
+                events.append("closed")
+
+        return generate()
+
+    ex = run(exchange(app, http_scope("/"), Exchange(disconnect_after=3)))
+    assert events[-1] == "closed"
+    assert len([e for e in events if e.startswith("chunk")]) < 10
+    assert ex.status == 200
+
+
+def test_head_sends_headers_without_body() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index():
+        return "hello"
+
+    ex = run(exchange(app, http_scope("/", "HEAD"), Exchange()))
+    assert ex.headers["content-length"] == "5"
+    assert ex.body == b""
+
+
+def test_unhandled_error_in_async_view_is_a_500() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    async def index():
+        raise RuntimeError("boom")
+
+    ex = run(exchange(app, http_scope("/"), Exchange()))
+    assert ex.status == 500
+    assert b"Internal Server Error" in ex.body
+
+
+@pytest.mark.parametrize("path", ["/missing", "/async-missing"])
+def test_404_handlers_run_on_the_loop(path: str) -> None:
+    app = Flask(__name__)
+
+    @app.errorhandler(404)
+    async def not_found(error):
+        await asyncio.sleep(0)
+        return {"error": "nope"}, 404
+
+    ex = run(exchange(app, http_scope(path), Exchange()))
+    assert (ex.status, ex.body) == (404, b'{"error":"nope"}\n')
