@@ -249,7 +249,21 @@ def _current_g() -> _AppCtxGlobals:
     return ctx.g
 
 
-request = cast("Request", _Proxy(_current_request, "request"))
+class _RequestProxy(_Proxy["Request"]):
+    """The ``request`` proxy. PERF: attribute reads, by far its most common use,
+    look the context variable up inline instead of through a getter call."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        ctx = _cv_ctx.get(None)
+        request = ctx.request if ctx is not None else None
+        if request is None:
+            raise RuntimeError(_NO_REQUEST)
+        return getattr(request, name)
+
+
+request = cast("Request", _RequestProxy(_current_request, "request"))
 current_app = cast("Flask", _Proxy(_current_app, "current_app"))
 g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
 

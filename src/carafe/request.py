@@ -99,6 +99,7 @@ class Request:
 
     __slots__ = (
         "_args",
+        "_content_length",
         "_cookies",
         "_data",
         "_files",
@@ -134,6 +135,7 @@ class Request:
         self._cookies: RequestDict | None = None
         self._headers: RequestHeaders | None = None
         self._data: bytes | None = None
+        self._content_length: int | bool | None = False  # False: not computed yet
         self._json: tuple[Any, ...] | None = None
         self._path: str | None = None
         self._stream: BinaryIO | None = None
@@ -262,15 +264,19 @@ class Request:
         None when absent or when the body is chunked; 0 when it is not a plain
         non-negative number (nothing is read then), as in Werkzeug.
         """
+        length = self._content_length
+        if length is not False:
+            return length
         environ = self.environ
         value = environ.get("CONTENT_LENGTH")
         if value is None or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            return None
-        value = value.strip()
-        # SECURITY: only plain digits; int() would also take "+5", "5_0" or " -0".
-        if not value.isdigit() or not value.isascii():
-            return 0
-        return int(value)
+            length = None
+        else:
+            value = value.strip()
+            # SECURITY: only plain digits; int() would also take "+5", "5_0" or " -0".
+            length = int(value) if value.isdigit() and value.isascii() else 0
+        self._content_length = length
+        return length
 
     @property
     def is_json(self) -> bool:

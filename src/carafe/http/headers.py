@@ -320,22 +320,26 @@ class Headers:
         """
         if params:
             value = _with_params(value, params)
+        self._set(key, value)
+
+    def _set(self, key: str, value: Any) -> None:
         pair = (_check_name(key), _check_value(value))
         items = self._list
         ikey = key.lower()
         for index, (name, _) in enumerate(items):
             if name.lower() == ikey:
                 items[index] = pair
-                items[index + 1 :] = [
-                    item for item in items[index + 1 :] if item[0].lower() != ikey
-                ]
+                # PERF: later duplicates are rare; look for them without copying.
+                for later in range(len(items) - 1, index, -1):
+                    if items[later][0].lower() == ikey:
+                        del items[later]
                 return
         items.append(pair)
 
     def __setitem__(self, key: str | int | slice, value: Any) -> None:
         """``headers[name] = value`` is :meth:`set`; an int or slice replaces pairs."""
         if isinstance(key, str):
-            self.set(key, value)
+            self._set(key, value)
         elif isinstance(key, int):
             name, item = value
             self._list[key] = (_check_name(name), _check_value(item))
@@ -599,7 +603,7 @@ class EnvironHeaders(Headers):
 
     add = add_header = set = setlist = setdefault = setlistdefault = _read_only
     extend = update = remove = pop = popitem = clear = _read_only
-    __setitem__ = __delitem__ = __ior__ = _read_only
+    __setitem__ = __delitem__ = __ior__ = _set = _read_only
 
     def __or__(self, other: Any) -> NoReturn:
         raise TypeError(f"{type(self).__name__!r} objects are immutable")
