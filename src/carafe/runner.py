@@ -7,6 +7,7 @@ what a sync one does.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -63,17 +64,22 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
             " serve the app through its ASGI interface instead."
         )
     loop = _thread_loop()
+    # As in a task, the coroutine runs in a copy of the caller's context: it sees
+    # the request, and what it sets stays its own.
+    context = contextvars.copy_context()
     asyncio._set_running_loop(loop)
     try:
-        waiting_for = coroutine.send(None)
+        waiting_for = context.run(coroutine.send, None)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
     finally:
         asyncio._set_running_loop(None)
-    return loop.run_until_complete(_resume(coroutine, waiting_for))
+    return loop.run_until_complete(_resume(coroutine, waiting_for, context))
 
 
-async def _resume(coroutine: Coroutine[Any, Any, T], waiting_for: Any) -> T:
+async def _resume(
+    coroutine: Coroutine[Any, Any, T], waiting_for: Any, context: contextvars.Context
+) -> T:
     """Finish a coroutine whose first step already ran and yielded ``waiting_for``.
 
     This does what an asyncio task does between steps: wait until the future it
@@ -89,6 +95,6 @@ async def _resume(coroutine: Coroutine[Any, Any, T], waiting_for: Any) -> T:
             waiting_for._asyncio_future_blocking = False
             await asyncio.wait([waiting_for])
         try:
-            waiting_for = coroutine.send(None)
+            waiting_for = context.run(coroutine.send, None)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
