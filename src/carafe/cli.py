@@ -6,6 +6,7 @@ console script ``carafe`` and ``python -m carafe`` both call :func:`main`.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from typing import Any
 
 import click
 
-from carafe import serving
+from carafe import discovery, serving
 
 __all__ = ["AppLocator", "cli", "main"]
 
@@ -53,8 +54,8 @@ class AppLocator:
         """Import and return the app, turning discovery failures into usage errors."""
         if self._app is None:
             try:
-                self._app = serving.load_app(self.resolve_spec())
-            except serving.NoAppError as exc:
+                self._app = discovery.load_app(self.resolve_spec())
+            except discovery.NoAppError as exc:
                 raise click.UsageError(str(exc)) from None
             if self.debug is not None:
                 self._app.debug = self.debug
@@ -77,7 +78,31 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     ctx.exit()
 
 
+def _load_env_files(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Load ``--env-file`` and the default dotenv files, as ``flask`` does.
+
+    The option is eager, so this runs before other options read the environment.
+    """
+    if ctx.resilient_parsing:
+        return value
+    if value is not None and importlib.util.find_spec("dotenv") is None:
+        raise click.BadParameter("python-dotenv must be installed to load an env file.")
+    serving.load_dotenv(value, load_defaults=serving.dotenv_enabled())
+    return value
+
+
 @click.group(help="A command line for Carafe applications.")
+@click.option(
+    "-e",
+    "--env-file",
+    type=click.Path(exists=True, dir_okay=False),
+    is_eager=True,
+    expose_value=False,
+    callback=_load_env_files,
+    help="Load environment variables from this file, taking precedence over .env,"
+    " .carafeenv and .flaskenv (which are loaded too unless CARAFE_SKIP_DOTENV is set)."
+    " Variables already set in the environment win. Needs python-dotenv.",
+)
 @click.option(
     "-A",
     "--app",
@@ -91,7 +116,7 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
 @click.option(
     "--debug/--no-debug",
     default=None,
-    envvar="CARAFE_DEBUG",
+    envvar=serving.DEBUG_ENV,
     help="Set debug mode (app.debug).",
 )
 @click.option(
@@ -114,6 +139,7 @@ def cli(ctx: click.Context, app_spec: str | None, debug: bool | None) -> None:
     "--host",
     default=serving.DEFAULT_HOST,
     show_default=True,
+    show_envvar=True,
     envvar="CARAFE_RUN_HOST",
     help="The interface to bind to.",
 )
@@ -123,6 +149,7 @@ def cli(ctx: click.Context, app_spec: str | None, debug: bool | None) -> None:
     default=serving.DEFAULT_PORT,
     show_default=True,
     type=click.IntRange(0, 65535),
+    show_envvar=True,
     envvar="CARAFE_RUN_PORT",
     help="The port to bind to.",
 )
@@ -131,14 +158,59 @@ def cli(ctx: click.Context, app_spec: str | None, debug: bool | None) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(min=1),
+    show_envvar=True,
+    envvar="CARAFE_RUN_WORKERS",
     help="Worker processes.",
 )
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
-    help="Python threads per worker [default: 2 * CPUs + 1].",
+    show_envvar=True,
+    envvar="CARAFE_RUN_THREADS",
+    help="Python threads per worker: for WSGI, Granian's; for ASGI, the pool running"
+    " sync views.  [default: 2 * CPUs + 1]",
 )
-@click.option("--access-log", is_flag=True, help="Log every request to stderr.")
+@click.option(
+    "--interface",
+    type=click.Choice(serving.INTERFACES),
+    default="auto",
+    show_default=True,
+    show_envvar=True,
+    envvar="CARAFE_RUN_INTERFACE",
+    help="Serve app.asgi or the WSGI app; 'auto' picks ASGI when a view, hook or error"
+    " handler is 'async def'.",
+)
+@click.option(
+    "--debug/--no-debug",
+    "run_debug",
+    default=None,
+    show_envvar=True,
+    envvar=serving.DEBUG_ENV,
+    help="Debug mode: app.debug, reloading and the traceback page.",
+)
+@click.option(
+    "--reload/--no-reload",
+    default=None,
+    show_envvar=True,
+    envvar="CARAFE_RUN_RELOAD",
+    help="Restart the workers when a source file changes (needs watchfiles)."
+    "  [default: on in debug mode]",
+)
+@click.option(
+    "--debugger/--no-debugger",
+    default=None,
+    show_envvar=True,
+    envvar="CARAFE_RUN_DEBUGGER",
+    help="Answer unhandled errors with a traceback page (never an interactive console)."
+    "  [default: on in debug mode]",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_envvar=True,
+    envvar="CARAFE_RUN_ACCESS_LOG",
+    help="Log every request to stderr.",
+)
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate.")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
 @pass_locator
@@ -148,33 +220,57 @@ def run_command(
     port: int,
     workers: int,
     threads: int | None,
+    interface: str,
+    run_debug: bool | None,
+    reload: bool | None,
+    debugger: bool | None,
     access_log: bool,
     cert: str | None,
     key: str | None,
 ) -> None:
-    """Serve the app on Granian, a production HTTP/1.1 server (WSGI interface).
+    """Serve the app on Granian, a production HTTP/1.1 server, over WSGI or ASGI.
 
-    Stops cleanly on CTRL+C or SIGTERM.
+    Stops on CTRL+C or SIGTERM after finishing the requests in flight.
     """
     if (cert is None) != (key is None):
         raise click.BadParameter("--cert and --key must be given together.", param_hint="--cert")
+    # CARAFE_DEBUG feeds both --debug options; a flag typed before 'run' beats it.
+    source = click.get_current_context().get_parameter_source("run_debug")
+    from_env = source is click.core.ParameterSource.ENVIRONMENT
+    if run_debug is not None and not (from_env and locator.debug is not None):
+        locator.debug = run_debug
     # A module that calls app.run() at import time must not start a second server.
     os.environ[serving.RUN_FROM_CLI_ENV] = "true"
     # Load in this process first, so a bad --app is a usage error, not a worker crash.
     app = locator.load_app()
     spec = locator.resolve_spec()
+    debug = bool(getattr(app, "debug", False))
+    try:
+        chosen = serving.resolve_interface(app, interface)
+    except serving.UnavailableError as exc:
+        raise click.UsageError(str(exc)) from None
+    if reload is None:
+        reload = debug and importlib.util.find_spec("watchfiles") is not None
+        if debug and not reload:
+            click.echo(" * Install watchfiles to reload on changes in debug mode.", err=True)
     try:
         serving.serve_spec(
             spec,
             host=host,
             port=port,
-            debug=bool(getattr(app, "debug", False)),
+            debug=debug,
+            interface=chosen,
             workers=workers,
             threads=threads,
+            reload=reload,
+            reload_paths=serving.source_directories(app) if reload else (),
+            debugger=debug if debugger is None else debugger,
             access_log=access_log,
             ssl_cert=cert,
             ssl_key=key,
         )
+    except serving.UnavailableError as exc:
+        raise click.UsageError(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(exc.strerror or str(exc)) from None
 
@@ -214,8 +310,8 @@ def routes_command(locator: AppLocator, sort: str, all_methods: bool) -> None:
     widths = [max(len(row[column]) for row in (header, *rows)) for column in range(3)]
     separator = tuple("-" * width for width in widths)
     for row in (header, separator, *rows):
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        click.echo("  ".join(cells).rstrip())
+        # Padded like Flask's table, the last column included.
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
 def main() -> None:

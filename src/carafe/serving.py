@@ -1,40 +1,43 @@
-"""Finding an app from ``MODULE[:NAME]`` and serving it with Granian.
+"""Serving an app with Granian: interface choice, reloading, dotenv files, workers.
 
 This module backs ``carafe run`` and :meth:`Flask.run`. It is imported only when an app
-is served, so ``import carafe`` never loads Granian. App discovery follows ``flask
---app``: ``NAME`` may be an attribute or a factory call such as ``create_app("dev")``;
-without ``NAME`` the module's ``app`` or ``application``, its single app instance, or a
-``create_app``/``make_app`` factory is used.
+is served, so ``import carafe`` never loads Granian, watchfiles or python-dotenv. Each
+worker process finds the app again through :mod:`carafe.discovery`.
 """
 
 from __future__ import annotations
 
-import ast
 import errno
 import functools
+import importlib.util
 import inspect
 import multiprocessing
 import os
-import re
 import signal
 import socket
 import sys
-import traceback
-from collections.abc import Callable
+import sysconfig
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from carafe.discovery import find_import_target, load_app
 
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
-    "NoAppError",
-    "find_import_target",
-    "load_app",
-    "locate_app",
-    "prepare_import",
+    "INTERFACES",
+    "UnavailableError",
+    "asgi_available",
+    "is_async_app",
+    "load_dotenv",
+    "resolve_interface",
     "run_app",
     "serve",
     "serve_spec",
+    "source_directories",
+    "wrap_app",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -43,197 +46,30 @@ DEFAULT_PORT = 5000
 #: Set while ``carafe run`` serves, so a stray ``app.run()`` at import time is a no-op.
 RUN_FROM_CLI_ENV = "CARAFE_RUN_FROM_CLI"
 
-# The names and factories looked up in a module when no NAME is given (Flask's order).
-_APP_NAMES = ("app", "application")
-_FACTORY_NAMES = ("create_app", "make_app")
+#: Debug mode from the environment, read by ``carafe`` and ``app.run()`` (``FLASK_DEBUG``).
+DEBUG_ENV = "CARAFE_DEBUG"
+
+#: Set to a true value to skip loading ``.env`` files (Flask's ``FLASK_SKIP_DOTENV``).
+SKIP_DOTENV_ENV = "CARAFE_SKIP_DOTENV"
+
+#: What ``--interface`` accepts: ``auto`` picks ASGI when the app has async code.
+INTERFACES = ("auto", "wsgi", "asgi")
+
+# Searched upwards from the working directory, earlier files taking precedence (as
+# Flask's .env over .flaskenv); .flaskenv is read so a ported app keeps its settings.
+_DOTENV_FILES = (".env", ".carafeenv", ".flaskenv")
+
 
 # Werkzeug ``run_simple`` options that mean nothing to Granian; accepted and ignored so
 # that ``app.run(threaded=True)`` from a Flask app keeps working.
-_IGNORED_RUN_OPTIONS = frozenset(
-    {"threaded", "use_debugger", "use_evalex", "load_dotenv", "passthrough_errors"}
-)
+_IGNORED_RUN_OPTIONS = frozenset({"threaded", "use_evalex", "passthrough_errors"})
 
 # Apps handed to forked workers by reference when no import target exists (see run_app).
 _FORK_SHARED_APPS: dict[int, Any] = {}
 
 
-class NoAppError(Exception):
-    """The app named by ``MODULE[:NAME]`` could not be imported, found or created."""
-
-
-def _is_app(value: object) -> bool:
-    from carafe import Flask
-
-    return isinstance(value, Flask)
-
-
-def prepare_import(path: str) -> str:
-    """Turn ``path`` (a module name or a ``.py`` file) into an importable module name.
-
-    Like ``flask --app``, a file path is walked up past any package ``__init__.py`` files
-    and the first directory outside a package is put on :data:`sys.path`.
-    """
-    path = os.path.realpath(path)
-    stem, ext = os.path.splitext(path)
-    if ext == ".py":
-        path = stem
-    if os.path.basename(path) == "__init__":
-        path = os.path.dirname(path)
-    parts: list[str] = []
-    while True:
-        path, name = os.path.split(path)
-        parts.append(name)
-        if not os.path.exists(os.path.join(path, "__init__.py")):
-            break
-    if sys.path[0] != path:
-        sys.path.insert(0, path)
-    return ".".join(reversed(parts))
-
-
-def split_app_spec(spec: str) -> tuple[str, str | None]:
-    """Split ``MODULE[:NAME]`` on the first colon not followed by a path separator.
-
-    The lookahead keeps Windows drive letters (``C:\\app.py``) in the module part.
-    """
-    parts = re.split(r":(?![\\/])", spec, maxsplit=1)
-    if len(parts) == 1:
-        return parts[0], None
-    return parts[0], parts[1]
-
-
-def _import_module(module_name: str) -> ModuleType:
-    try:
-        __import__(module_name)
-    except ImportError as exc:
-        # An ImportError raised from inside the module is a bug in the app, not a bad
-        # name: show its traceback instead of hiding it behind "could not import".
-        if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:
-            raise NoAppError(
-                f"While importing {module_name!r}, an ImportError was raised:\n\n"
-                f"{traceback.format_exc()}"
-            ) from exc
-        raise NoAppError(f"Could not import {module_name!r}.") from exc
-    return sys.modules[module_name]
-
-
-def _called_with_wrong_args(factory: Callable[..., Any]) -> bool:
-    """Tell whether the last :exc:`TypeError` came from calling ``factory`` itself.
-
-    A ``TypeError`` raised inside the factory is the app's bug and must propagate; one
-    raised by the call (missing arguments) means the factory needs arguments.
-    """
-    tb = sys.exc_info()[2]
-    try:
-        while tb is not None:
-            if tb.tb_frame.f_code is getattr(factory, "__code__", None):
-                return False
-            tb = tb.tb_next
-        return True
-    finally:
-        del tb
-
-
-def find_best_app(module: ModuleType) -> Any:
-    """Find the app in ``module`` when no name was given, the way ``flask --app`` does."""
-    for name in _APP_NAMES:
-        value = getattr(module, name, None)
-        if _is_app(value):
-            return value
-    found = [value for value in vars(module).values() if _is_app(value)]
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise NoAppError(
-            f"Detected multiple Carafe applications in module '{module.__name__}'."
-            f" Use '{module.__name__}:name' to specify the correct one."
-        )
-    for name in _FACTORY_NAMES:
-        factory = getattr(module, name, None)
-        if not inspect.isfunction(factory):
-            continue
-        try:
-            app = factory()
-        except TypeError as exc:
-            if not _called_with_wrong_args(factory):
-                raise
-            raise NoAppError(
-                f"Detected factory '{name}' in module '{module.__name__}', but could not"
-                " call it without arguments. Use"
-                f" '{module.__name__}:{name}(args)' to specify arguments."
-            ) from exc
-        if _is_app(app):
-            return app
-    raise NoAppError(
-        f"Failed to find Carafe application or factory in module '{module.__name__}'."
-        f" Use '{module.__name__}:name' to specify one."
-    )
-
-
-def _parse_app_name(app_name: str) -> tuple[str, list[Any], dict[str, Any]]:
-    """Parse ``NAME`` or ``NAME(literal args)`` into a name and call arguments."""
-    try:
-        expr = ast.parse(app_name.strip(), mode="eval").body
-    except SyntaxError:
-        raise NoAppError(
-            f"Failed to parse {app_name!r} as an attribute name or function call."
-        ) from None
-    if isinstance(expr, ast.Name):
-        return expr.id, [], {}
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
-        # SECURITY: only literals are accepted as factory arguments; nothing is evaluated.
-        try:
-            args = [ast.literal_eval(arg) for arg in expr.args]
-            kwargs = {
-                kw.arg: ast.literal_eval(kw.value) for kw in expr.keywords if kw.arg is not None
-            }
-        except ValueError:
-            raise NoAppError(
-                f"Failed to parse arguments as literal values: {app_name!r}."
-            ) from None
-        return expr.func.id, args, kwargs
-    raise NoAppError(f"Failed to parse {app_name!r} as an attribute name or function call.")
-
-
-def find_app_by_string(module: ModuleType, app_name: str) -> Any:
-    """Resolve ``NAME`` (an attribute) or ``NAME(args)`` (a factory call) in ``module``."""
-    name, args, kwargs = _parse_app_name(app_name)
-    try:
-        attr = getattr(module, name)
-    except AttributeError as exc:
-        raise NoAppError(f"Failed to find attribute {name!r} in {module.__name__!r}.") from exc
-    if inspect.isfunction(attr):
-        try:
-            app = attr(*args, **kwargs)
-        except TypeError as exc:
-            if not _called_with_wrong_args(attr):
-                raise
-            raise NoAppError(
-                f"The factory {app_name!r} in module {module.__name__!r} could not be"
-                " called with the specified arguments."
-            ) from exc
-    elif args or kwargs:
-        raise NoAppError(f"{name!r} in module {module.__name__!r} is not a factory function.")
-    else:
-        app = attr
-    if _is_app(app):
-        return app
-    raise NoAppError(
-        f"A valid Carafe application was not obtained from '{module.__name__}:{app_name}'."
-    )
-
-
-def locate_app(module_name: str, app_name: str | None) -> Any:
-    """Import ``module_name`` and return the app named ``app_name`` (or the best one)."""
-    module = _import_module(module_name)
-    if app_name is None:
-        return find_best_app(module)
-    return find_app_by_string(module, app_name)
-
-
-def load_app(spec: str) -> Any:
-    """Load the app for ``MODULE[:NAME]``; ``MODULE`` may also be a ``.py`` file path."""
-    path, app_name = split_app_spec(spec)
-    return locate_app(prepare_import(path), app_name)
+class UnavailableError(Exception):
+    """A serving feature asked for is not available: ASGI support or the reloader."""
 
 
 def _ignore_terminal_interrupt() -> None:
@@ -249,44 +85,242 @@ def _ignore_terminal_interrupt() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
-def _load_worker_app(spec: str, debug: bool | None) -> Any:
-    """Granian worker loader: load ``spec`` in the worker and return its WSGI callable."""
+# -- interfaces --------------------------------------------------------------------------
+
+
+def _is_async_callable(func: Any) -> bool:
+    """True for an ``async def`` function, partial, callable object or class-based view."""
+    if inspect.iscoroutinefunction(func):
+        return True
+    if not inspect.isfunction(func) and inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004 - an async __call__, not callability.
+    ):
+        return True
+    # A class-based view (View.as_view) keeps its class on the view function.
+    view_class = getattr(func, "view_class", None)
+    if view_class is None:
+        return False
+    handlers = ["dispatch_request", *(method.lower() for method in view_class.methods or ())]
+    return any(inspect.iscoroutinefunction(getattr(view_class, name, None)) for name in handlers)
+
+
+def _app_callables(app: Any) -> Iterable[Any]:
+    """Every view, request hook, teardown function and error handler of ``app``."""
+    yield from getattr(app, "view_functions", {}).values()
+    for registry in ("before_request_funcs", "after_request_funcs", "teardown_request_funcs"):
+        for funcs in getattr(app, registry, {}).values():
+            yield from funcs
+    yield from getattr(app, "teardown_appcontext_funcs", ())
+    for by_code in getattr(app, "error_handler_spec", {}).values():
+        for by_class in by_code.values():
+            yield from by_class.values()
+
+
+def is_async_app(app: Any) -> bool:
+    """Tell whether any view, hook or error handler of ``app`` is a coroutine function."""
+    return any(_is_async_callable(func) for func in _app_callables(app))
+
+
+def asgi_available(app: Any) -> bool:
+    """Tell whether ``app.asgi`` can be served, without building the adapter here.
+
+    PERF: the adapter is built in each worker, not in the main process before it forks.
+    """
+    return hasattr(type(app), "asgi") and importlib.util.find_spec("carafe.asgi") is not None
+
+
+def resolve_interface(app: Any, interface: str) -> str:
+    """Turn ``auto``, ``wsgi`` or ``asgi`` into the interface to serve ``app`` on.
+
+    ``auto`` is ASGI when the app has async views, hooks or error handlers (they then run
+    natively on the event loop), else WSGI, whose per-request cost is lower.
+
+    :raises UnavailableError: ``asgi`` was asked for and this Carafe cannot serve it.
+    """
+    if interface not in INTERFACES:
+        raise ValueError(f"Unknown interface {interface!r}; expected one of {INTERFACES}.")
+    if interface == "wsgi":
+        return "wsgi"
+    available = asgi_available(app)
+    if interface == "asgi":
+        if not available:
+            raise UnavailableError(
+                "The ASGI interface is not available: this Carafe has no ASGI adapter"
+                " (carafe.asgi). Serve over WSGI with '--interface wsgi'."
+            )
+        return "asgi"
+    if not is_async_app(app):
+        return "wsgi"
+    if not available:
+        _echo(" * The app has async views, but ASGI is not available: serving over WSGI.")
+        return "wsgi"
+    return "asgi"
+
+
+def wrap_app(
+    app: Any, interface: str = "wsgi", debugger: bool = False, threads: int | None = None
+) -> Any:
+    """The callable a worker serves: the app (WSGI) or ``app.asgi``, with the debug page.
+
+    :param debugger: answer exceptions that escape the app with the traceback page of
+        :mod:`carafe.debug` (never an interactive console).
+    :param threads: over ASGI, the size of the pool that runs sync views.
+    """
+    if interface == "asgi":
+        asgi_app = app.asgi
+        if threads is not None:
+            # The pool is created on first use, in this worker, at this size.
+            asgi_app.max_threads = threads
+        if not debugger:
+            return asgi_app
+        from carafe.debug import ASGIDebugMiddleware
+
+        return ASGIDebugMiddleware(asgi_app)
+    if not debugger:
+        return app
+    from carafe.debug import DebugMiddleware
+
+    return DebugMiddleware(app)
+
+
+def _load_worker_app(
+    spec: str,
+    debug: bool | None,
+    interface: str = "wsgi",
+    debugger: bool = False,
+    threads: int | None = None,
+) -> Any:
+    """Granian worker loader: load ``spec`` in the worker and return what it serves."""
     _ignore_terminal_interrupt()
     app = load_app(spec)
     if debug is not None:
         app.debug = debug
-    return app
+    return wrap_app(app, interface, debugger, threads)
 
 
-def _load_fork_shared_app(key: int) -> Any:
+def _load_fork_shared_app(
+    key: int, interface: str = "wsgi", debugger: bool = False, threads: int | None = None
+) -> Any:
     """Granian worker loader for an app inherited from the parent through ``fork``."""
     _ignore_terminal_interrupt()
-    return _FORK_SHARED_APPS[key]
+    return wrap_app(_FORK_SHARED_APPS[key], interface, debugger, threads)
 
 
-def find_import_target(app: Any) -> str | None:
-    """Find the ``MODULE:NAME`` target that lets a worker import ``app`` again.
+# -- environment: .env files and flags -----------------------------------------------------
 
-    ``app.import_name`` names the module that created the app, as in Flask; its globals
-    are searched for the object. An app in ``__main__`` is found through the script path.
-    Return ``None`` when the app is not a module global (made by a factory, say).
+
+def env_flag(name: str) -> bool:
+    """Read a boolean environment variable as Flask reads ``FLASK_DEBUG``."""
+    value = os.environ.get(name, "")
+    return value.lower() not in ("", "0", "false", "no", "off")
+
+
+def dotenv_enabled() -> bool:
+    """False when ``CARAFE_SKIP_DOTENV`` is set to a true value."""
+    return not env_flag(SKIP_DOTENV_ENV)
+
+
+def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
+    """Set environment variables from dotenv files, as ``flask`` loads ``.env``.
+
+    ``path`` takes precedence over ``.env``, which takes precedence over ``.carafeenv``,
+    then ``.flaskenv``; the default files are searched from the working directory upwards.
+    A variable already set in the environment is never changed. Without python-dotenv
+    this does nothing (and says so if such files are present).
+
+    :return: whether any variable was set.
     """
-    module_name = getattr(app, "import_name", None)
-    module = sys.modules.get(module_name) if isinstance(module_name, str) else None
-    if module is None:
-        return None
-    names = [name for name, value in vars(module).items() if value is app]
-    if not names:
-        return None
-    name = next((candidate for candidate in _APP_NAMES if candidate in names), names[0])
-    if module.__name__ == "__main__":
-        script = getattr(module, "__file__", None)
-        if script is None:
-            return None
-        # The worker imports the script under its own module name, so its
-        # ``if __name__ == "__main__":`` block does not run again there.
-        return f"{prepare_import(script)}:{name}"
-    return f"{module.__name__}:{name}"
+    try:
+        import dotenv
+    except ImportError:
+        if path is not None or (load_defaults and any(map(os.path.isfile, _DOTENV_FILES))):
+            _echo(" * Tip: There are .env files present. Install python-dotenv to use them.")
+        return False
+    values: dict[str, str | None] = {}
+    if load_defaults:
+        for name in reversed(_DOTENV_FILES):
+            found = dotenv.find_dotenv(name, usecwd=True)
+            if found:
+                values.update(dotenv.dotenv_values(found, encoding="utf-8"))
+    if path is not None and os.path.isfile(path):
+        values.update(dotenv.dotenv_values(path, encoding="utf-8"))
+    loaded = False
+    for key, value in values.items():
+        if value is not None and key not in os.environ:
+            os.environ[key] = value
+            loaded = True
+    return loaded
+
+
+# -- reloading ---------------------------------------------------------------------------
+
+
+def _library_directories() -> tuple[Path, ...]:
+    """The standard library, site-packages and scripts folders, here and in the base."""
+    found: set[Path] = set()
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+    for paths in (sysconfig.get_paths(), sysconfig.get_paths(vars=base)):
+        for key in ("stdlib", "platstdlib", "purelib", "platlib", "scripts"):
+            found.add(Path(paths[key]).resolve())
+    return tuple(found)
+
+
+def source_directories(app: Any, modules: Iterable[ModuleType] | None = None) -> list[Path]:
+    """The folders ``--reload`` watches: those holding the app's own modules.
+
+    Like Flask's reloader, which watches the file of every imported module, every loaded
+    module outside the standard library and site-packages counts (installed packages do
+    not change while one develops). The watch is recursive, so only the outermost
+    folders are kept.
+
+    :param modules: the modules to consider; all of :data:`sys.modules` by default.
+    """
+    libraries = _library_directories()
+    found: set[Path] = set()
+    root_path = getattr(app, "root_path", None)
+    if isinstance(root_path, str):
+        found.add(Path(root_path).resolve())
+    for module in list(sys.modules.values() if modules is None else modules):
+        filename = getattr(module, "__file__", None)
+        if not isinstance(filename, str):
+            continue
+        folder = Path(filename).resolve().parent
+        if not any(folder.is_relative_to(library) for library in libraries):
+            found.add(folder)
+    outermost: list[Path] = []
+    for folder in sorted(found):
+        if not any(folder.is_relative_to(kept) for kept in outermost):
+            outermost.append(folder)
+    return outermost
+
+
+def _reload_options(paths: Sequence[Path]) -> dict[str, Any]:
+    """Granian's options for restarting the workers when a watched source file changes."""
+    if importlib.util.find_spec("watchfiles") is None:
+        raise UnavailableError("Reloading needs the 'watchfiles' package: pip install watchfiles")
+    from watchfiles import PythonFilter
+
+    class SourceFilter(PythonFilter):
+        """Python sources, and the dotenv files the command line reads."""
+
+        def __init__(self) -> None:
+            super().__init__(extra_extensions=_DOTENV_FILES)
+
+    if multiprocessing.get_start_method() == "fork":
+        # A forked worker would inherit the modules imported here, old code and all; a
+        # spawned one imports the sources as they are now.
+        multiprocessing.set_start_method("spawn", force=True)
+    return {
+        "reload": True,
+        "reload_paths": list(paths) or [Path.cwd()],
+        "reload_filter": SourceFilter,
+        # A worker that fails to start (a syntax error being typed) is started again on
+        # the next change, instead of stopping the whole server.
+        "reload_ignore_worker_failure": True,
+    }
+
+
+# -- serving -----------------------------------------------------------------------------
 
 
 def _display_url(scheme: str, host: str, port: int) -> str:
@@ -352,37 +386,50 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     debug: bool = False,
+    interface: str = "wsgi",
     workers: int = 1,
     threads: int | None = None,
+    reload: bool = False,
+    reload_paths: Sequence[Path] = (),
+    debugger: bool = False,
     access_log: bool = False,
     ssl_cert: str | None = None,
     ssl_key: str | None = None,
     shutdown_timeout: int = 10,
 ) -> None:
-    """Serve the app returned by ``loader`` in each worker, with Granian over WSGI.
+    """Serve what ``loader`` returns in each worker with Granian, over WSGI or ASGI.
 
-    Blocks until SIGINT or SIGTERM, then shuts the workers down and returns.
+    Blocks until SIGINT or SIGTERM, then lets the workers finish the requests in flight
+    (for up to ``shutdown_timeout`` seconds) and returns.
 
-    :param loader: a picklable callable run in every worker, returning the WSGI app.
+    :param loader: a picklable callable run in every worker, returning the app to serve.
     :param target: the import target shown in Granian's process title and logs.
     :param app_name: the name shown in the ``* Serving Carafe app`` banner line.
+    :param interface: ``wsgi`` or ``asgi``, matching what ``loader`` returns.
+    :param threads: Python threads per worker: Granian's for WSGI; over ASGI the loader
+        sizes the app's own pool for sync views, as Granian allows ASGI one thread.
+    :param reload: restart the workers when a Python file under ``reload_paths`` changes.
+    :param debugger: only shown in the banner; the loader adds the traceback page.
     :param shutdown_timeout: seconds a worker may take to stop before it is killed.
+    :raises UnavailableError: ``reload`` without the watchfiles package.
     """
-    from pathlib import Path
-
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
     from granian.server import Server
 
+    asgi = interface == "asgi"
+    reload_options = _reload_options(reload_paths) if reload else {}
     ensure_address_free(host, port)
+    blocking_threads = 1 if asgi else threads or default_threads()
     server = Server(
         target,
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGI if asgi else Interfaces.WSGI,
         workers=workers,
-        blocking_threads=threads or default_threads(),
+        # Granian runs an ASGI app on its event loop and allows it one blocking thread.
+        blocking_threads=blocking_threads,
         http=HTTPModes.auto,
         http1_settings=HTTP1Settings(keep_alive=True),
         websockets=False,
@@ -394,6 +441,7 @@ def serve(
         # A worker that misses the stop signal (a CTRL+C racing its start-up) would
         # otherwise keep the server waiting forever on shutdown.
         workers_kill_timeout=shutdown_timeout,
+        **reload_options,
     )
     scheme = "https" if ssl_cert else "http"
 
@@ -407,16 +455,50 @@ def serve(
         _echo("Press CTRL+C to quit")
 
     server.on_startup(announce)
+    worker_word = "worker" if workers == 1 else "workers"
+    if asgi:
+        threads_note = f", {threads} threads each for sync views" if threads else ""
+    else:
+        threads_note = f", {blocking_threads} threads each"
     _echo(f" * Serving Carafe app '{app_name}'")
+    _echo(f" * Interface: {interface.upper()} ({workers} {worker_word}{threads_note})")
     _echo(f" * Debug mode: {'on' if debug else 'off'}")
-    server.serve(target_loader=loader, wrap_loader=False)
+    if debugger:
+        _echo(" * Traceback page for unhandled errors: on (never an interactive console)")
+    if reload:
+        watched = ", ".join(str(path) for path in reload_options["reload_paths"])
+        _echo(f" * Reloading on changes in: {watched}")
+    previous = os.environ.get(RUN_FROM_CLI_ENV)
+    # Spawned workers import the app's module again: an unguarded app.run() there must
+    # not start another server.
+    os.environ[RUN_FROM_CLI_ENV] = "true"
+    try:
+        server.serve(target_loader=loader, wrap_loader=False)
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_FROM_CLI_ENV, None)
 
 
-def serve_spec(spec: str, *, app_name: str | None = None, **options: Any) -> None:
+def serve_spec(
+    spec: str,
+    *,
+    app_name: str | None = None,
+    interface: str = "wsgi",
+    debugger: bool = False,
+    **options: Any,
+) -> None:
     """Serve the app named by ``MODULE[:NAME]``, re-resolved in every worker process."""
     debug = options.get("debug")
-    loader = functools.partial(_load_worker_app, spec, debug)
-    serve(loader, target=spec, app_name=app_name or spec, **options)
+    threads = options.get("threads")
+    loader = functools.partial(_load_worker_app, spec, debug, interface, debugger, threads)
+    serve(
+        loader,
+        target=spec,
+        app_name=app_name or spec,
+        interface=interface,
+        debugger=debugger,
+        **options,
+    )
 
 
 def _server_name_address(app: Any) -> tuple[str | None, int | None]:
@@ -438,19 +520,34 @@ def run_app(
 ) -> None:
     """Serve ``app`` with Granian; the implementation of ``Flask.run()``.
 
-    Defaults match Flask: the host and port come from ``SERVER_NAME`` when set, else
-    ``127.0.0.1:5000``. Extra options: ``workers`` (or Werkzeug's ``processes``),
-    ``threads``, ``access_log`` and ``ssl_context=(cert, key)``. Werkzeug-only options
-    such as ``threaded`` are ignored. Inside ``carafe run`` this does nothing, as Flask's
+    As in Flask: ``.env`` files are loaded first (unless ``load_dotenv=False``) and
+    ``CARAFE_DEBUG`` sets debug mode; the host and port come from ``SERVER_NAME`` when
+    set, else ``127.0.0.1:5000``; ``use_reloader`` and ``use_debugger`` default to debug
+    mode (the "debugger" is the traceback page, never a console). Extra options:
+    ``workers`` (or Werkzeug's ``processes``), ``threads``, ``interface``,
+    ``access_log`` and ``ssl_context=(cert, key)``. Werkzeug-only options such as
+    ``threaded`` are ignored. Inside ``carafe run`` this does nothing, as Flask's
     ``run()`` does inside ``flask run``.
     """
     if os.environ.get(RUN_FROM_CLI_ENV) == "true":
+        _echo(
+            " * Ignoring a call to 'app.run()': a Carafe server is already running."
+            " Only call 'app.run()' in an 'if __name__ == \"__main__\":' guard."
+        )
         return
+    if options.pop("load_dotenv", True) and dotenv_enabled():
+        load_dotenv()
+        if DEBUG_ENV in os.environ:
+            app.debug = env_flag(DEBUG_ENV)
     if debug is not None:
         app.debug = bool(debug)
+    app_debug = bool(getattr(app, "debug", False))
     server_host, server_port = _server_name_address(app)
     host = host or server_host or DEFAULT_HOST
     port = int(port or server_port or DEFAULT_PORT)
+    reload = bool(options.pop("use_reloader", app_debug))
+    debugger = bool(options.pop("use_debugger", app_debug))
+    interface = resolve_interface(app, str(options.pop("interface", "auto")))
 
     serve_options: dict[str, Any] = {}
     for key, value in options.items():
@@ -464,27 +561,33 @@ def run_app(
             if not (isinstance(value, tuple) and len(value) == 2):
                 raise TypeError("ssl_context must be a (cert_file, key_file) tuple.")
             serve_options["ssl_cert"], serve_options["ssl_key"] = value
-        elif key == "use_reloader":
-            if value:
-                _echo(" * The reloader is not available; restart the server after changes.")
         elif key not in _IGNORED_RUN_OPTIONS:
             raise TypeError(f"run() got an unexpected keyword argument {key!r}")
 
-    app_debug = bool(getattr(app, "debug", False))
+    threads = serve_options.get("threads")
     target = find_import_target(app)
     loader: Callable[[], Any]
     if target is not None:
-        loader = functools.partial(_load_worker_app, target, app_debug)
+        loader = functools.partial(
+            _load_worker_app, target, app_debug, interface, debugger, threads
+        )
     elif multiprocessing.get_start_method() == "fork":
         # A forked worker inherits this very object, so no import target is needed.
         _FORK_SHARED_APPS[id(app)] = app
-        loader = functools.partial(_load_fork_shared_app, id(app))
+        loader = functools.partial(_load_fork_shared_app, id(app), interface, debugger, threads)
         target = str(getattr(app, "import_name", "app"))
+        if reload:
+            # Reloading imports the app afresh in each worker, which needs a target.
+            _echo(" * Reloading needs the app to be a module global: not reloading.")
+            reload = False
     else:
         raise RuntimeError(
             "Cannot serve an app that is not a module global on a platform without fork:"
             " assign it to a module-level name, or use 'carafe --app MODULE:NAME run'."
         )
+    if reload and importlib.util.find_spec("watchfiles") is None:
+        _echo(" * Reloading needs the 'watchfiles' package: not reloading.")
+        reload = False
     serve(
         loader,
         target=target,
@@ -493,5 +596,9 @@ def run_app(
         host=host,
         port=port,
         debug=app_debug,
+        interface=interface,
+        reload=reload,
+        reload_paths=source_directories(app) if reload else (),
+        debugger=debugger,
         **serve_options,
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import pytest
 
@@ -23,12 +24,21 @@ def seed_server() -> Iterator[RunningServer]:
 
 
 @pytest.fixture
-def start_extra_server() -> Iterator[Callable[[Sequence[str], int], RunningServer]]:
-    """Start more servers within one test; any still running afterwards are killed."""
+def start_extra_server() -> Iterator[Callable[..., RunningServer]]:
+    """Start more servers within one test; any still running afterwards are killed.
+
+    Called as ``start(command, port, env=None, cwd=None)``, like ``start_server``.
+    """
     servers: list[RunningServer] = []
 
-    def start(command: Sequence[str], port: int) -> RunningServer:
-        server = start_server(command, port)
+    def start(
+        command: Sequence[str],
+        port: int,
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> RunningServer:
+        server = start_server(command, port, env=env, cwd=cwd)
         servers.append(server)
         return server
 

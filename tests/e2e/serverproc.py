@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -92,12 +92,23 @@ class RunningServer:
             self.process.wait()
 
 
-def start_server(command: Sequence[str], port: int) -> RunningServer:
-    """Start ``command`` from the project root in its own process group and wait for it."""
+def start_server(
+    command: Sequence[str],
+    port: int,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> RunningServer:
+    """Start ``command`` in its own process group and wait until ``port`` answers.
+
+    :param env: variables added to this process's environment for the server.
+    :param cwd: the working directory; the project root by default.
+    """
     log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server.
     process = subprocess.Popen(
         list(command),
-        cwd=PROJECT_ROOT,
+        cwd=PROJECT_ROOT if cwd is None else cwd,
+        env=None if env is None else {**os.environ, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -112,6 +123,27 @@ def start_server(command: Sequence[str], port: int) -> RunningServer:
     return server
 
 
-def carafe_run_command(port: int, app: str = SEED_APP) -> list[str]:
-    """``python -m carafe --app APP run --port PORT`` with this interpreter."""
-    return [sys.executable, "-m", "carafe", "--app", app, "run", "--port", str(port)]
+def carafe_run_command(
+    port: int, app: str | None = SEED_APP, options: Sequence[str] = ()
+) -> list[str]:
+    """``python -m carafe --app APP run --port PORT [OPTIONS]`` with this interpreter.
+
+    :param app: ``None`` leaves ``--app`` out (the app then comes from the environment).
+    :param options: more ``run`` options, such as ``["--workers", "2"]``.
+    """
+    app_option = [] if app is None else ["--app", app]
+    return [
+        sys.executable,
+        "-m",
+        "carafe",
+        *app_option,
+        "run",
+        "--port",
+        str(port),
+        *options,
+    ]
+
+
+def python_module_command(module: str, *args: str) -> list[str]:
+    """``python -m MODULE ARGS`` with this interpreter, for other servers (gunicorn, ...)."""
+    return [sys.executable, "-m", module, *args]
