@@ -356,3 +356,22 @@ def test_404_handlers_run_on_the_loop(path: str) -> None:
 
     ex = run(exchange(app, http_scope(path), Exchange()))
     assert (ex.status, ex.body) == (404, b'{"error":"nope"}\n')
+
+
+def test_asgi_can_be_wrapped_in_middleware_by_assignment() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index():
+        return request.remote_addr or ""
+
+    adapter = app.asgi
+
+    async def rewrite_client(scope, receive, send):  # type: ignore[no-untyped-def]
+        await adapter({**scope, "client": ("192.0.2.7", 1)}, receive, send)
+
+    app.asgi = rewrite_client
+    assert app.asgi is rewrite_client
+    assert app.asgi_adapter is adapter
+    ex = run(exchange(app, http_scope("/"), Exchange()))
+    assert ex.body == b"192.0.2.7"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from http import HTTPStatus
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -118,6 +118,7 @@ class Flask:
         self._async_endpoints: frozenset[str] = frozenset()
         self._logger: logging.Logger | None = None
         self._asgi: ASGIApp | None = None
+        self._asgi_wrapped: Callable[..., Awaitable[None]] | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -398,8 +399,23 @@ class Flask:
         return self.wsgi_app(environ, start_response)
 
     @property
-    def asgi(self) -> ASGIApp:
-        """The app as an ASGI 3 application (HTTP and lifespan), for ASGI servers."""
+    def asgi(self) -> Callable[..., Awaitable[None]]:
+        """The app as an ASGI 3 application (HTTP and lifespan), for ASGI servers.
+
+        Like ``app.wsgi_app``, it can be wrapped in middleware by assignment:
+        ``app.asgi = ProxyFixASGI(app.asgi, x_for=1)``; servers pointed at
+        ``module:app.asgi`` then serve the wrapped application.
+        """
+        wrapped = self._asgi_wrapped
+        return wrapped if wrapped is not None else self.asgi_adapter
+
+    @asgi.setter
+    def asgi(self, value: Callable[..., Awaitable[None]]) -> None:
+        self._asgi_wrapped = value
+
+    @property
+    def asgi_adapter(self) -> ASGIApp:
+        """Carafe's own ASGI adapter of this app (under any middleware set on ``asgi``)."""
         adapter = self._asgi
         if adapter is None:
             from carafe.asgi import ASGIApp

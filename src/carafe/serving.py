@@ -169,8 +169,9 @@ def wrap_app(
     if interface == "asgi":
         asgi_app = app.asgi
         if threads is not None:
-            # The pool is created on first use, in this worker, at this size.
-            asgi_app.max_threads = threads
+            # The pool is created on first use, in this worker, at this size (on
+            # Carafe's adapter, under any middleware the app set on ``app.asgi``).
+            app.asgi_adapter.max_threads = threads
         if not debugger:
             return asgi_app
         from carafe.debug import ASGIDebugMiddleware
