@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench bench-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ test: lint typecheck unit
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py
+
+# End to end: real servers on loopback under wrk (Debian package, installed when missing).
+# Extra options: make bench-e2e E2E_ARGS="--quick" (see .venv/bin/python bench/e2e.py --help).
+bench-e2e: $(VENV)/.dev-installed
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y wrk; }
+	@$(BIN)/python -c "import gunicorn" 2>/dev/null || $(BIN)/python -m pip install --quiet gunicorn
+	$(BIN)/python bench/e2e.py $(E2E_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
