@@ -78,8 +78,11 @@ async def handle(app: Flask, ctx: RequestContext) -> Response:
         if environ.get("carafe.preserve_context"):
             # The test client keeps the context for ``with client:``; it pops it.
             environ["carafe.preserved_context"] = (ctx, error)
-        else:
+        elif app._teardown_hooks or app.teardown_appcontext_funcs or ctx.request._files:
             await teardown(app, ctx, error)
+        else:
+            # PERF: nothing to run or close: just restore the previous context.
+            ctx._reset()
 
 
 async def teardown(app: Flask, ctx: RequestContext, error: BaseException | None) -> None:
@@ -104,7 +107,11 @@ async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
         if app._before_hooks:
             rv = await preprocess(app, ctx)
         if rv is None:
-            rv = await dispatch(app, ctx)
+            # PERF: the view is called without a coroutine of its own.
+            rv = call_view(app, ctx)
+            if type(rv) is CoroutineType:
+                run = ctx.run_coroutine
+                rv = await rv if run is None else run(rv)
     except Exception as exc:
         rv = await handle_user_exception(app, ctx, exc)
     return await finalize(app, ctx, rv)
@@ -119,8 +126,9 @@ async def preprocess(app: Flask, ctx: RequestContext) -> Any:
     return None
 
 
-async def dispatch(app: Flask, ctx: RequestContext) -> Any:
-    """Call the view and return its value (a routing error is raised instead)."""
+def call_view(app: Flask, ctx: RequestContext) -> Any:
+    """Call the view and return what it returned (a coroutine for an async view);
+    a routing error is raised instead."""
     request = ctx.request
     if request.routing_exception is not None:
         raise request.routing_exception
@@ -129,8 +137,12 @@ async def dispatch(app: Flask, ctx: RequestContext) -> Any:
     if rule.provide_automatic_options and request.method == "OPTIONS":
         return app.make_default_options_response()
     view = app.view_functions[rule.endpoint]
-    # PERF: the view is called inline, without invoke()'s extra coroutine.
-    rv = view(**request.view_args) if request.view_args else view()
+    return view(**request.view_args) if request.view_args else view()
+
+
+async def dispatch(app: Flask, ctx: RequestContext) -> Any:
+    """Call the view and return its value (a routing error is raised instead)."""
+    rv = call_view(app, ctx)
     if type(rv) is CoroutineType:
         run = ctx.run_coroutine
         return await rv if run is None else run(rv)
