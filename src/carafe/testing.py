@@ -454,7 +454,6 @@ class FlaskClient:
         self._cookies: dict[tuple[str, str, str], Cookie] = {}
         self._preserve_context = False
         self._preserved: tuple[RequestContext, BaseException | None] | None = None
-        self._context_stack: list[Any] = []
 
     # -- cookies --------------------------------------------------------------
 
@@ -571,7 +570,11 @@ class FlaskClient:
         buffered: bool = False,
         **kwargs: Any,
     ) -> TestResponse:
-        """Send a request and return the response (following redirects if asked)."""
+        """Send a request and return the response (following redirects if asked).
+
+        ``buffered`` is accepted for Flask compatibility: the answer is always read
+        whole, so the response can be inspected after the request ends.
+        """
         environ_base = {**self.environ_base, **kwargs.pop("environ_base", {})}
         environ = build_environ(
             self.application, path, method=method, environ_base=environ_base, **kwargs
