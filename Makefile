@@ -34,8 +34,16 @@ unit: $(VENV)/.dev-installed
 
 test: lint typecheck unit
 
-bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/run.py
+# Bench install: the development one plus the `bench` extra (Starlette, Quart, matplotlib, ...).
+$(VENV)/.bench-installed: $(VENV)/.dev-installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+# In process (all frameworks, seed and extra scenarios; tables and chart into docs/), then
+# start-up and memory. Extra options: make bench BENCH_ARGS="--quick" MEMORY_ARGS="--quick".
+bench: $(VENV)/.bench-installed
+	$(BIN)/python bench/run.py --markdown docs/benchmarks.md $(BENCH_ARGS)
+	$(BIN)/python bench/memory.py --markdown docs/benchmarks.md $(MEMORY_ARGS)
 
 # End to end: real servers on loopback under wrk (Debian package, installed when missing).
 # Extra options: make bench-e2e E2E_ARGS="--quick" (see .venv/bin/python bench/e2e.py --help).

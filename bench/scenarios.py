@@ -1,6 +1,9 @@
-"""The eight seed scenarios: the request each one sends and the response each app must give.
+"""The scenarios: the request each one sends and the response each app must give.
 
-A scenario is one WSGI environ (built once, copied per call) plus what a correct answer looks
+``SCENARIOS`` are the eight seed scenarios (the headline numbers and the targets are on
+them); ``EXTRAS`` are the further ones of issue 4 (query string, cookie, 50 routes, an
+``async def`` view, a 1 MiB upload, a 10 MiB streamed response). A scenario is one WSGI
+environ or one ASGI scope (built once, copied per call) plus what a correct answer looks
 like: status code, body (JSON compared as data, so key order and spacing are free) and the
 headers that make the scenario what it is.
 """
@@ -10,12 +13,34 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from io import BytesIO
 from typing import Any
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
+OCTETS = "application/octet-stream"
+BOUNDARY = "----CarafeBenchBoundary7MA4YWxkTrZu0gW"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+
+UPLOAD_SIZE = 1024 * 1024  # the 1 MiB file of the upload scenario
+STREAM_CHUNK = 64 * 1024  # the streamed response: 160 chunks of 64 KiB = 10 MiB
+STREAM_CHUNKS = 160
+
+
+@cache
+def multipart_body(size: int) -> bytes:
+    """A multipart/form-data body carrying one file field ``file`` of ``size`` bytes."""
+    return b"".join(
+        [
+            f"--{BOUNDARY}\r\n".encode(),
+            b'Content-Disposition: form-data; name="file"; filename="upload.bin"\r\n',
+            f"Content-Type: {OCTETS}\r\n\r\n".encode(),
+            bytes(range(256)) * (size // 256) + bytes(size % 256),
+            f"\r\n--{BOUNDARY}--\r\n".encode(),
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -30,10 +55,27 @@ class Scenario:
     headers: dict[str, str] = field(default_factory=dict)  # exact values
     cookie: tuple[str, ...] = ()  # Set-Cookie parts, in any order; "Name=" means any value
     form: bytes | None = None  # urlencoded request body (POST)
+    query: str = ""  # the query string, without "?"
+    request_headers: tuple[tuple[str, str], ...] = ()  # extra request headers (Cookie, ...)
+    upload: int = 0  # > 0: a multipart body with one file of this many bytes (POST)
+    body_size: int | None = None  # a streamed body: its expected size (no exact body kept)
+    app: str = "app"  # the attribute of the framework's module that serves it
+    seed: bool = True  # one of the eight seed scenarios (the headline geometric mean)
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.path}"
+        return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
+
+    @property
+    def request_body(self) -> bytes | None:
+        """The request body (a urlencoded form or a multipart upload), if any."""
+        if self.upload:
+            return multipart_body(self.upload)
+        return self.form
+
+    @property
+    def request_type(self) -> str:
+        return MULTIPART if self.upload else FORM
 
     def environ(self) -> dict[str, Any]:
         """The environ a WSGI server would pass for this request (copy it per call)."""
@@ -41,7 +83,7 @@ class Scenario:
             "REQUEST_METHOD": self.method,
             "SCRIPT_NAME": "",
             "PATH_INFO": self.path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": self.query,
             "SERVER_NAME": "localhost",
             "SERVER_PORT": "5000",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -58,10 +100,40 @@ class Scenario:
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
         }
-        if self.form is not None:
-            env["CONTENT_TYPE"] = FORM
-            env["CONTENT_LENGTH"] = str(len(self.form))
+        for name, value in self.request_headers:
+            env["HTTP_" + name.upper().replace("-", "_")] = value
+        body = self.request_body
+        if body is not None:
+            env["CONTENT_TYPE"] = self.request_type
+            env["CONTENT_LENGTH"] = str(len(body))
         return env
+
+    def scope(self) -> dict[str, Any]:
+        """The scope an ASGI server (uvicorn's fields) would pass for this request."""
+        headers = [
+            (b"host", b"localhost:5000"),
+            (b"user-agent", b"curl/8.5.0"),
+            (b"accept", b"*/*"),
+        ]
+        headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in self.request_headers]
+        body = self.request_body
+        if body is not None:
+            headers.append((b"content-type", self.request_type.encode()))
+            headers.append((b"content-length", str(len(body)).encode()))
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "server": ("localhost", 5000),
+            "client": ("127.0.0.1", 54321),
+            "scheme": "http",
+            "method": self.method,
+            "root_path": "",
+            "path": self.path,
+            "raw_path": self.path.encode(),
+            "query_string": self.query.encode(),
+            "headers": headers,
+        }
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -119,7 +191,62 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
 )
 
-BY_NAME = {s.name: s for s in SCENARIOS}
+# The further scenarios of issue 4: their own table, not in the seed geometric mean.
+EXTRAS: tuple[Scenario, ...] = (
+    Scenario(
+        "query",
+        "GET",
+        "/search",
+        200,
+        json={"q": "python web", "page": 2},
+        content_type=JSON,
+        query="q=python+web&page=2",
+        seed=False,
+    ),
+    Scenario(
+        "cookie",
+        "GET",
+        "/read-cookie",
+        200,
+        body=b"user_id=12345",
+        request_headers=(("Cookie", "user_id=12345"),),
+        seed=False,
+    ),
+    Scenario(
+        "routes-50",
+        "GET",
+        "/api/items24/7",
+        200,
+        json={"collection": "items24", "id": 7},
+        content_type=JSON,
+        app="routes_app",
+        seed=False,
+    ),
+    # The same view as scenario 1 (hello), written ``async def``: async/sync is its cost ratio.
+    Scenario("async", "GET", "/async", 200, body=b"Hello, World!", seed=False),
+    Scenario(
+        "upload-1m",
+        "POST",
+        "/upload",
+        200,
+        json={"filename": "upload.bin", "size": UPLOAD_SIZE},
+        content_type=JSON,
+        upload=UPLOAD_SIZE,
+        seed=False,
+    ),
+    Scenario(
+        "stream-10m",
+        "GET",
+        "/stream",
+        200,
+        content_type=OCTETS,
+        body_size=STREAM_CHUNK * STREAM_CHUNKS,
+        seed=False,
+    ),
+)
+
+ALL: tuple[Scenario, ...] = SCENARIOS + EXTRAS
+BY_NAME = {s.name: s for s in ALL}
 
 
 def _norm(value: str) -> str:
@@ -142,6 +269,11 @@ def check(
         else:
             if data != scenario.json:
                 problems.append(f"JSON body {data!r}, expected {scenario.json!r}")
+    elif scenario.body_size is not None:
+        if len(body) != scenario.body_size:
+            problems.append(f"body of {len(body)} bytes, expected {scenario.body_size}")
+        elif body.count(b"x") != len(body):
+            problems.append(f"body {body[:40]!r}... is not all b'x'")
     elif body != scenario.body:
         problems.append(f"body {body[:80]!r}, expected {scenario.body!r}")
 
@@ -159,7 +291,10 @@ def check(
     content_type = one("Content-Type")
     if content_type is not None and _norm(content_type) != _norm(scenario.content_type):
         problems.append(f"Content-Type {content_type!r}, expected {scenario.content_type!r}")
-    length = one("Content-Length")
+    if scenario.body_size is None:
+        length = one("Content-Length")
+    else:  # a streamed body may come without Content-Length (chunked), or with a right one
+        length = (found.get("content-length") or [None])[0]
     if length is not None and length != str(len(body)):
         problems.append(f"Content-Length {length}, body is {len(body)} bytes")
     for name, expected in scenario.headers.items():

@@ -1,5 +1,6 @@
-"""The eight seed scenarios, written the Bottle way: decorated functions, the thread-local
-``request``/``response``, dicts returned as JSON, ``@app.error(404)``."""
+"""The seed scenarios and the extra ones, written the Bottle way: decorated functions, the
+thread-local ``request``/``response``, dicts returned as JSON, ``@app.error(404)``.
+``routes_app`` is the 50-route app. Bottle has no ``async def`` views."""
 
 import json
 from time import time
@@ -65,3 +66,49 @@ def user_sign_up():
 def not_found(error):
     response.content_type = "application/json"
     return json.dumps({"error": "Resource not found"})
+
+
+# ----------------------------------------------------------------------------- extras
+
+
+@app.get("/search")
+def search():
+    return {"q": request.query.q, "page": int(request.query.page or 1)}
+
+
+@app.get("/read-cookie")
+def read_cookie():
+    return f"user_id={request.get_cookie('user_id')}"
+
+
+@app.post("/upload")
+def upload():
+    file = request.files.get("file")
+    return {"filename": file.raw_filename, "size": len(file.file.read())}
+
+
+CHUNK = b"x" * 65536
+
+
+@app.get("/stream")
+def stream():
+    response.content_type = "application/octet-stream"
+    return (CHUNK for _ in range(160))
+
+
+# A 50-route app: 25 collections, each with a static and a dynamic route.
+routes_app = Bottle()
+
+
+def register_collection(name):
+    @routes_app.get(f"/api/{name}")
+    def collection():
+        return {"collection": name}
+
+    @routes_app.get(f"/api/{name}/<item_id:int>")
+    def item(item_id):
+        return {"collection": name, "id": item_id}
+
+
+for number in range(25):
+    register_collection(f"items{number}")

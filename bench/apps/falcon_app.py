@@ -1,4 +1,6 @@
-"""The eight seed scenarios, written the Falcon way: resources, ``resp.media``, ``falcon.App``.
+"""The seed scenarios and the extra ones, written the Falcon way: resources, ``resp.media``,
+``falcon.App`` (WSGI). ``routes_app`` is the 50-route app. Falcon's WSGI app has no
+``async def`` responders, so it has no async-view scenario.
 
 Falcon's defaults differ from Flask's in places the scenarios pin down, so the resources say
 what Flask says by default: HTML content type for text bodies, and a plain (not Secure, not
@@ -91,3 +93,61 @@ app.add_route("/userDetails", UserDetails())
 app.add_route("/users/{user_id:int}", User())
 app.add_route("/userSignUp", UserSignUp())
 app.add_error_handler(falcon.HTTPNotFound, not_found)
+
+
+# ----------------------------------------------------------------------------- extras
+
+
+class Search:
+    def on_get(self, req, resp):
+        resp.media = {"q": req.get_param("q"), "page": req.get_param_as_int("page", default=1)}
+
+
+class ReadCookie:
+    def on_get(self, req, resp):
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = f"user_id={req.cookies.get('user_id')}"
+
+
+class Upload:
+    def on_post(self, req, resp):
+        for part in req.get_media():
+            if part.name == "file":
+                resp.media = {"filename": part.filename, "size": len(part.stream.read())}
+                return
+        raise falcon.HTTPBadRequest(title="no file")
+
+
+CHUNK = b"x" * 65536
+
+
+class Stream:
+    def on_get(self, req, resp):
+        resp.content_type = "application/octet-stream"
+        resp.stream = (CHUNK for _ in range(160))
+
+
+app.add_route("/search", Search())
+app.add_route("/read-cookie", ReadCookie())
+app.add_route("/upload", Upload())
+app.add_route("/stream", Stream())
+
+
+class Collection:
+    """One collection of the 50-route app: ``/api/NAME`` and ``/api/NAME/{item_id:int}``."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def on_get(self, req, resp):
+        resp.media = {"collection": self.name}
+
+    def on_get_item(self, req, resp, item_id):
+        resp.media = {"collection": self.name, "id": item_id}
+
+
+routes_app = falcon.App()
+for number in range(25):
+    resource = Collection(f"items{number}")
+    routes_app.add_route(f"/api/items{number}", resource)
+    routes_app.add_route(f"/api/items{number}/{{item_id:int}}", resource, suffix="item")

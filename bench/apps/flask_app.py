@@ -1,9 +1,10 @@
-"""The eight seed scenarios, written the Flask way.
+"""The seed scenarios and the extra ones, written the Flask way.
 
 flask_app.py and carafe_app.py are the same source; only the import line differs.
+``app`` serves every scenario but one; ``routes_app`` is the 50-route app.
 """
 
-from flask import Flask, jsonify, make_response, request
+from flask import Flask, Response, jsonify, make_response, request
 
 app = Flask(__name__)
 
@@ -68,3 +69,60 @@ def user_sign_up():
 @app.errorhandler(404)
 def not_found(error):
     return make_response(jsonify({"error": "Resource not found"}), 404)
+
+
+# ----------------------------------------------------------------------------- extras
+
+
+@app.route("/search")
+def search():
+    return {"q": request.args.get("q"), "page": request.args.get("page", 1, type=int)}
+
+
+@app.route("/read-cookie")
+def read_cookie():
+    return f"user_id={request.cookies.get('user_id')}"
+
+
+@app.route("/async")
+async def async_index():
+    response = make_response("Hello, World!")
+    response.status_code = 200
+    return response
+
+
+@app.route("/upload", methods=["POST"])
+def upload():
+    file = request.files["file"]
+    return {"filename": file.filename, "size": len(file.read())}
+
+
+CHUNK = b"x" * 65536
+
+
+@app.route("/stream")
+def stream():
+    def generate():
+        for _ in range(160):
+            yield CHUNK
+
+    return Response(generate(), mimetype="application/octet-stream")
+
+
+# A 50-route app: 25 collections, each with a static and a dynamic route.
+routes_app = Flask(__name__)
+
+
+def register_collection(name):
+    def collection():
+        return {"collection": name}
+
+    def item(item_id):
+        return {"collection": name, "id": item_id}
+
+    routes_app.add_url_rule(f"/api/{name}", f"{name}_collection", collection)
+    routes_app.add_url_rule(f"/api/{name}/<int:item_id>", f"{name}_item", item)
+
+
+for number in range(25):
+    register_collection(f"items{number}")

@@ -2,13 +2,17 @@
 
 No framework, no request or response objects: one dict lookup to route, the body read and
 parsed only where a form is expected, JSON serialized per request, ``Content-Length`` always
-set. Anything a framework does beyond this is the framework's cost.
+set. Anything a framework does beyond this is the framework's cost. The upload is parsed with the
+``multipart`` package (Carafe's own dependency): multipart is not hand-written, even here.
+``routes_app`` is the 50-route app: a split path and a dict lookup. No ``async def`` views.
 """
 
 import json
 from email.utils import formatdate
 from time import time
 from urllib.parse import parse_qsl
+
+import multipart
 
 # Where the form handlers put what they read (a real app would use a database).
 USERS: dict[str | None, tuple[str | None, str]] = {}
@@ -88,6 +92,49 @@ def get_user(environ, start_response, user_id):
     return _json(start_response, "200 OK", {"id": user_id, "name": "John"})
 
 
+def search(environ, start_response):
+    args = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+    page = args.get("page", "1")
+    return _json(
+        start_response, "200 OK", {"q": args.get("q"), "page": int(page) if page.isdigit() else 1}
+    )
+
+
+def read_cookie(environ, start_response):
+    user_id = None
+    for pair in environ.get("HTTP_COOKIE", "").split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name == "user_id":
+            user_id = value
+            break
+    return _text(start_response, "200 OK", f"user_id={user_id}")
+
+
+def upload(environ, start_response):
+    _forms, files = multipart.parse_form_data(environ)
+    file = files.get("file")
+    if file is None:
+        return _text(start_response, "400 BAD REQUEST", "Bad Request")
+    try:
+        size = len(file.raw)
+    finally:
+        for part in files.values():
+            part.close()
+    return _json(start_response, "200 OK", {"filename": file.filename, "size": size})
+
+
+CHUNK = b"x" * 65536
+STREAM_HEADERS = [
+    ("Content-Type", "application/octet-stream"),
+    ("Content-Length", str(len(CHUNK) * 160)),
+]
+
+
+def stream(environ, start_response):
+    start_response("200 OK", STREAM_HEADERS)
+    return (CHUNK for _ in range(160))
+
+
 def not_found(environ, start_response):
     return _json(start_response, "404 NOT FOUND", {"error": "Resource not found"})
 
@@ -100,6 +147,10 @@ ROUTES = {
     ("GET", "/userDetails"): user_details_get,
     ("POST", "/userDetails"): user_details,
     ("POST", "/userSignUp"): user_sign_up,
+    ("GET", "/search"): search,
+    ("GET", "/read-cookie"): read_cookie,
+    ("POST", "/upload"): upload,
+    ("GET", "/stream"): stream,
 }
 
 
@@ -112,4 +163,21 @@ def app(environ, start_response):
         tail = path[7:]
         if tail.isascii() and tail.isdigit():
             return get_user(environ, start_response, int(tail))
+    return not_found(environ, start_response)
+
+
+COLLECTIONS = frozenset(f"items{number}" for number in range(25))
+
+
+def routes_app(environ, start_response):
+    """The 50-route app: ``/api/itemsN`` and ``/api/itemsN/<int:item_id>``, N < 25."""
+    parts = (environ.get("PATH_INFO") or "/").split("/")
+    if environ["REQUEST_METHOD"] == "GET" and parts[1:2] == ["api"] and len(parts) in (3, 4):
+        name = parts[2]
+        if name in COLLECTIONS:
+            if len(parts) == 3:
+                return _json(start_response, "200 OK", {"collection": name})
+            tail = parts[3]
+            if tail.isascii() and tail.isdigit():
+                return _json(start_response, "200 OK", {"collection": name, "id": int(tail)})
     return not_found(environ, start_response)

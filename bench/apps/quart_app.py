@@ -1,0 +1,135 @@
+"""The seed scenarios and the extra ones on Quart: flask_app.py ported to Flask's API on
+ASGI the Quart way.
+
+The same source as flask_app.py with the Quart imports, and ``async``/``await`` where Quart
+requires them: ``make_response``, ``request.form`` and ``request.files`` are coroutines, so
+the views using them are ``async def``; views that need none stay plain ``def`` (Quart runs
+them in its thread pool, as it does for any ported sync view); a stream is an async
+generator. ``routes_app`` is the 50-route app.
+"""
+
+from quart import Quart, Response, jsonify, make_response, request
+
+app = Quart(__name__)
+
+# Where the form views put what they read (a real app would use a database).
+USERS: dict[str | None, tuple[str | None, str]] = {}
+SIGNUPS: dict[str | None, str | None] = {}
+
+
+@app.route("/")
+async def index():
+    response = await make_response("Hello, World!")
+    response.status_code = 200
+    return response
+
+
+@app.route("/custom-header")
+async def custom_header():
+    response = await make_response("Content with custom header")
+    response.headers["Custom-Header"] = "Special-Value"
+    response.headers["Content-Type"] = "text/plain"
+    return response
+
+
+@app.route("/set-cookie")
+async def set_cookie():
+    response = await make_response("Cookie has been set!")
+    response.set_cookie("user_id", "12345", max_age=3600)
+    return response
+
+
+@app.route("/api/data")
+async def get_data():
+    response = await make_response(jsonify({"name": "John", "age": 30}))
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+@app.route("/userDetails", methods=["GET", "POST"])
+async def user_details():
+    if request.method == "POST":
+        form = await request.form
+        username = form.get("username")
+        firstname = form.get("firstname")
+        lastname = form["lastname"]
+        USERS[username] = (firstname, lastname)
+        return "Success", 201
+    return "Send the form with POST"
+
+
+@app.route("/users/<int:user_id>")
+def get_user(user_id):
+    return {"id": user_id, "name": "John"}
+
+
+@app.route("/userSignUp", methods=["POST"])
+async def user_sign_up():
+    form = await request.form
+    username = form.get("username")
+    password = form.get("password")
+    SIGNUPS[username] = password
+    return "Success", 200, {"Access-Control-Allow-Origin": "*"}
+
+
+@app.errorhandler(404)
+async def not_found(error):
+    return await make_response(jsonify({"error": "Resource not found"}), 404)
+
+
+# ----------------------------------------------------------------------------- extras
+
+
+@app.route("/search")
+def search():
+    return {"q": request.args.get("q"), "page": request.args.get("page", 1, type=int)}
+
+
+@app.route("/read-cookie")
+def read_cookie():
+    return f"user_id={request.cookies.get('user_id')}"
+
+
+@app.route("/async")
+async def async_index():
+    response = await make_response("Hello, World!")
+    response.status_code = 200
+    return response
+
+
+@app.route("/upload", methods=["POST"])
+async def upload():
+    files = await request.files
+    file = files["file"]
+    return {"filename": file.filename, "size": len(file.read())}
+
+
+CHUNK = b"x" * 65536
+
+
+@app.route("/stream")
+async def stream():
+    async def generate():
+        for _ in range(160):
+            yield CHUNK
+
+    return Response(generate(), mimetype="application/octet-stream")
+
+
+# A 50-route app: 25 collections, each with a static and a dynamic route.
+routes_app = Quart(__name__)
+
+
+def register_collection(name):
+    def collection():
+        return {"collection": name}
+
+    def item(item_id):
+        return {"collection": name, "id": item_id}
+
+    routes_app.add_url_rule(f"/api/{name}", f"{name}_collection", collection)
+    routes_app.add_url_rule(f"/api/{name}/<int:item_id>", f"{name}_item", item)
+
+
+for number in range(25):
+    register_collection(f"items{number}")
