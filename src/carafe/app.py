@@ -9,7 +9,6 @@ hook lists are read once, when the first request arrives.
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -37,7 +36,7 @@ from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.request import Request
 from carafe.response import Response
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
-from carafe.runner import run_coroutine
+from carafe.runner import is_coroutine_function, run_coroutine
 
 if TYPE_CHECKING:
     import logging
@@ -376,7 +375,7 @@ class Flask:
         self._async_endpoints = frozenset(
             endpoint
             for endpoint, view in self.view_functions.items()
-            if inspect.iscoroutinefunction(view)
+            if is_coroutine_function(view)
         )
 
     def _finalize(self) -> None:

@@ -9,10 +9,8 @@ whether orjson is present.
 
 from __future__ import annotations
 
-import dataclasses
-import decimal
 import json as _json
-import uuid
+import sys
 import weakref
 from datetime import date
 from types import ModuleType
@@ -162,9 +160,17 @@ def _default(o: Any) -> Any:
         from carafe.http.dates import http_date
 
         return http_date(o)
-    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+    # Start-up: decimal, uuid and dataclasses are not imported with carafe. An
+    # object of one of their types means its module is loaded already.
+    decimal = sys.modules.get("decimal")
+    uuid = sys.modules.get("uuid")
+    if (decimal is not None and isinstance(o, decimal.Decimal)) or (
+        uuid is not None and isinstance(o, uuid.UUID)
+    ):
         return str(o)
-    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+    if hasattr(type(o), "__dataclass_fields__"):
+        import dataclasses
+
         return dataclasses.asdict(o)
     if hasattr(o, "__html__"):
         return str(o.__html__())

@@ -12,12 +12,14 @@ once and matched with one precompiled regex each, in order.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from carafe.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+if TYPE_CHECKING:
+    import uuid
 
 
 class ValidationError(ValueError):
@@ -187,6 +189,9 @@ class UUIDConverter(BaseConverter):
     regex = r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"
 
     def to_python(self, value: str) -> uuid.UUID:
+        # Start-up: uuid loads when a uuid route first matches.
+        import uuid
+
         return uuid.UUID(value)
 
     def to_url(self, value: Any) -> str:

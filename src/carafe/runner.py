@@ -44,6 +44,24 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
     return holder.loop
 
 
+_CO_COROUTINE = 0x80  # the code flag of an ``async def`` function (inspect.CO_COROUTINE)
+
+
+def is_coroutine_function(func: object) -> bool:
+    """True for an ``async def`` function, also behind ``functools.partial`` or a method.
+
+    Start-up: the same answer as ``inspect.iscoroutinefunction`` for these cases,
+    without importing ``inspect`` (~9 ms) with carafe.
+    """
+    while True:
+        inner = getattr(func, "func", None) or getattr(func, "__func__", None)
+        if inner is None or inner is func:
+            break
+        func = inner
+    code = getattr(func, "__code__", None)
+    return code is not None and bool(code.co_flags & _CO_COROUTINE)
+
+
 def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` to completion on this thread's event loop.
 

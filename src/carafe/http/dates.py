@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from email.utils import format_datetime, parsedate_to_datetime
+
+# IMF-fixdate names are fixed English, whatever the locale (so no strftime).
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def http_date(value: datetime | date | float | None = None) -> str:
@@ -21,13 +24,19 @@ def http_date(value: datetime | date | float | None = None) -> str:
         moment = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     else:
         moment = datetime.fromtimestamp(value, timezone.utc)
-    return format_datetime(moment, usegmt=True)
+    return (
+        f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]}"
+        f" {moment.year:04d} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} GMT"
+    )
 
 
 def parse_http_date(value: str | None) -> datetime | None:
     """Parse an HTTP date into an aware UTC ``datetime``; ``None`` if it is not one."""
     if not value:
         return None
+    # Start-up: email.utils (~7 ms) loads when a date is first parsed.
+    from email.utils import parsedate_to_datetime
+
     try:
         moment = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
