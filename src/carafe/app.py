@@ -390,7 +390,7 @@ class Flask:
         request = self.request_class(environ, self)
         self.match_request(request)
         response = drive(dispatch.handle(self, RequestContext(self, request)))
-        start_response(response.status, response.wsgi_headers())
+        start_response(response._status, response.wsgi_headers())
         return response.wsgi_body(request.method)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -425,7 +425,7 @@ class Flask:
     def match_request(self, request: Request) -> None:
         """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error."""
         try:
-            found = self.url_map.match(request.path, request.method)
+            rule, view_args = self.url_map.match(request.path, request.method)
         except RequestRedirect as exc:
             query = request.environ.get("QUERY_STRING")
             target = request.url_root.rstrip("/") + exc.new_url
@@ -434,8 +434,8 @@ class Flask:
         except HTTPException as exc:
             request.routing_exception = exc
         else:
-            request.url_rule = found.rule
-            request.view_args = found.view_args
+            request.url_rule = rule
+            request.view_args = view_args
 
     # The request pipeline lives in carafe.dispatch; these are Flask's names for
     # its steps, callable from a request context (tests, extensions).

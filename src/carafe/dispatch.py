@@ -114,6 +114,9 @@ async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
                 rv = await rv if run is None else run(rv)
     except Exception as exc:
         rv = await handle_user_exception(app, ctx, exc)
+    if not (ctx._after_request_functions or app._after_hooks):
+        # PERF: nothing to run after the view: no finalize coroutine.
+        return app.make_response(rv)
     return await finalize(app, ctx, rv)
 
 

@@ -151,7 +151,8 @@ class Request:
         path = self._path
         if path is None:
             raw = self.environ.get("PATH_INFO") or ""
-            path = self._path = "/" + _decode_wsgi(raw).lstrip("/")
+            # PERF: ASCII paths (the usual case) skip the transcoding call.
+            path = self._path = "/" + (raw if raw.isascii() else _decode_wsgi(raw)).lstrip("/")
         return path
 
     @property

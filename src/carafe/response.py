@@ -421,12 +421,11 @@ class Response:
             return ()
         body = self.response
         # PERF: the usual body, a list of one bytes object, goes out as it is.
-        if (
-            isinstance(body, list)
-            and not self._on_close
-            and all(type(chunk) is bytes for chunk in body)
-        ):
-            return body
+        if type(body) is list and not self._on_close:
+            if len(body) == 1 and type(body[0]) is bytes:
+                return body
+            if all(type(chunk) is bytes for chunk in body):
+                return body
         return _ClosingBody(self)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

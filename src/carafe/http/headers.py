@@ -323,7 +323,12 @@ class Headers:
         self._set(key, value)
 
     def _set(self, key: str, value: Any) -> None:
-        pair = (_check_name(key), _check_value(value))
+        # PERF: known names and plain str values are checked inline, without calls.
+        if key not in _VALID_NAMES:
+            _check_name(key)
+        if value.__class__ is not str or "\n" in value or "\r" in value or "\0" in value:
+            value = _check_value(value)
+        pair = (key, value)
         items = self._list
         ikey = key.lower()
         for index, (name, _) in enumerate(items):
