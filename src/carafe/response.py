@@ -177,7 +177,7 @@ class Response:
             if mimetype is None and "Content-Type" not in self.headers:
                 mimetype = self.default_mimetype
             if mimetype is not None:
-                content_type = content_type_for(mimetype)
+                content_type = _checked_content_type(mimetype, True)
         if content_type is not None:
             self.headers.set("Content-Type", content_type)
 
@@ -271,7 +271,7 @@ class Response:
         """Replace the body and set ``Content-Length``."""
         if isinstance(value, str):
             value = value.encode()
-        else:
+        elif type(value) is not bytes:
             value = bytes(value)
         self.response = [value]
         if self.automatically_set_content_length:
