@@ -25,6 +25,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import (
     Awaitable,
     Callable,
@@ -176,12 +177,16 @@ class ASGIApp:
         loop = asyncio.get_running_loop()
         try:
             iterator = response.iter_encoded()
-            while not disconnected.done():
-                # A sync generator may block: each step runs in the pool.
-                chunk = await loop.run_in_executor(self.executor, _next_or_none, iterator)
-                if chunk is None or disconnected.done():
-                    break
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            finished = False
+            while not (finished or disconnected.done()):
+                # A sync generator may block: its steps run in the pool, a few per hop.
+                chunks, finished = await loop.run_in_executor(
+                    self.executor, _next_chunks, iterator
+                )
+                for chunk in chunks:
+                    if disconnected.done():
+                        break
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
             if not disconnected.done():
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
@@ -201,8 +206,30 @@ def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:
             ctx._reset()
 
 
-def _next_or_none(iterator: Iterator[bytes]) -> bytes | None:
-    return next(iterator, None)
+#: A streamed body's chunks taken per trip to the pool: at most this many chunks,
+#: bytes or seconds, so a fast generator crosses threads rarely, a slow one is not
+#: held back, and one whose client left runs at most a batch ahead.
+STREAM_BATCH_CHUNKS = 8
+STREAM_BATCH_BYTES = 1024 * 1024
+STREAM_BATCH_SECONDS = 0.002
+
+
+def _next_chunks(iterator: Iterator[bytes]) -> tuple[list[bytes], bool]:
+    """The next chunks of a body (at least one unless it ended) and whether it ended."""
+    chunks: list[bytes] = []
+    size = 0
+    deadline = time.monotonic() + STREAM_BATCH_SECONDS
+    for chunk in iterator:
+        if chunk:
+            chunks.append(chunk)
+            size += len(chunk)
+        if (
+            len(chunks) >= STREAM_BATCH_CHUNKS
+            or size >= STREAM_BATCH_BYTES
+            or time.monotonic() >= deadline
+        ):
+            return chunks, False
+    return chunks, True
 
 
 def run_on_loop(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T]) -> T:
