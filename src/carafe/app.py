@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from http import HTTPStatus
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -591,7 +590,8 @@ class Flask:
             if isinstance(status, str):
                 rv.status = status
             else:
-                rv.status_code = int(status) if isinstance(status, HTTPStatus) else status
+                # An HTTPStatus is an int: int() gives the plain code.
+                rv.status_code = int(status)
         if headers:
             rv.headers.update(headers)
         return rv  # type: ignore[no-any-return]

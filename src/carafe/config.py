@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import types
 from collections.abc import Callable, Mapping
@@ -93,11 +92,15 @@ class Config(dict[str, Any]):
     def from_file(
         self,
         filename: str | os.PathLike[str],
-        load: Callable[[IO[Any]], Mapping[str, Any]] = json.load,
+        load: Callable[[IO[Any]], Mapping[str, Any]] | None = None,
         silent: bool = False,
         text: bool = True,
     ) -> bool:
         """Load a file with ``load`` (``json.load`` by default) and take its upper-case keys."""
+        if load is None:
+            import json
+
+            load = json.load
         path = os.path.join(self.root_path, filename)
         try:
             with open(path, "r" if text else "rb") as config_file:
@@ -122,10 +125,14 @@ class Config(dict[str, Any]):
         return self.from_pyfile(path, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "FLASK", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str = "FLASK", *, loads: Callable[[str], Any] | None = None
     ) -> bool:
         """Take ``PREFIX_KEY`` environment variables, values parsed as JSON when they can be;
         ``__`` in a key descends into nested dicts."""
+        if loads is None:
+            import json
+
+            loads = json.loads
         start = f"{prefix}_"
         for name in sorted(os.environ):
             if not name.startswith(start):

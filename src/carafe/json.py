@@ -9,7 +9,6 @@ whether orjson is present.
 
 from __future__ import annotations
 
-import json as _json
 import sys
 import weakref
 from datetime import date
@@ -272,6 +271,8 @@ class DefaultJSONProvider(JSONProvider):
             data = _fast_dumps_kwargs(obj, kwargs)
             if data is not None:
                 return data.decode()
+        import json as _json  # Start-up: loads on first use.
+
         return _json.dumps(obj, **kwargs)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
@@ -280,6 +281,8 @@ class DefaultJSONProvider(JSONProvider):
             parsed, value = _fast_loads(s)
             if parsed:
                 return value
+        import json as _json  # Start-up: loads on first use.
+
         return _json.loads(s, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
@@ -325,6 +328,8 @@ def dumps(obj: Any, **kwargs: Any) -> str:
     if provider is not None:
         return provider.dumps(obj, **kwargs)
     kwargs.setdefault("default", _default)
+    import json as _json  # Start-up: loads on first use.
+
     return _json.dumps(obj, **kwargs)
 
 
@@ -335,6 +340,8 @@ def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
         provider.dump(obj, fp, **kwargs)
         return
     kwargs.setdefault("default", _default)
+    import json as _json  # Start-up: loads on first use.
+
     _json.dump(obj, fp, **kwargs)
 
 
@@ -343,6 +350,8 @@ def loads(s: str | bytes, **kwargs: Any) -> Any:
     provider = _current_provider()
     if provider is not None:
         return provider.loads(s, **kwargs)
+    import json as _json  # Start-up: loads on first use.
+
     return _json.loads(s, **kwargs)
 
 
@@ -351,6 +360,8 @@ def load(fp: IO[AnyStr], **kwargs: Any) -> Any:
     provider = _current_provider()
     if provider is not None:
         return provider.load(fp, **kwargs)
+    import json as _json  # Start-up: loads on first use.
+
     return _json.load(fp, **kwargs)
 
 

@@ -6,10 +6,8 @@ default mimetype): same constructor, same properties, same bytes on the wire.
 
 from __future__ import annotations
 
-import json as _stdlib_json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from carafe.http.cookies import dump_cookie
@@ -18,6 +16,8 @@ from carafe.http.status import BODYLESS_CODES, parse_status, status_line
 from carafe.http.urls import iri_to_uri
 
 if TYPE_CHECKING:
+    from http import HTTPStatus
+
     from carafe.typing import StartResponse, WSGIEnvironment
 
 HeadersLike = Headers | dict[str, Any] | Iterable[tuple[str, Any]]
@@ -125,7 +125,8 @@ class Response:
     default_status: ClassVar[int] = 200
     default_mimetype: ClassVar[str | None] = "text/html"
     automatically_set_content_length: ClassVar[bool] = True
-    json_module: ClassVar[Any] = _stdlib_json
+    #: The module ``get_json`` parses with; None means the standard library's json.
+    json_module: ClassVar[Any] = None
 
     def __init__(
         self,
@@ -308,7 +309,10 @@ class Response:
         if not (force or self.is_json):
             return None
         try:
-            return self.json_module.loads(self.get_data())
+            module = self.json_module
+            if module is None:
+                import json as module  # Start-up: loads on first use.
+            return module.loads(self.get_data())
         except ValueError:
             if silent:
                 return None

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote, urlencode
 
 from carafe.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -79,6 +78,8 @@ class BaseConverter:
 
     def to_url(self, value: Any) -> str:
         """Convert a value to its quoted URL part."""
+        from urllib.parse import quote  # Start-up: urllib.parse loads on first use.
+
         return quote(str(value), safe="!$&'()*+,/:;=@")
 
 
@@ -532,4 +533,6 @@ def _encode_query(items: Iterable[tuple[str, Any]]) -> str:
             pairs.extend((key, str(item)) for item in value if item is not None)
         else:
             pairs.append((key, str(value)))
+    from urllib.parse import urlencode  # Start-up: urllib.parse loads on first use.
+
     return urlencode(pairs, safe="!$'()*,/:;?@")

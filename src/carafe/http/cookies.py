@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import warnings
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import quote
 
 from .dates import http_date
 
@@ -147,6 +146,8 @@ def dump_cookie(
             raise ValueError(f"Invalid cookie path {path!r}: it contains a forbidden character.")
         if path != "/":  # PERF: the default path needs no encoding.
             # Percent-encode like a URL path segment, keeping existing escapes.
+            from urllib.parse import quote  # Start-up: urllib.parse loads on first use.
+
             path = quote(path, safe="%!$&'()*+,/:=@")
     if domain:
         if _BAD_ATTR_RE.search(domain):

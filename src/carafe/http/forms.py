@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import re
 from typing import IO, Protocol
-from urllib.parse import unquote
 
 from .datastructures import FileStorage
 from .headers import Headers, parse_options_header
@@ -69,6 +68,8 @@ def _unquote_plus(text: str) -> str:
     if "+" in text:
         text = text.replace("+", " ")
     if "%" in text:
+        from urllib.parse import unquote  # Start-up: urllib.parse loads on first use.
+
         return unquote(text, "utf-8", "carafe.requote")
     return text
 

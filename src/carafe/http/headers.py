@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn, TypeVar, Union, overload
-from urllib.parse import unquote
 
 __all__ = [
     "EnvironHeaders",
@@ -763,6 +762,8 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
             # Only charsets clients actually use are decoded; any other leaves
             # the value as sent.
             if charset in _EXT_CHARSETS:
+                from urllib.parse import unquote  # Start-up: urllib.parse loads on first use.
+
                 param_value = unquote(param_value, encoding=charset)
         else:
             param_value = unquote_header_value(param_value).replace("%22", '"')

@@ -6,7 +6,10 @@ Flask (``"201 CREATED"``, ``"404 NOT FOUND"``, ``"299 UNKNOWN"``).
 
 from __future__ import annotations
 
-from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from http import HTTPStatus
 
 REASON_PHRASES: dict[int, str] = {
     100: "Continue",

@@ -9,7 +9,6 @@ the delimiters of the part it is in (``?`` and ``#`` in a path; ``&``, ``=``,
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 _ALWAYS_ESCAPED = frozenset(chr(code) for code in (*range(0x21), 0x7F))
 
@@ -42,6 +41,8 @@ def iri_path(path: str) -> str:
 
 def _unquote_utf8(text: str) -> str:
     # Unquote valid UTF-8 escapes; bytes that are not UTF-8 come back as their escapes.
+    from urllib.parse import unquote  # Start-up: urllib.parse loads on first use.
+
     decoded = unquote(text, errors="surrogateescape")
     if decoded.isascii() or not any("\udc80" <= char <= "\udcff" for char in decoded):
         return decoded
@@ -52,6 +53,8 @@ def _unquote_utf8(text: str) -> str:
 
 def iri_query(raw_query: bytes) -> str:
     """The query string of a request as it appears in an IRI (``q=%C3%A9`` -> ``q=é``)."""
+    from urllib.parse import quote  # Start-up: urllib.parse loads on first use.
+
     quoted = quote(raw_query, safe=_QUERY_SAFE)
     if "%" not in quoted:
         return quoted
@@ -85,6 +88,12 @@ def iri_to_uri(iri: str) -> str:
         and "?#" not in iri
     ):
         return iri
+    from urllib.parse import (  # Start-up: urllib.parse loads on first use.
+        quote,
+        urlsplit,
+        urlunsplit,
+    )
+
     parts = urlsplit(iri)
     host = parts.hostname or ""
     if not host.isascii():
