@@ -420,6 +420,8 @@ class Map:
         self._rules: list[Rule] = []
         self._static: dict[str, list[Rule]] = {}
         self._dynamic: list[Rule] = []
+        # Dynamic rules a slash-less URL may be redirected to (strict, ending in "/").
+        self._dynamic_slashed: list[Rule] = []
         self._by_endpoint: dict[str, list[Rule]] = {}
 
     def add(self, rule: Rule) -> None:
@@ -446,6 +448,9 @@ class Map:
         else:
             self._dynamic.append(rule)
             self._dynamic.sort(key=lambda item: item._sort_key)
+            if rule.strict_slashes and rule.rule.endswith("/"):
+                self._dynamic_slashed.append(rule)
+                self._dynamic_slashed.sort(key=lambda item: item._sort_key)
 
     def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
         """Iterate over the rules, optionally only those of ``endpoint``."""
@@ -490,9 +495,14 @@ class Map:
         if allowed:
             raise MethodNotAllowed(valid_methods=sorted(allowed))
         if not path.endswith("/"):
-            for rule, _ in self._candidates(path + "/"):
+            # PERF: only rules ending in a slash can redirect; the others are not retried.
+            slashed = path + "/"
+            for rule in self._static.get(slashed, ()):
                 if rule.strict_slashes and rule.rule.endswith("/"):
-                    raise RequestRedirect(path + "/")
+                    raise RequestRedirect(slashed)
+            for rule in self._dynamic_slashed:
+                if rule.match(slashed) is not None:
+                    raise RequestRedirect(slashed)
         raise NotFound()
 
     def allowed_methods(self, path: str) -> list[str]:
