@@ -29,6 +29,9 @@ def _escape(value: object) -> str:
     return str(value).translate(_HTML_ESCAPES)
 
 
+_DEFAULT_PAGES: dict[type[HTTPException], bytes] = {}
+
+
 class HTTPException(Exception):
     """Base class of the HTTP errors; also a WSGI app that serves its error page.
 
@@ -89,6 +92,22 @@ class HTTPException(Exception):
         if self.response is not None:
             return self.response
         from carafe.response import Response
+
+        cls = type(self)
+        if (
+            "description" not in self.__dict__
+            # A plain class attribute; not a property such as BadRequestKeyError's.
+            and isinstance(cls.description, str)
+            and cls.get_body is HTTPException.get_body
+            and cls.get_description is HTTPException.get_description
+            and cls.get_headers is HTTPException.get_headers
+        ):
+            # PERF: the default page of a class never changes: built once, then
+            # answered with the response's fast path (same Content-Type, same bytes).
+            page = _DEFAULT_PAGES.get(cls)
+            if page is None:
+                page = _DEFAULT_PAGES[cls] = self.get_body().encode()
+            return Response(page, self.code)
 
         if environ is not None and not isinstance(environ, dict):
             environ = getattr(environ, "environ", None)
