@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from carafe.ctx import _cv_ctx, current_app
+from carafe.ctx import _NO_APP, _cv_ctx, current_app
 from carafe.exceptions import abort as _abort
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def make_response(*args: Any) -> Response:
     """
     ctx = _cv_ctx.get(None)
     if ctx is None:
-        raise RuntimeError("make_response() needs an active application context.")
+        raise RuntimeError(_NO_APP)
     app = ctx.app
     if not args:
         return app.response_class()
@@ -45,7 +45,10 @@ def make_response(*args: Any) -> Response:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response from one value, several values (a list) or keyword arguments."""
-    return current_app.json.response(*args, **kwargs)
+    ctx = _cv_ctx.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_APP)
+    return ctx.app.json.response(*args, **kwargs)
 
 
 def build_redirect(

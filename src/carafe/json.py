@@ -30,6 +30,9 @@ _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_DIGIT_RUN = b"0" * 19
 
 
+_ORJSON_OPTIONS: dict[tuple[bool, bool], int] = {}
+
+
 def _get_orjson() -> ModuleType | None:
     """orjson, imported on first use; ``None`` when it is not installed."""
     global _orjson
@@ -42,6 +45,19 @@ def _get_orjson() -> ModuleType | None:
             _orjson = None
         else:
             _orjson = orjson
+            base = (
+                orjson.OPT_PASSTHROUGH_SUBCLASS
+                | orjson.OPT_PASSTHROUGH_DATETIME
+                | orjson.OPT_PASSTHROUGH_DATACLASS
+            )
+            # PERF: the option word for each (sort_keys, indent) pair, built once.
+            for sort_keys in (False, True):
+                for indent in (False, True):
+                    _ORJSON_OPTIONS[sort_keys, indent] = (
+                        base
+                        | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+                        | (orjson.OPT_INDENT_2 if indent else 0)
+                    )
     return _orjson
 
 
@@ -86,15 +102,7 @@ def _fast_dumps(obj: Any, ensure_ascii: bool, sort_keys: bool, indent: bool) -> 
     orjson = _get_orjson()
     if orjson is None:
         return None
-    option = (
-        orjson.OPT_PASSTHROUGH_SUBCLASS
-        | orjson.OPT_PASSTHROUGH_DATETIME
-        | orjson.OPT_PASSTHROUGH_DATACLASS
-    )
-    if sort_keys:
-        option |= orjson.OPT_SORT_KEYS
-    if indent:
-        option |= orjson.OPT_INDENT_2
+    option = _ORJSON_OPTIONS[bool(sort_keys), bool(indent)]
     try:
         # orjson fails on what it cannot do exactly the stdlib's way: non-str
         # keys, ints beyond 64 bits, lone surrogates, cycles, deep nesting,
