@@ -96,6 +96,7 @@ class HTTPException(Exception):
         cls = type(self)
         if (
             "description" not in self.__dict__
+            and "code" not in self.__dict__
             # A plain class attribute; not a property such as BadRequestKeyError's.
             and isinstance(cls.description, str)
             and cls.get_body is HTTPException.get_body
