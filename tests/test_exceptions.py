@@ -282,3 +282,20 @@ def test_wsgi_call_matches_werkzeug():
     assert sorted((k.lower(), v) for k, v in headers) == sorted(
         (k.lower(), v) for k, v in wz_headers
     )
+
+
+def test_cached_default_pages_follow_instance_overrides() -> None:
+    # The default page of a class is built once; instances that change the code or
+    # the description must still get their own page.
+    from carafe.exceptions import HTTPException, NotFound
+
+    assert b"<title>404 Not Found</title>" in NotFound().get_response().get_data()
+    custom = NotFound("gone fishing").get_response().get_data()
+    assert b"<p>gone fishing</p>" in custom
+    assert b"<p>gone fishing</p>" not in NotFound().get_response().get_data()
+    error = HTTPException()
+    error.code = 599
+    assert error.get_response().status == "599 UNKNOWN"
+    other = HTTPException()
+    other.code = 598
+    assert other.get_response().status == "598 UNKNOWN"
