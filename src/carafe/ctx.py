@@ -82,6 +82,9 @@ class AppContext:
     @property
     def g(self) -> _AppCtxGlobals:
         """This context's ``g``, created on first use."""
+        return self._own_g()
+
+    def _own_g(self) -> _AppCtxGlobals:
         g = self._g
         if g is None:
             g = self._g = self.app.app_ctx_globals_class()
@@ -139,12 +142,7 @@ class RequestContext(AppContext):
     def g(self) -> _AppCtxGlobals:
         """The ``g`` of this request's app context."""
         outer = self._outer
-        if outer is not None:
-            return outer.g
-        g = self._g
-        if g is None:
-            g = self._g = self.app.app_ctx_globals_class()
-        return g
+        return outer.g if outer is not None else self._own_g()
 
     def push(self) -> None:
         """Make this the current context."""
