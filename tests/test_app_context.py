@@ -174,6 +174,35 @@ def test_request_proxy_in_view(app, client):
     assert not has_request_context()
 
 
+def test_proxies_forward_attributes_and_identity(app, client):
+    from carafe import Request
+
+    seen = {}
+
+    @app.route("/p")
+    def view():
+        seen["current"] = request._get_current_object()
+        seen["isinstance"] = isinstance(request, Request)
+        seen["class"] = request.__class__
+        seen["g_missing"] = g.get("nothing", "default")
+        g.user = "ann"
+        seen["g_user"] = g.user
+        seen["app"] = current_app._get_current_object()
+        with pytest.raises(AttributeError):
+            request.no_such_attribute
+        return request.method
+
+    assert client.get("/p").data == b"GET"
+    assert type(seen["current"]) is Request
+    assert seen["isinstance"] is True
+    assert seen["class"] is Request
+    assert seen["g_missing"] == "default"
+    assert seen["g_user"] == "ann"
+    assert seen["app"] is app
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        request._get_current_object()
+
+
 def test_contexts_are_popped_after_request(app, client):
     @app.route("/")
     def index():
