@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import io
 import os
 import sys
 import tempfile
@@ -85,10 +86,43 @@ class ASGIApp:
         return executor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # PERF: HTTP is served right here, without a coroutine of its own.
+        if scope["type"] != "http":
+            await self._other(scope, receive, send)
+            return
+        app = self.app
+        if not app._got_first_request:
+            app._finalize()
+        body = ReceiveStream(receive, None)
+        environ = scope_to_environ(scope, body)
+        request = app.request_class(environ, app)
+        app.match_request(request)
+        ctx = RequestContext(app, request)
+        rule = request.url_rule
+        if rule is None or rule.endpoint in app._async_endpoints:
+            # On the loop: an async view, or a routing error for the error handlers.
+            ctx.run_coroutine = None
+            if body.expects_body(request):
+                await body.prefetch(request.max_content_length)
+            response = await dispatch.handle(app, ctx)
+        else:
+            loop = body._loop = asyncio.get_running_loop()
+            ctx.run_coroutine = partial(run_on_loop, loop)
+            response = await loop.run_in_executor(self.executor, _handle_in_thread, app, ctx)
+        preserved = environ.get("carafe.preserved_context")
+        if preserved is not None:
+            # The test client reads the kept request (and its body) afterwards.
+            scope["carafe.preserved_context"] = preserved
+            await self._send_response(response, request, receive, send, body)
+            return
+        try:
+            await self._send_response(response, request, receive, send, body)
+        finally:
+            body.close()
+
+    async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "lifespan":
+        if kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
             # Not supported: refuse the handshake (the server answers 403).
@@ -108,37 +142,6 @@ class ASGIApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        app = self.app
-        if not app._got_first_request:
-            app._finalize()
-        loop = asyncio.get_running_loop()
-        body = ReceiveStream(receive, loop)
-        environ = scope_to_environ(scope, body)
-        request = app.request_class(environ, app)
-        app.match_request(request)
-        ctx = RequestContext(app, request)
-        rule = request.url_rule
-        if rule is None or rule.endpoint in app._async_endpoints:
-            # On the loop: an async view, or a routing error for the error handlers.
-            ctx.run_coroutine = None
-            if body.expects_body(request):
-                await body.prefetch(request.max_content_length)
-            response = await dispatch.handle(app, ctx)
-        else:
-            ctx.run_coroutine = partial(run_on_loop, loop)
-            response = await loop.run_in_executor(self.executor, _handle_in_thread, app, ctx)
-        preserved = environ.get("carafe.preserved_context")
-        if preserved is not None:
-            # The test client reads the kept request (and its body) afterwards.
-            scope["carafe.preserved_context"] = preserved
-            await self._send_response(response, request, receive, send, body)
-            return
-        try:
-            await self._send_response(response, request, receive, send, body)
-        finally:
-            body.close()
-
     async def _send_response(
         self,
         response: Response,
@@ -148,17 +151,21 @@ class ASGIApp:
         body: ReceiveStream,
     ) -> None:
         headers = [
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
-            for name, value in response.wsgi_headers()
+            (_asgi_name(name), value.encode("latin-1")) for name, value in response.wsgi_headers()
         ]
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        )
-        if request.method == "HEAD" or response.status_code in BODYLESS_CODES:
+        code = response._status_code
+        await send({"type": "http.response.start", "status": code, "headers": headers})
+        if request.method == "HEAD" or code in BODYLESS_CODES:
             response.close()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         chunks = response.response
+        if type(chunks) is list and len(chunks) == 1 and not response._on_close:
+            # PERF: the usual body, one bytes object, is sent as it is.
+            data = chunks[0]
+            if type(data) is bytes:
+                await send({"type": "http.response.body", "body": data, "more_body": False})
+                return
         if isinstance(chunks, (list, tuple)):
             # PERF: a body of known size goes out in one message.
             try:
@@ -193,6 +200,20 @@ class ASGIApp:
             disconnected.cancel()
             # Closing runs the generator's ``finally`` and the call_on_close functions.
             await loop.run_in_executor(self.executor, response.close)
+
+
+# PERF: response header names are few and repeat: each is encoded once.
+_ASGI_NAMES: dict[str, bytes] = {}
+
+
+def _asgi_name(name: str) -> bytes:
+    """A header name as ASGI sends it: lower case, latin-1 bytes."""
+    encoded = _ASGI_NAMES.get(name)
+    if encoded is None:
+        encoded = name.lower().encode("latin-1")
+        if len(_ASGI_NAMES) < 512:
+            _ASGI_NAMES[name] = encoded
+    return encoded
 
 
 def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:
@@ -271,8 +292,10 @@ class ReceiveStream:
     disk past :data:`SPOOL_MAX_SIZE`) before the app runs.
     """
 
-    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop | None) -> None:
         self._receive = receive
+        #: The event loop ``read`` waits on from a pool thread (set for requests
+        #: handled in the pool).
         self._loop = loop
         self._loop_thread = threading.get_ident()
         self._buffer = bytearray()
@@ -305,8 +328,14 @@ class ReceiveStream:
 
     async def prefetch(self, limit: int | None) -> None:
         """Read the whole body now (up to ``limit + 1`` bytes: more is a 413 later)."""
+        first = await self._next_chunk()
+        if not self._more and len(first) <= SPOOL_MAX_SIZE:
+            # PERF: a body that came in one message (the usual small one) stays in memory.
+            self._spooled = io.BytesIO(first)
+            return
         spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
-        total = 0
+        spooled.write(first)
+        total = len(first)
         while self._more and (limit is None or total <= limit):
             chunk = await self._next_chunk()
             spooled.write(chunk)
@@ -328,14 +357,15 @@ class ReceiveStream:
         """Read up to ``size`` bytes (all that is left if negative)."""
         if self._spooled is not None:
             return self._spooled.read(size)
-        if threading.get_ident() == self._loop_thread:
+        loop = self._loop
+        if loop is None or threading.get_ident() == self._loop_thread:
             raise RuntimeError(
                 "The request body was not read before the app ran on the event loop;"
                 " read it from the view, not from a sync hook or error handler."
             )
         buffer = self._buffer
         while self._more and (size < 0 or len(buffer) < size):
-            buffer += asyncio.run_coroutine_threadsafe(self._next_chunk(), self._loop).result()
+            buffer += asyncio.run_coroutine_threadsafe(self._next_chunk(), loop).result()
         if size < 0 or size >= len(buffer):
             data = bytes(buffer)
             buffer.clear()
@@ -362,6 +392,41 @@ class ReceiveStream:
             self._spooled.close()
 
 
+# PERF: header names repeat across requests: each raw name is mapped to its
+# environ key once (bounded: the names come from clients).
+_ENVIRON_KEYS: dict[bytes, str] = {}
+_ENVIRON_KEYS_MAX = 512
+_PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0", "2": "HTTP/2", "3": "HTTP/3"}
+_SERVERS: dict[Any, tuple[str, str]] = {}
+
+
+def _environ_key(raw_name: bytes) -> str:
+    key = _ENVIRON_KEYS.get(raw_name)
+    if key is None:
+        key = raw_name.decode("latin-1").upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = f"HTTP_{key}"
+        if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
+            _ENVIRON_KEYS[raw_name] = key
+    return key
+
+
+def _server_strings(server: Any) -> tuple[str, str]:
+    """``SERVER_NAME`` and ``SERVER_PORT`` for a scope's ``server`` (cached)."""
+    strings = _SERVERS.get(server)
+    if strings is None:
+        host, port = server or ("localhost", 80)
+        strings = (str(host), str(port) if port is not None else "")
+        if len(_SERVERS) < 64:
+            _SERVERS[server] = strings
+    return strings
+
+
+def _latin1_path(path: str) -> str:
+    """A decoded ASGI path as WSGI carries it: its UTF-8 bytes as latin-1 text."""
+    return path if path.isascii() else path.encode().decode("latin-1")
+
+
 def scope_to_environ(scope: Scope, body: ReceiveStream) -> dict[str, Any]:
     """A WSGI-style environ for an ASGI HTTP scope; the request reads only this."""
     root_path: str = scope.get("root_path", "")
@@ -370,15 +435,17 @@ def scope_to_environ(scope: Scope, body: ReceiveStream) -> dict[str, Any]:
     # PATH_INFO is the part below SCRIPT_NAME.
     if root_path and path.startswith(root_path):
         path = path[len(root_path) :]
-    server = scope.get("server") or ("localhost", 80)
+    server = scope.get("server")
+    server_name, server_port = _server_strings(tuple(server) if type(server) is list else server)
+    version = scope.get("http_version", "1.1")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": root_path.encode().decode("latin-1"),
-        "PATH_INFO": path.encode().decode("latin-1"),
+        "SCRIPT_NAME": _latin1_path(root_path),
+        "PATH_INFO": _latin1_path(path),
         "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
-        "SERVER_NAME": str(server[0]),
-        "SERVER_PORT": str(server[1]) if server[1] is not None else "",
-        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": _PROTOCOLS.get(version) or f"HTTP/{version}",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.get("scheme", "http"),
         "wsgi.input": body,
@@ -394,16 +461,14 @@ def scope_to_environ(scope: Scope, body: ReceiveStream) -> dict[str, Any]:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])
     for raw_name, raw_value in scope.get("headers", ()):
-        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        name = _environ_key(raw_name)
         value = raw_value.decode("latin-1")
-        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = f"HTTP_{name}"
-        existing = environ.get(name)
-        if existing is None:
-            environ[name] = value
-        else:
+        if name in environ:
             # Repeated headers join as one, as a WSGI server passes them.
-            environ[name] = f"{existing}{'; ' if name == 'HTTP_COOKIE' else ', '}{value}"
+            separator = "; " if name == "HTTP_COOKIE" else ", "
+            environ[name] = f"{environ[name]}{separator}{value}"
+        else:
+            environ[name] = value
     if scope.get("carafe.preserve_context"):
         environ["carafe.preserve_context"] = True
     return environ
