@@ -388,7 +388,7 @@ class Flask:
             self._finalize()
         request = self.request_class(environ, self)
         self.match_request(request)
-        response = drive(dispatch.handle(self, RequestContext(self, request)))
+        response = dispatch.handle_sync(self, RequestContext(self, request))
         start_response(response._status, response.wsgi_headers())
         return response.wsgi_body(request.method)
 

@@ -219,7 +219,7 @@ def _asgi_name(name: str) -> bytes:
 def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:
     """Run a whole request in a pool thread; its own context, reset when done."""
     try:
-        return dispatch.drive(dispatch.handle(app, ctx))
+        return dispatch.handle_sync(app, ctx)
     finally:
         if ctx.request.environ.get("carafe.preserve_context") and ctx._tokens:
             # The test client re-pushes a kept context in its own thread; this

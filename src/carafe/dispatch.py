@@ -60,7 +60,8 @@ async def handle(app: Flask, ctx: RequestContext) -> Response:
     """Push the context, dispatch, answer errors, tear down: one whole request.
 
     The context is popped before the body is sent, as in Flask (a streamed
-    body runs outside the request context).
+    body runs outside the request context). :func:`handle_sync` is the same
+    steps for requests that never need the event loop; keep the two in step.
     """
     error: BaseException | None = None
     ctx.push()
@@ -74,15 +75,51 @@ async def handle(app: Flask, ctx: RequestContext) -> Response:
             error = exc
             raise
     finally:
-        environ = ctx.request.environ
-        if environ.get("carafe.preserve_context"):
-            # The test client keeps the context for ``with client:``; it pops it.
-            environ["carafe.preserved_context"] = (ctx, error)
-        elif app._teardown_hooks or app.teardown_appcontext_funcs or ctx.request._files:
-            await teardown(app, ctx, error)
-        else:
-            # PERF: nothing to run or close: just restore the previous context.
-            ctx._reset()
+        ending = leave(app, ctx, error)
+        if ending is not None:
+            await ending
+
+
+def handle_sync(app: Flask, ctx: RequestContext) -> Response:
+    """:func:`handle` for a request whose coroutines are run by ``ctx.run_coroutine``
+    (WSGI, and ASGI requests in the thread pool).
+
+    PERF: the common steps run as plain calls, without the coroutine frames and
+    the StopIteration of driving :func:`handle` (0.4 µs of a 3.4 µs request);
+    the rare ones (hooks, errors, teardown) are the async functions, driven.
+    """
+    error: BaseException | None = None
+    ctx.push()
+    try:
+        try:
+            return full_dispatch_sync(app, ctx)
+        except Exception as exc:
+            error = exc
+            return drive(handle_exception(app, ctx, exc))
+        except BaseException as exc:
+            error = exc
+            raise
+    finally:
+        ending = leave(app, ctx, error)
+        if ending is not None:
+            drive(ending)
+
+
+def leave(
+    app: Flask, ctx: RequestContext, error: BaseException | None
+) -> Coroutine[Any, Any, None] | None:
+    """End a request's context: the teardown to run (a coroutine), or None when
+    there is nothing to run and the context is already restored."""
+    environ = ctx.request.environ
+    if environ.get("carafe.preserve_context"):
+        # The test client keeps the context for ``with client:``; it pops it.
+        environ["carafe.preserved_context"] = (ctx, error)
+        return None
+    if app._teardown_hooks or app.teardown_appcontext_funcs or ctx.request._files:
+        return teardown(app, ctx, error)
+    # PERF: nothing to run or close: just restore the previous context.
+    ctx._reset()
+    return None
 
 
 async def teardown(app: Flask, ctx: RequestContext, error: BaseException | None) -> None:
@@ -101,7 +138,10 @@ async def teardown(app: Flask, ctx: RequestContext, error: BaseException | None)
 
 
 async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
-    """Hooks, the view and error handling; the result as a finished response."""
+    """Hooks, the view and error handling; the result as a finished response.
+
+    :func:`full_dispatch_sync` is its twin for :func:`handle_sync`.
+    """
     try:
         rv = None
         if app._before_hooks:
@@ -118,6 +158,25 @@ async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
         # PERF: nothing to run after the view: no finalize coroutine.
         return app.make_response(rv)
     return await finalize(app, ctx, rv)
+
+
+def full_dispatch_sync(app: Flask, ctx: RequestContext) -> Response:
+    """:func:`full_dispatch` as plain calls, for a context that runs its coroutines."""
+    run = ctx.run_coroutine
+    assert run is not None
+    try:
+        rv = None
+        if app._before_hooks:
+            rv = drive(preprocess(app, ctx))
+        if rv is None:
+            rv = call_view(app, ctx)
+            if type(rv) is CoroutineType:
+                rv = run(rv)
+    except Exception as exc:
+        rv = drive(handle_user_exception(app, ctx, exc))
+    if not (ctx._after_request_functions or app._after_hooks):
+        return app.make_response(rv)
+    return drive(finalize(app, ctx, rv))
 
 
 async def preprocess(app: Flask, ctx: RequestContext) -> Any:
