@@ -510,11 +510,13 @@ class Flask:
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         """Answer an HTTP exception with its handler, or with the exception itself."""
-        return drive(dispatch.handle_http_exception(self, _require_request_context(), error))
+        ctx = _require_request_context()
+        return dispatch.settle(ctx, dispatch.handle_http_exception(self, ctx, error))
 
     def handle_user_exception(self, error: Exception) -> Any:
         """Answer an exception raised by a hook or view, or re-raise it if unhandled."""
-        return drive(dispatch.handle_user_exception(self, _require_request_context(), error))
+        ctx = _require_request_context()
+        return dispatch.settle(ctx, dispatch.handle_user_exception(self, ctx, error))
 
     def handle_exception(self, error: Exception) -> Response:
         """Answer an unhandled exception with a 500 (or let it propagate when testing)."""

@@ -153,7 +153,10 @@ async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
                 run = ctx.run_coroutine
                 rv = await rv if run is None else run(rv)
     except Exception as exc:
-        rv = await handle_user_exception(app, ctx, exc)
+        rv = handle_user_exception(app, ctx, exc)
+        if type(rv) is CoroutineType:
+            run = ctx.run_coroutine
+            rv = await rv if run is None else run(rv)
     if not (ctx._after_request_functions or app._after_hooks):
         # PERF: nothing to run after the view: no finalize coroutine.
         return app.make_response(rv)
@@ -169,11 +172,16 @@ def full_dispatch_sync(app: Flask, ctx: RequestContext) -> Response:
         if app._before_hooks:
             rv = drive(preprocess(app, ctx))
         if rv is None:
-            rv = call_view(app, ctx)
+            routing_error = ctx.request.routing_exception
+            if routing_error is not None:
+                # PERF: a 404 or 405 goes to its handler without being raised and caught.
+                rv = handle_user_exception(app, ctx, routing_error)
+            else:
+                rv = call_view(app, ctx)
             if type(rv) is CoroutineType:
                 rv = run(rv)
     except Exception as exc:
-        rv = drive(handle_user_exception(app, ctx, exc))
+        rv = settle(ctx, handle_user_exception(app, ctx, exc))
     if not (ctx._after_request_functions or app._after_hooks):
         return app.make_response(rv)
     return drive(finalize(app, ctx, rv))
@@ -242,28 +250,50 @@ async def teardown_request(app: Flask, ctx: RequestContext, error: BaseException
         await invoke(ctx, func, error)
 
 
-async def handle_http_exception(app: Flask, ctx: RequestContext, error: HTTPException) -> Any:
-    """Answer an HTTP exception with its handler, or with the exception itself."""
+def handle_http_exception(app: Flask, ctx: RequestContext, error: HTTPException) -> Any:
+    """Answer an HTTP exception with its handler, or with the exception itself.
+
+    The handler's value is returned as it is: a coroutine from an ``async def``
+    handler is for the caller to run (:func:`settle`, or await it).
+    """
     if error.code is None or isinstance(error, RequestRedirect):
         return error
     handler = app._find_error_handler(error)
     if handler is None:
         return error
-    return await invoke(ctx, handler, error)
+    return handler(error)
 
 
-async def handle_user_exception(app: Flask, ctx: RequestContext, error: Exception) -> Any:
-    """Answer an exception from a hook or view, or re-raise it if nothing handles it."""
+def handle_user_exception(app: Flask, ctx: RequestContext, error: Exception) -> Any:
+    """Answer an exception from a hook or view, or re-raise it if nothing handles it.
+
+    Like :func:`handle_http_exception`, it returns the handler's value unrun.
+    """
     if isinstance(error, BadRequestKeyError) and (
         app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]
     ):
         error.show_exception = True
     if isinstance(error, HTTPException) and not app.trap_http_exception(error):
-        return await handle_http_exception(app, ctx, error)
+        return handle_http_exception(app, ctx, error)
     handler = app._find_error_handler(error)
     if handler is None:
         raise error
-    return await invoke(ctx, handler, error)
+    return handler(error)
+
+
+def settle(ctx: RequestContext, value: Any) -> Any:
+    """``value``, or its result if it is a coroutine, run as the context says
+    (for callers outside the event loop).
+
+    :raises RuntimeError: on the event loop, where the coroutine must be awaited.
+    """
+    if type(value) is not CoroutineType:
+        return value
+    run = ctx.run_coroutine
+    if run is None:
+        value.close()
+        raise RuntimeError("An async handler must be awaited on the event loop.")
+    return run(value)
 
 
 async def handle_exception(app: Flask, ctx: RequestContext, error: Exception) -> Response:

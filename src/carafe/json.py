@@ -99,7 +99,7 @@ def _fast_dumps(obj: Any, ensure_ascii: bool, sort_keys: bool, indent: bool) -> 
     ``indent`` selects ``indent=2`` with ``(",", ": ")`` separators; otherwise
     the separators are ``(",", ":")``.
     """
-    orjson = _get_orjson()
+    orjson = _orjson if _orjson is not _NOT_LOADED else _get_orjson()
     if orjson is None:
         return None
     option = _ORJSON_OPTIONS[bool(sort_keys), bool(indent)]
@@ -299,8 +299,13 @@ class DefaultJSONProvider(JSONProvider):
         The output is indented when :attr:`compact` is ``False``, or ``None``
         in debug mode; it always ends with a newline.
         """
-        obj = self._prepare_response_obj(args, kwargs)
-        indent = self.compact is False or (self.compact is None and bool(self._app.debug))
+        # PERF: ``jsonify(value)``, the usual call, skips the argument rules.
+        if len(args) == 1 and not kwargs:
+            obj = args[0]
+        else:
+            obj = self._prepare_response_obj(args, kwargs)
+        compact = self.compact
+        indent = compact is False or (compact is None and bool(self._app.debug))
         body: str | bytes | None = None
         if type(self).dumps is DefaultJSONProvider.dumps:
             # PERF: unless dumps is overridden, go straight to bytes; the
