@@ -62,7 +62,10 @@ FRAMEWORKS: dict[str, Framework] = {
         Framework("falcon", "Falcon", "apps.falcon_app", ("falcon",), skips=NO_ASYNC),
         Framework("bottle", "Bottle", "apps.bottle_app", ("bottle",), skips=NO_ASYNC),
         Framework("raw", "raw WSGI", "apps.raw_wsgi", (), skips=NO_ASYNC),
-        Framework("carafe-asgi", "Carafe ASGI", "apps.carafe_app", (), "asgi", "asgi"),
+        Framework("carafe-asgi", "Carafe ASGI", "apps.carafe_asgi_app", (), "asgi", "asgi"),
+        Framework(
+            "carafe-asgi-sync", "Carafe ASGI (sync views)", "apps.carafe_app", (), "asgi", "asgi"
+        ),
         Framework("falcon-asgi", "Falcon ASGI", "apps.falcon_asgi_app", (), "asgi"),
         Framework("starlette", "Starlette", "apps.starlette_app", ("starlette",), "asgi"),
         Framework("quart", "Quart", "apps.quart_app", ("quart",), "asgi"),
@@ -88,6 +91,47 @@ def port_problems() -> list[str]:
     if carafe_src.replace("from carafe import", "from flask import") != flask_src:
         return ["carafe_app.py differs from flask_app.py beyond the import line"]
     return []
+
+
+def _shape(app: Any) -> tuple[list[tuple[str, str, tuple[str, ...]]], list[Any]]:
+    """An app's URL rules (rule, endpoint, methods) and its error handlers' codes."""
+    rules = sorted((r.rule, r.endpoint, tuple(sorted(r.methods))) for r in app.url_map)
+    return rules, sorted(app.error_handler_spec.get(None, {}), key=str)
+
+
+def async_app_problems() -> list[str]:
+    """carafe_asgi_app.py must serve carafe_app.py's routes, endpoints, methods and error
+    handlers (so the two cannot drift apart), with every view and handler ``async def``."""
+    import inspect
+
+    sync = importlib.import_module("apps.carafe_app")
+    asyn = importlib.import_module("apps.carafe_asgi_app")
+    problems = []
+    for name in ("app", "routes_app"):
+        ours, theirs = _shape(getattr(asyn, name)), _shape(getattr(sync, name))
+        if ours[0] != theirs[0]:
+            problems.append(f"carafe_asgi_app.{name} has other URL rules than carafe_app's")
+        if ours[1] != theirs[1]:
+            problems.append(f"carafe_asgi_app.{name} has other error handlers than carafe_app's")
+        app = getattr(asyn, name)
+        spec = app.error_handler_spec.get(None, {})
+        handlers = [f for by_class in spec.values() for f in by_class.values()]
+        plain = [
+            getattr(f, "__name__", repr(f))
+            for f in [*app.view_functions.values(), *handlers]
+            if not inspect.iscoroutinefunction(f)
+        ]
+        if plain:
+            problems.append(f"carafe_asgi_app.{name} has plain def views: {', '.join(plain)}")
+    return problems
+
+
+#: The source checks run before a framework is timed (its app must keep its promise).
+SOURCE_CHECKS: dict[str, Callable[[], list[str]]] = {
+    "carafe": port_problems,
+    "carafe-asgi-sync": port_problems,
+    "carafe-asgi": async_app_problems,
+}
 
 
 # ----------------------------------------------------------------------------- WSGI
@@ -411,3 +455,86 @@ def harness_overhead_ns(
         samples.append(runner(m) / m)
     samples.sort()
     return samples[len(samples) // 2]
+
+
+# ----------------------------------------------------------------------------- thread hop
+
+
+def _median_per_op(run: Callable[[int], int], target_ns: int, batches: int) -> float:
+    """Median ns per operation of ``run(n)`` (which returns the ns ``n`` operations took)
+    over ``batches`` timings of about ``target_ns`` each, after a warm-up."""
+    n = 64
+    while True:
+        elapsed = run(n)
+        if elapsed >= target_ns // 8 or n >= 1 << 20:
+            break
+        n *= 2
+    n = max(1, round(n * target_ns / max(elapsed, 1)))
+    samples = sorted(run(n) / n for _ in range(batches))
+    return samples[len(samples) // 2]
+
+
+def lock_ping_pong_ns(target_ns: int = 15_000_000, batches: int = 5) -> float:
+    """One round trip between two OS threads, the least a hand-off to a pool thread and
+    back can cost: the main thread releases lock A, a worker blocked on A wakes up and
+    releases lock B, the main thread blocked on B wakes up. Median ns per round trip."""
+    import _thread
+
+    def run(n: int) -> int:
+        a, b = _thread.allocate_lock(), _thread.allocate_lock()
+        a.acquire()
+        b.acquire()
+        started = _thread.allocate_lock()
+        started.acquire()
+
+        def worker() -> None:
+            started.release()
+            for _ in repeat(None, n):
+                a.acquire()
+                b.release()
+
+        _thread.start_new_thread(worker, ())
+        started.acquire()  # the worker is up: thread start-up is not timed
+        release, acquire = a.release, b.acquire
+        t0 = perf_counter_ns()
+        for _ in repeat(None, n):
+            release()
+            acquire()
+        return perf_counter_ns() - t0
+
+    return _median_per_op(run, target_ns, batches)
+
+
+def _trivial() -> None:
+    pass
+
+
+def run_in_executor_ns(target_ns: int = 15_000_000, batches: int = 5) -> float:
+    """``await loop.run_in_executor(pool, f)`` with a trivial ``f``, on the bench's event
+    loop (what a sync view's hop to the thread pool and back costs before any view code
+    runs). Median ns per round trip."""
+    import concurrent.futures
+
+    loop = event_loop()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="bench-hop")
+
+    async def batch(n: int) -> int:
+        run_in_executor = loop.run_in_executor
+        t0 = perf_counter_ns()
+        for _ in repeat(None, n):
+            await run_in_executor(pool, _trivial)
+        return perf_counter_ns() - t0
+
+    try:
+        return _median_per_op(lambda n: loop.run_until_complete(batch(n)), target_ns, batches)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def thread_hop_floor_us() -> dict[str, float]:
+    """The OS thread round trip on this machine (~0.2 s): a lock ping-pong between two
+    threads, and a bare ``run_in_executor`` round trip on the bench's loop, in µs."""
+    return {
+        "lock_ping_pong": lock_ping_pong_ns() / 1e3,
+        "run_in_executor": run_in_executor_ns() / 1e3,
+    }

@@ -43,7 +43,7 @@ IN_PROCESS_END = "<!-- bench:results:end -->"  # bench/run.py's section; ours go
 
 # "python": bare python. Starlette's package __init__ is empty: time what an app imports.
 MODULES = ("python", "carafe", "flask", "falcon", "bottle", "starlette.applications")
-RSS_FRAMEWORKS = ("carafe", "flask", "falcon", "carafe-asgi")
+RSS_FRAMEWORKS = ("carafe", "flask", "falcon", "carafe-asgi", "carafe-asgi-sync")
 LAZY = ("jinja2", "itsdangerous", "click", "granian", "multipart", "werkzeug", "flask")
 WARM = 1_000  # the checkpoint after which every lazy import and cache should be in
 MIB = 1024 * 1024
@@ -289,7 +289,7 @@ def targets(startup: list[Startup], memory: list[Memory], lazy: list[str] | None
         )
     by_key = {m.key: m for m in memory if not m.error}
     flask = by_key.get("flask")
-    for key in ("carafe", "carafe-asgi"):
+    for key in ("carafe", "carafe-asgi", "carafe-asgi-sync"):
         m = by_key.get(key)
         if m is None:
             continue

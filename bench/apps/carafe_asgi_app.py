@@ -1,0 +1,135 @@
+"""The seed scenarios and the extra ones on Carafe ASGI, written the way an ASGI app is.
+
+carafe_app.py is the Flask app ported as it is (plain ``def`` views, which Carafe ASGI runs
+in its thread pool); this is the same app written for ASGI: every view ``async def``, as a
+view that does I/O (a database, another service) would be, so each request runs on the
+event loop. Carafe keeps Flask's API there: ``make_response``, ``request.form`` and
+``request.files`` are plain calls and attributes, not awaited (an async view's request body
+is read before the view runs). The stream stays a plain generator in a ``Response``, as in
+Flask (Carafe steps it in its thread pool, a batch of chunks per trip). The routes and
+endpoints are carafe_app.py's; ``bench/run.py`` checks that they match.
+``routes_app`` is the 50-route app.
+"""
+
+from carafe import Flask, Response, jsonify, make_response, request
+
+app = Flask(__name__)
+
+# Where the form views put what they read (a real app would use a database).
+USERS: dict[str | None, tuple[str | None, str]] = {}
+SIGNUPS: dict[str | None, str | None] = {}
+
+
+@app.route("/")
+async def index():
+    response = make_response("Hello, World!")
+    response.status_code = 200
+    return response
+
+
+@app.route("/custom-header")
+async def custom_header():
+    response = make_response("Content with custom header")
+    response.headers["Custom-Header"] = "Special-Value"
+    response.headers["Content-Type"] = "text/plain"
+    return response
+
+
+@app.route("/set-cookie")
+async def set_cookie():
+    response = make_response("Cookie has been set!")
+    response.set_cookie("user_id", "12345", max_age=3600)
+    return response
+
+
+@app.route("/api/data")
+async def get_data():
+    response = make_response(jsonify({"name": "John", "age": 30}))
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+@app.route("/userDetails", methods=["GET", "POST"])
+async def user_details():
+    if request.method == "POST":
+        username = request.form.get("username")
+        firstname = request.form.get("firstname")
+        lastname = request.form["lastname"]
+        USERS[username] = (firstname, lastname)
+        return "Success", 201
+    return "Send the form with POST"
+
+
+@app.route("/users/<int:user_id>")
+async def get_user(user_id):
+    return {"id": user_id, "name": "John"}
+
+
+@app.route("/userSignUp", methods=["POST"])
+async def user_sign_up():
+    username = request.form.get("username")
+    password = request.form.get("password")
+    SIGNUPS[username] = password
+    return "Success", 200, {"Access-Control-Allow-Origin": "*"}
+
+
+@app.errorhandler(404)
+async def not_found(error):
+    return make_response(jsonify({"error": "Resource not found"}), 404)
+
+
+# ----------------------------------------------------------------------------- extras
+
+
+@app.route("/search")
+async def search():
+    return {"q": request.args.get("q"), "page": request.args.get("page", 1, type=int)}
+
+
+@app.route("/read-cookie")
+async def read_cookie():
+    return f"user_id={request.cookies.get('user_id')}"
+
+
+@app.route("/async")
+async def async_index():
+    response = make_response("Hello, World!")
+    response.status_code = 200
+    return response
+
+
+@app.route("/upload", methods=["POST"])
+async def upload():
+    file = request.files["file"]
+    return {"filename": file.filename, "size": len(file.read())}
+
+
+CHUNK = b"x" * 65536
+
+
+@app.route("/stream")
+async def stream():
+    def generate():
+        for _ in range(160):
+            yield CHUNK
+
+    return Response(generate(), mimetype="application/octet-stream")
+
+
+# A 50-route app: 25 collections, each with a static and a dynamic route.
+routes_app = Flask(__name__)
+
+
+def register_collection(name):
+    async def collection():
+        return {"collection": name}
+
+    async def item(item_id):
+        return {"collection": name, "id": item_id}
+
+    routes_app.add_url_rule(f"/api/{name}", f"{name}_collection", collection)
+    routes_app.add_url_rule(f"/api/{name}/<int:item_id>", f"{name}_item", item)
+
+
+for number in range(25):
+    register_collection(f"items{number}")
