@@ -109,6 +109,80 @@ def test_generator_is_streamed(app, client):
     assert produced == ["one,", "two,", "three"]
 
 
+def test_async_generator_is_streamed(app, client):
+    import asyncio
+
+    events = []
+
+    @app.route("/")
+    async def index():
+        async def generate():
+            try:
+                for part in ("one,", b"two,", "three"):
+                    await asyncio.sleep(0)
+                    events.append(part)
+                    yield part
+            finally:
+                events.append("closed")
+
+        return generate(), 202, {"X-Stream": "async"}
+
+    @app.route("/wrapped")
+    def wrapped():
+        async def generate():
+            yield "a"
+            yield "b"
+
+        return Response(generate(), mimetype="text/plain")
+
+    response = client.get("/")
+    assert response.status_code == 202
+    assert response.headers["X-Stream"] == "async"
+    assert "Content-Length" not in response.headers
+    assert response.data == b"one,two,three"
+    assert events == ["one,", b"two,", "three", "closed"]
+    response = client.get("/wrapped")
+    assert response.data == b"ab"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_async_generator_closed_when_wsgi_server_stops_early(app):
+    events = []
+
+    @app.route("/")
+    def index():
+        async def generate():
+            try:
+                for number in range(100):
+                    events.append(number)
+                    yield f"{number},"
+            finally:
+                events.append("closed")
+
+        return generate()
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "x", "SERVER_PORT": "80"}
+    environ["wsgi.url_scheme"] = "http"
+    body = app(environ, lambda status, headers, exc_info=None: None)
+    iterator = iter(body)
+    assert next(iterator) == b"0,"
+    body.close()  # the server stops after one chunk (the client went away)
+    assert events == [0, "closed"]
+
+
+def test_async_generator_error_is_not_hidden(app, client):
+    @app.route("/")
+    async def index():
+        async def generate():
+            yield "start,"
+            raise RuntimeError("broken stream")
+
+        return generate()
+
+    with pytest.raises(RuntimeError, match="broken stream"):
+        client.get("/").data
+
+
 def test_iterator_of_bytes_is_streamed(app, client):
     @app.route("/")
     def index():

@@ -325,6 +325,56 @@ def test_client_disconnect_stops_the_generator() -> None:
     assert ex.status == 200
 
 
+def test_async_generator_streams_on_the_loop() -> None:
+    app = Flask(__name__)
+    threads: list[int] = []
+
+    @app.route("/")
+    def index():
+        async def generate():
+            threads.append(threading.get_ident())
+            yield "one,"
+            await asyncio.sleep(0)
+            yield b"two"
+
+        return generate()
+
+    async def go() -> tuple[Exchange, int]:
+        ex = await exchange(app, http_scope("/"), Exchange())
+        return ex, threading.get_ident()
+
+    ex, loop_thread = run(go())
+    bodies = [m for m in ex.sent if m["type"] == "http.response.body"]
+    assert [m["body"] for m in bodies] == [b"one,", b"two", b""]
+    assert [m["more_body"] for m in bodies] == [True, True, False]
+    # A sync view's async generator still runs on the event loop, not in the pool.
+    assert threads == [loop_thread]
+
+
+def test_disconnect_cancels_an_async_generator_waiting_for_data() -> None:
+    app = Flask(__name__)
+    events: list[str] = []
+
+    @app.route("/events")
+    async def stream_events():
+        async def generate():
+            try:
+                yield "data: first\n\n"
+                await asyncio.Event().wait()  # no more events, ever
+                yield "never"
+            finally:
+                events.append("closed")
+
+        return generate()
+
+    ex = run(
+        asyncio.wait_for(exchange(app, http_scope("/events"), Exchange(disconnect_after=1)), 5)
+    )
+    assert ex.status == 200
+    assert ex.body == b"data: first\n\n"
+    assert events == ["closed"]
+
+
 def test_head_sends_headers_without_body() -> None:
     app = Flask(__name__)
 

@@ -5,8 +5,9 @@ in its thread pool); this is the same app written for ASGI: every view ``async d
 view that does I/O (a database, another service) would be, so each request runs on the
 event loop. Carafe keeps Flask's API there: ``make_response``, ``request.form`` and
 ``request.files`` are plain calls and attributes, not awaited (an async view's request body
-is read before the view runs). The stream stays a plain generator in a ``Response``, as in
-Flask (Carafe steps it in its thread pool, a batch of chunks per trip). The routes and
+is read before the view runs). The stream is an async generator, which Carafe iterates on the
+event loop (as Quart and Starlette do; a plain generator would be stepped in the thread pool,
+since it may block). The routes and
 endpoints are carafe_app.py's; ``bench/run.py`` checks that they match.
 ``routes_app`` is the 50-route app.
 """
@@ -109,7 +110,7 @@ CHUNK = b"x" * 65536
 
 @app.route("/stream")
 async def stream():
-    def generate():
+    async def generate():
         for _ in range(160):
             yield CHUNK
 

@@ -35,7 +35,7 @@ from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.request import Request
 from carafe.response import Response
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
-from carafe.runner import is_coroutine_function, run_coroutine
+from carafe.runner import is_async_body, is_coroutine_function, run_coroutine
 
 if TYPE_CHECKING:
     import logging
@@ -576,6 +576,10 @@ class Flask:
                 rv = self.json.response(rv)
             elif isinstance(rv, HTTPException):
                 rv = response_class.force_type(rv.get_response())
+            elif is_async_body(rv):
+                # An async generator streams, as on Quart (over ASGI, on the loop).
+                rv = response_class(rv, status=status, headers=headers)
+                status = headers = None
             elif isinstance(rv, Response) or callable(rv):
                 ctx = get_request_context()
                 rv = response_class.force_type(rv, ctx.request.environ if ctx else None)

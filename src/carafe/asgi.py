@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
 import io
 import os
@@ -28,6 +29,8 @@ import tempfile
 import threading
 import time
 from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
     Awaitable,
     Callable,
     Coroutine,
@@ -35,11 +38,12 @@ from collections.abc import (
     MutableMapping,
 )
 from functools import partial
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from carafe import dispatch
 from carafe.ctx import RequestContext
 from carafe.http.status import BODYLESS_CODES
+from carafe.runner import is_async_body
 
 if TYPE_CHECKING:
     from carafe.app import Flask
@@ -174,7 +178,10 @@ class ASGIApp:
                 response.close()
             await send({"type": "http.response.body", "body": data, "more_body": False})
             return
-        await self._stream(response, receive, send, body)
+        if is_async_body(chunks):
+            await _stream_async(response, send, body)
+        else:
+            await self._stream(response, receive, send, body)
 
     async def _stream(
         self, response: Response, receive: Receive, send: Send, body: ReceiveStream
@@ -200,6 +207,40 @@ class ASGIApp:
             disconnected.cancel()
             # Closing runs the generator's ``finally`` and the call_on_close functions.
             await loop.run_in_executor(self.executor, response.close)
+
+
+async def _stream_async(response: Response, send: Send, body: ReceiveStream) -> None:
+    """Send an async iterable body (an async generator) from the event loop.
+
+    It is pumped in a task of its own, so a generator waiting for its next
+    chunk (server-sent events) is cancelled as soon as the client goes away.
+    """
+    iterator = cast("AsyncIterable[bytes | str]", response.response).__aiter__()
+    pump = asyncio.ensure_future(_pump(iterator, send))
+    disconnected = asyncio.ensure_future(body.wait_disconnect())
+    try:
+        await asyncio.wait((pump, disconnected), return_when=asyncio.FIRST_COMPLETED)
+        if pump.done():
+            pump.result()  # the generator's own error, if it raised one
+    finally:
+        disconnected.cancel()
+        if not pump.done():
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        # The call_on_close functions (the body itself has no sync close).
+        response.close()
+
+
+async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
+    async for chunk in iterator:
+        data = chunk.encode() if isinstance(chunk, str) else chunk
+        if data:
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 # PERF: response header names are few and repeat: each is encoded once.

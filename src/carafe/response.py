@@ -6,14 +6,15 @@ default mimetype): same constructor, same properties, same bytes on the wire.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from carafe.http.cookies import dump_cookie
 from carafe.http.headers import Headers, is_json_mimetype, mimetype_of, parse_options_header
 from carafe.http.status import BODYLESS_CODES, parse_status, status_line
 from carafe.http.urls import iri_to_uri
+from carafe.runner import is_async_body, iterate_async
 
 if TYPE_CHECKING:
     from http import HTTPStatus
@@ -115,7 +116,7 @@ class Response:
         "response",
     )
 
-    response: Iterable[bytes] | Iterable[str]
+    response: Iterable[bytes] | Iterable[str] | AsyncIterable[bytes] | AsyncIterable[str]
     headers: Headers
     direct_passthrough: bool
     _on_close: list[Callable[[], Any]]
@@ -130,7 +131,14 @@ class Response:
 
     def __init__(
         self,
-        response: Iterable[bytes] | Iterable[str] | str | bytes | bytearray | None = None,
+        response: Iterable[bytes]
+        | Iterable[str]
+        | AsyncIterable[bytes]
+        | AsyncIterable[str]
+        | str
+        | bytes
+        | bytearray
+        | None = None,
         status: int | str | HTTPStatus | None = None,
         headers: HeadersLike | None = None,
         mimetype: str | None = None,
@@ -184,7 +192,8 @@ class Response:
 
     def __repr__(self) -> str:
         if self.is_sequence:
-            body = f"{sum(len(chunk) for chunk in self.response)} bytes"
+            chunks = cast("list[bytes]", self.response)
+            body = f"{sum(len(chunk) for chunk in chunks)} bytes"
         else:
             body = "streamed"
         return f"<{type(self).__name__} {body} [{self._status}]>"
@@ -285,9 +294,19 @@ class Response:
         """The body decoded as UTF-8."""
         return self.get_data(as_text=True)  # type: ignore[no-any-return]
 
-    def iter_encoded(self) -> Iterator[bytes]:
-        """Iterate over the body as bytes, encoding strings as UTF-8."""
-        for chunk in self.response:
+    def iter_encoded(self) -> Generator[bytes, None, None]:
+        """Iterate over the body as bytes, encoding strings as UTF-8.
+
+        An async iterable body (an async generator) is iterated step by step on
+        this thread's event loop; over ASGI it is iterated on the server's loop
+        instead, without this method.
+        """
+        body: Iterable[bytes | str]
+        if is_async_body(self.response):
+            body = iterate_async(cast("AsyncIterable[bytes | str]", self.response))
+        else:
+            body = cast("Iterable[bytes | str]", self.response)
+        for chunk in body:
             yield chunk.encode() if isinstance(chunk, str) else chunk
 
     @property
@@ -461,12 +480,14 @@ class _ClosingBody:
 
     def __init__(self, response: Response) -> None:
         self._response = response
-        self._iterator = response.iter_encoded()
+        self._iterator: Generator[bytes, None, None] = response.iter_encoded()
 
     def __iter__(self) -> Iterator[bytes]:
         return self._iterator
 
     def close(self) -> None:
+        # Closing the encoding generator first closes an async body it drives.
+        self._iterator.close()
         self._response.close()
 
 

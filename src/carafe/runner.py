@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -116,3 +116,36 @@ async def _resume(
             waiting_for = context.run(coroutine.send, None)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+
+
+def is_async_body(body: object) -> bool:
+    """True for a response body that can only be iterated with ``async for``."""
+    return not hasattr(body, "__iter__") and hasattr(body, "__aiter__")
+
+
+def iterate_async(iterable: AsyncIterable[T]) -> Iterator[T]:
+    """Iterate over an async iterable from synchronous code, each step run on
+    this thread's loop (an async generator's body, served over WSGI).
+
+    Closing this iterator closes the async one (``aclose``), so an async
+    generator's ``finally`` runs when the server is done with the body.
+    """
+    iterator = iterable.__aiter__()
+    try:
+        while True:
+            try:
+                item = run_coroutine(_next(iterator))
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        if hasattr(iterator, "aclose"):
+            run_coroutine(_aclose(iterator))
+
+
+async def _next(iterator: AsyncIterator[T]) -> T:
+    return await iterator.__anext__()
+
+
+async def _aclose(iterator: Any) -> None:
+    await iterator.aclose()
