@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from carafe import Flask, g, request
-from carafe.asgi import STREAM_BATCH_CHUNKS
+from carafe.asgi import PREFETCH_SMALL, STREAM_BATCH_CHUNKS
 
 
 def run(coroutine: Any) -> Any:
@@ -203,15 +203,44 @@ def test_sync_view_reads_the_body_lazily() -> None:
     def read():
         return request.get_data()
 
-    headers = [(b"content-length", b"6"), (b"content-type", b"text/plain")]
-    untouched = run(
-        exchange(app, http_scope("/ignore", "POST", headers), Exchange([b"abc", b"def"]))
-    )
-    assert untouched.body == b"not read"
-    # Only the disconnect watch (if any) touched receive: the body was never asked for.
-    assert untouched.body_chunks == [b"abc", b"def"]
-    read_ex = run(exchange(app, http_scope("/read", "POST", headers), Exchange([b"abc", b"def"])))
-    assert read_ex.body == b"abcdef"
+    big = PREFETCH_SMALL + 1
+    chunks = [b"a" * (big - 3), b"def"]
+    for headers in (
+        [(b"content-length", str(big).encode()), (b"content-type", b"text/plain")],
+        [(b"transfer-encoding", b"chunked"), (b"content-type", b"text/plain")],
+    ):
+        untouched = run(exchange(app, http_scope("/ignore", "POST", headers), Exchange(chunks)))
+        assert untouched.body == b"not read"
+        # Only the disconnect watch (if any) touched receive: the body was never asked for.
+        assert untouched.body_chunks == chunks
+        read_ex = run(exchange(app, http_scope("/read", "POST", headers), Exchange(chunks)))
+        assert read_ex.body == b"".join(chunks)
+
+
+def test_sync_view_small_body_is_read_before_the_view() -> None:
+    app = Flask(__name__)
+    seen: dict[str, Any] = {}
+
+    @app.post("/form")
+    def form():
+        seen["thread"] = threading.get_ident()
+        return request.form["name"] + request.get_data(as_text=True)
+
+    headers = [
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"content-length", b"8"),
+    ]
+    ex = Exchange([b"name", b"=sam"])
+
+    async def go() -> int:
+        await exchange(app, http_scope("/form", "POST", headers), ex)
+        return threading.get_ident()
+
+    loop_thread = run(go())
+    assert ex.body == b"sam"
+    assert ex.body_chunks == []
+    # The view itself still ran in the pool.
+    assert seen["thread"] != loop_thread
 
 
 def test_async_view_reads_form_and_json() -> None:
