@@ -539,6 +539,10 @@ class Flask:
         responses, dicts and lists JSON, responses and WSGI callables pass
         through. The status and headers of the tuple are applied last.
         """
+        response_class = self.response_class
+        if rv.__class__ is response_class:
+            # PERF: a view's finished response (the usual case) is returned as it is.
+            return rv
         status: Any = None
         headers: Any = None
         if type(rv) is tuple:
@@ -562,7 +566,6 @@ class Flask:
                 " response. The function either returned None or ended without a return"
                 " statement."
             )
-        response_class = self.response_class
         if not isinstance(rv, response_class):
             if isinstance(rv, (str, bytes, bytearray, Iterator)):
                 # PERF: the body, status and headers go to the constructor in one step.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from carafe.http.cookies import dump_cookie
 from carafe.http.headers import Headers, is_json_mimetype, mimetype_of, parse_options_header
-from carafe.http.status import BODYLESS_CODES, parse_status, status_line
+from carafe.http.status import BODYLESS_CODES, STATUS_LINES, parse_status, status_line
 from carafe.http.urls import iri_to_uri
 from carafe.runner import is_async_body, iterate_async
 
@@ -39,8 +39,10 @@ _ENTITY_HEADERS = frozenset(
     }
 )
 
-# PERF: content types seen before (few distinct values per app) skip validation.
-_CONTENT_TYPES: dict[tuple[str, bool], str] = {}
+# PERF: content types seen before (few distinct values per app) skip validation:
+# the Content-Type for a mimetype, and content types given whole.
+_FOR_MIMETYPE: dict[str, str] = {}
+_AS_GIVEN: dict[str, str] = {}
 _CONTENT_TYPES_MAX = 256
 
 
@@ -85,14 +87,14 @@ def _header_property(name: str) -> Any:
 def _checked_content_type(value: str, is_mimetype: bool) -> str:
     """The ``Content-Type`` for a mimetype (or a content type given as is), checked
     against header injection."""
-    key = (value, is_mimetype)
-    checked = _CONTENT_TYPES.get(key)
+    cache = _FOR_MIMETYPE if is_mimetype else _AS_GIVEN
+    checked = cache.get(value)
     if checked is None:
         checked = content_type_for(value) if is_mimetype else value
         # SECURITY: the same check every header value gets.
         Headers([("Content-Type", checked)])
-        if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
-            _CONTENT_TYPES[key] = checked
+        if len(cache) < _CONTENT_TYPES_MAX:
+            cache[value] = checked
     return checked
 
 
@@ -158,9 +160,14 @@ class Response:
             # from a content type validated once per distinct value.
             if content_type is None:
                 mimetype = mimetype if mimetype is not None else self.default_mimetype
-                content_type = None if mimetype is None else _checked_content_type(mimetype, True)
+                if mimetype is not None:
+                    content_type = _FOR_MIMETYPE.get(mimetype) or _checked_content_type(
+                        mimetype, True
+                    )
             else:
-                content_type = _checked_content_type(content_type, False)
+                content_type = _AS_GIVEN.get(content_type) or _checked_content_type(
+                    content_type, False
+                )
             header_list = [] if content_type is None else [("Content-Type", content_type)]
             if type(response) is str:
                 response = response.encode()
@@ -216,7 +223,8 @@ class Response:
 
     @status_code.setter
     def status_code(self, code: int) -> None:
-        self._status = status_line(code)
+        # PERF: known codes are one lookup, without a call.
+        self._status = STATUS_LINES.get(code) or status_line(code)
         self._status_code = code
 
     # -- headers --------------------------------------------------------------

@@ -78,9 +78,9 @@ REASON_PHRASES: dict[int, str] = {
     511: "Network Authentication Failed",
 }
 
-# PERF: status lines for every known code are built once; setting
+# PERF: status lines for every known code are built once (read-only); setting
 # ``response.status_code`` is then a dict lookup.
-_STATUS_LINES: dict[int, str] = {
+STATUS_LINES: dict[int, str] = {
     code: f"{code} {phrase.upper()}" for code, phrase in REASON_PHRASES.items()
 }
 
@@ -95,7 +95,7 @@ def status_line(code: int) -> str:
 
     :raises ValueError: if ``code`` is not a three-digit number.
     """
-    line = _STATUS_LINES.get(code)
+    line = STATUS_LINES.get(code)
     if line is not None:
         return line
     if not 100 <= code <= 999:
