@@ -46,7 +46,18 @@ class RequestDict(ImmutableMultiDict[str, Any]):
 
 
 def _request_dict(pairs: list[tuple[str, Any]]) -> RequestDict:
-    return cast(RequestDict, RequestDict._from_pairs(pairs))
+    """A RequestDict of parsed pairs (repeated names keep every value, in order)."""
+    # PERF: grouped right here, without MultiDict's constructor and its checks.
+    lists: dict[str, list[Any]] = {}
+    for key, value in pairs:
+        values = lists.get(key)
+        if values is None:
+            lists[key] = [value]
+        else:
+            values.append(value)
+    result = dict.__new__(RequestDict)
+    dict.update(result, lists)
+    return result
 
 
 _NO_FILES = _request_dict([])
@@ -270,11 +281,13 @@ class Request:
             return length
         environ = self.environ
         value = environ.get("CONTENT_LENGTH")
-        if value is None or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        encoding = environ.get("HTTP_TRANSFER_ENCODING")
+        if value is None or (encoding is not None and "chunked" in encoding.lower()):
             length = None
         else:
-            value = value.strip()
             # SECURITY: only plain digits; int() would also take "+5", "5_0" or " -0".
+            if not (value.isdigit() and value.isascii()):
+                value = value.strip()
             length = int(value) if value.isdigit() and value.isascii() else 0
         self._content_length = length
         return length
@@ -393,7 +406,10 @@ class Request:
         length = self.content_length
         if self._stream is not None or source is None or length is None:
             return self.stream.read()
-        limit = self.max_content_length
+        app = self.app
+        limit = self.default_max_content_length
+        if app is not None:
+            limit = app.config.get("MAX_CONTENT_LENGTH", limit)
         if limit is not None and length > limit:
             raise RequestEntityTooLarge()
         data: bytes = source.read(length) if length else b""
@@ -486,7 +502,11 @@ class Request:
 
     def _parse_urlencoded(self) -> list[tuple[str, str]]:
         length = self.content_length
-        limit = self.max_form_memory_size
+        app = self.app
+        limit = self.default_max_form_memory_size
+        if app is not None:
+            # PERF: the config read inline (this runs for every form).
+            limit = app.config.get("MAX_FORM_MEMORY_SIZE", limit)
         if limit is not None and length is not None and length > limit:
             raise RequestEntityTooLarge()
         body = self._read_all()

@@ -179,8 +179,8 @@ class Response:
                 return
             self.headers = Headers._trusted(header_list)
         else:
-            self.headers = headers if isinstance(headers, Headers) else Headers(headers)
-            self._init_content_type(mimetype, content_type)
+            if self._adopt_headers(headers, mimetype, content_type, response):
+                return
         if response is None:
             self.response = []
         elif isinstance(response, (str, bytes, bytearray)):
@@ -188,14 +188,51 @@ class Response:
         else:
             self.response = response
 
-    def _init_content_type(self, mimetype: str | None, content_type: str | None) -> None:
+    def _adopt_headers(
+        self, headers: HeadersLike, mimetype: str | None, content_type: str | None, body: Any
+    ) -> bool:
+        """Take the constructor's headers, add ``Content-Type`` and, for a str or
+        bytes body, set the body and ``Content-Length``; True if the body was set.
+
+        As in Werkzeug, a header already given is replaced in place (the content
+        type only when a mimetype or content type was passed), others are appended.
+        """
+        adopted = headers if isinstance(headers, Headers) else Headers(headers)
+        self.headers = adopted
+        items = adopted._list
+        # PERF: one pass over the given headers instead of a lookup per header added.
+        has_type = has_length = False
+        for name, _ in items:
+            lower = name.lower()
+            if lower == "content-type":
+                has_type = True
+            elif lower == "content-length":
+                has_length = True
         if content_type is None:
-            if mimetype is None and "Content-Type" not in self.headers:
+            if mimetype is None and not has_type:
                 mimetype = self.default_mimetype
             if mimetype is not None:
-                content_type = _checked_content_type(mimetype, True)
+                content_type = _FOR_MIMETYPE.get(mimetype) or _checked_content_type(mimetype, True)
+        else:
+            given = content_type
+            content_type = _AS_GIVEN.get(given) or _checked_content_type(given, False)
         if content_type is not None:
-            self.headers.set("Content-Type", content_type)
+            if has_type:
+                adopted.set("Content-Type", content_type)
+            else:
+                items.append(("Content-Type", content_type))
+        if type(body) is str:
+            body = body.encode()
+        elif type(body) is not bytes:
+            return False
+        self.response = [body]
+        if self.automatically_set_content_length:
+            length = str(len(body))
+            if has_length:
+                adopted.set("Content-Length", length)
+            else:
+                items.append(("Content-Length", length))
+        return True
 
     def __repr__(self) -> str:
         if self.is_sequence:

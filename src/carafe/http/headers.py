@@ -385,12 +385,19 @@ class Headers:
         """Add every header from ``arg`` and ``kwargs``, keeping existing ones."""
         new: list[tuple[str, str]] = []
         if arg.__class__ is dict and not kwargs:
-            # PERF: the common `Headers({...})` with plain string values.
+            # PERF: the common `Headers({...})` with plain string values; known
+            # names and clean str values are checked inline, without calls.
             for key, value in arg.items():
-                if isinstance(value, (list, tuple, set)):
-                    new.extend((_check_name(key), _check_value(item)) for item in value)
+                if key not in _VALID_NAMES:
+                    _check_name(key)
+                if value.__class__ is str:
+                    if "\n" in value or "\r" in value or "\0" in value:
+                        _check_value(value)
+                    new.append((key, value))
+                elif isinstance(value, (list, tuple, set)):
+                    new.extend((key, _check_value(item)) for item in value)
                 else:
-                    new.append((_check_name(key), _check_value(value)))
+                    new.append((key, _check_value(value)))
             self._list.extend(new)
             return
         if arg is not None:
