@@ -59,6 +59,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 #: Bodies prefetched for async views stay in memory up to this size, then spool to disk.
 SPOOL_MAX_SIZE = 1024 * 1024
+_SPOOLED = tempfile.SpooledTemporaryFile
+
 #: A sync view's body up to this size is read on the loop before the view runs;
 #: a larger one (or a chunked one) is read from the pool thread as the view asks.
 PREFETCH_SMALL = 64 * 1024
@@ -127,6 +129,24 @@ class ASGIApp:
             scope["carafe.preserved_context"] = preserved
             await self._send_response(response, request, receive, send, body)
             return
+        chunks = response.response
+        code = response._status_code
+        if (
+            type(chunks) is list
+            and len(chunks) == 1
+            and type(chunks[0]) is bytes
+            and not response._on_close
+            and code not in BODYLESS_CODES
+            and request.method != "HEAD"
+            and type(body._spooled) is not _SPOOLED  # type: ignore[comparison-overlap]
+        ):
+            # PERF: the usual answer, one bytes body with nothing to close, is sent
+            # right here: two messages, no coroutine of its own.
+            pairs = _ASGI_PAIRS
+            headers = [pairs.get(pair) or _asgi_pair(pair) for pair in response.wsgi_headers()]
+            await send({"type": "http.response.start", "status": code, "headers": headers})
+            await send({"type": "http.response.body", "body": chunks[0], "more_body": False})
+            return
         try:
             await self._send_response(response, request, receive, send, body)
         finally:
@@ -162,9 +182,7 @@ class ASGIApp:
         send: Send,
         body: ReceiveStream,
     ) -> None:
-        headers = [
-            (_asgi_name(name), value.encode("latin-1")) for name, value in response.wsgi_headers()
-        ]
+        headers = [_asgi_pair(pair) for pair in response.wsgi_headers()]
         code = response._status_code
         await send({"type": "http.response.start", "status": code, "headers": headers})
         if request.method == "HEAD" or code in BODYLESS_CODES:
@@ -265,6 +283,21 @@ def _asgi_name(name: str) -> bytes:
     return encoded
 
 
+# PERF: most response headers repeat exactly (Content-Type, a few Content-Length
+# values, fixed CORS headers): each such pair is encoded once. Bounded, and
+# Set-Cookie values are never kept.
+_ASGI_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
+def _asgi_pair(pair: tuple[str, str]) -> tuple[bytes, bytes]:
+    """A header as ASGI sends it: lower-case latin-1 name, latin-1 value."""
+    name, value = pair
+    encoded = (_asgi_name(name), value.encode("latin-1"))
+    if len(_ASGI_PAIRS) < 1024 and encoded[0] != b"set-cookie":
+        _ASGI_PAIRS[pair] = encoded
+    return encoded
+
+
 def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:
     """Run a whole request in a pool thread; its own context, reset when done."""
     try:
@@ -340,6 +373,16 @@ class ReceiveStream:
     deadlock, so requests handled there have their body prefetched (spooled to
     disk past :data:`SPOOL_MAX_SIZE`) before the app runs.
     """
+
+    __slots__ = (
+        "_buffer",
+        "_loop",
+        "_loop_thread",
+        "_more",
+        "_receive",
+        "_spooled",
+        "disconnected",
+    )
 
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop | None) -> None:
         self._receive = receive
@@ -473,12 +516,12 @@ def _environ_key(raw_name: bytes) -> str:
 
 def _server_strings(server: Any) -> tuple[str, str]:
     """``SERVER_NAME`` and ``SERVER_PORT`` for a scope's ``server`` (cached)."""
-    strings = _SERVERS.get(server)
-    if strings is None:
-        host, port = server or ("localhost", 80)
-        strings = (str(host), str(port) if port is not None else "")
-        if len(_SERVERS) < 64:
-            _SERVERS[server] = strings
+    host, port = server or ("localhost", 80)
+    strings = (str(host), str(port) if port is not None else "")
+    if type(server) is list:
+        server = tuple(server)
+    if len(_SERVERS) < 64:
+        _SERVERS[server] = strings
     return strings
 
 
@@ -491,17 +534,21 @@ def scope_to_environ(scope: Scope, body: ReceiveStream) -> dict[str, Any]:
     """A WSGI-style environ for an ASGI HTTP scope; the request reads only this."""
     root_path: str = scope.get("root_path", "")
     path: str = scope["path"]
-    # ASGI servers put the mount point in both root_path and path; WSGI's
-    # PATH_INFO is the part below SCRIPT_NAME.
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :]
+    if root_path:
+        # ASGI servers put the mount point in both root_path and path; WSGI's
+        # PATH_INFO is the part below SCRIPT_NAME.
+        if path.startswith(root_path):
+            path = path[len(root_path) :]
+        root_path = _latin1_path(root_path)
     server = scope.get("server")
-    server_name, server_port = _server_strings(tuple(server) if type(server) is list else server)
+    strings = _SERVERS.get(server) if server.__class__ is not list else None
+    server_name, server_port = strings or _server_strings(server)
     version = scope.get("http_version", "1.1")
+    # PERF: one dict display, inline lookups; this runs for every ASGI request.
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": _latin1_path(root_path),
-        "PATH_INFO": _latin1_path(path),
+        "SCRIPT_NAME": root_path,
+        "PATH_INFO": path if path.isascii() else _latin1_path(path),
         "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
         "SERVER_NAME": server_name,
         "SERVER_PORT": server_port,
@@ -520,8 +567,9 @@ def scope_to_environ(scope: Scope, body: ReceiveStream) -> dict[str, Any]:
     if client:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])
+    keys = _ENVIRON_KEYS
     for raw_name, raw_value in scope.get("headers", ()):
-        name = _environ_key(raw_name)
+        name = keys.get(raw_name) or _environ_key(raw_name)
         value = raw_value.decode("latin-1")
         if name in environ:
             # Repeated headers join as one, as a WSGI server passes them.
@@ -529,6 +577,6 @@ def scope_to_environ(scope: Scope, body: ReceiveStream) -> dict[str, Any]:
             environ[name] = f"{environ[name]}{separator}{value}"
         else:
             environ[name] = value
-    if scope.get("carafe.preserve_context"):
-        environ["carafe.preserve_context"] = True
+    if "carafe.preserve_context" in scope:
+        environ["carafe.preserve_context"] = scope["carafe.preserve_context"]
     return environ
