@@ -644,6 +644,14 @@ def test_is_async_app(write_module: WriteModule, source: str, is_async: bool) ->
     [
         (APP_SOURCE.format(name="app"), "auto", "wsgi"),
         (ASYNC_VIEW_APP, "auto", "asgi"),
+        # A plain view among async ones: WSGI runs both without a thread hop.
+        (ASYNC_VIEW_APP + '\n@app.route("/sync")\ndef plain():\n    return "x"\n', "auto", "wsgi"),
+        # Async hooks alone do not make an app async-first.
+        (
+            APP_SOURCE.format(name="app") + "\n@app.before_request\nasync def hook():\n    pass\n",
+            "auto",
+            "wsgi",
+        ),
         (ASYNC_VIEW_APP, "wsgi", "wsgi"),
         (APP_SOURCE.format(name="app"), "asgi", "asgi"),
     ],
@@ -694,7 +702,7 @@ def test_asgi_unavailable(
     assert not served
     result = invoke(runner, "--app", module, "run")
     assert result.exit_code == 0, result.output
-    assert "async views, but ASGI is not available: serving over WSGI" in result.output
+    assert "views are async, but ASGI is not available: serving over WSGI" in result.output
     assert served[0]["interface"] == "wsgi"
 
 

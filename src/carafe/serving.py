@@ -31,6 +31,7 @@ __all__ = [
     "UnavailableError",
     "asgi_available",
     "is_async_app",
+    "is_async_first",
     "load_dotenv",
     "resolve_interface",
     "run_app",
@@ -121,6 +122,18 @@ def is_async_app(app: Any) -> bool:
     return any(_is_async_callable(func) for func in _app_callables(app))
 
 
+def is_async_first(app: Any) -> bool:
+    """Tell whether every view of ``app`` is a coroutine function (and it has one).
+
+    Such an app runs entirely on the event loop over ASGI. An app with plain views
+    is better served over WSGI, where they run on the server's threads directly
+    (over ASGI each would cross to a thread pool and back, tens of microseconds)
+    and its async views run on a per-thread loop.
+    """
+    views = list(getattr(app, "view_functions", {}).values())
+    return bool(views) and all(_is_async_callable(view) for view in views)
+
+
 def asgi_available(app: Any) -> bool:
     """Tell whether ``app.asgi`` can be served, without building the adapter here.
 
@@ -132,8 +145,9 @@ def asgi_available(app: Any) -> bool:
 def resolve_interface(app: Any, interface: str) -> str:
     """Turn ``auto``, ``wsgi`` or ``asgi`` into the interface to serve ``app`` on.
 
-    ``auto`` is ASGI when the app has async views, hooks or error handlers (they then run
-    natively on the event loop), else WSGI, whose per-request cost is lower.
+    ``auto`` is ASGI when every view is ``async def`` (:func:`is_async_first`): they then
+    run natively on the event loop. Otherwise it is WSGI, whose per-request cost is
+    lower, and where async views and hooks run on each thread's own loop.
 
     :raises UnavailableError: ``asgi`` was asked for and this Carafe cannot serve it.
     """
@@ -149,10 +163,10 @@ def resolve_interface(app: Any, interface: str) -> str:
                 " (carafe.asgi). Serve over WSGI with '--interface wsgi'."
             )
         return "asgi"
-    if not is_async_app(app):
+    if not is_async_first(app):
         return "wsgi"
     if not available:
-        _echo(" * The app has async views, but ASGI is not available: serving over WSGI.")
+        _echo(" * The app's views are async, but ASGI is not available: serving over WSGI.")
         return "wsgi"
     return "asgi"
 
