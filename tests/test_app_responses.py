@@ -1281,3 +1281,22 @@ def test_after_this_request_can_replace_response(app, client):
 def test_after_this_request_outside_request_fails():
     with pytest.raises(RuntimeError):
         after_this_request(lambda response: response)
+
+
+def test_overridden_make_response_is_used_for_text_too():
+    class TaggingFlask(Flask):
+        def make_response(self, rv):
+            response = super().make_response(rv)
+            response.headers.add("X-Made-By", "subclass")
+            return response
+
+    app = TaggingFlask(__name__)
+
+    @app.route("/")
+    def index():
+        return make_response("text")
+
+    response = app.test_client().get("/")
+    assert response.data == b"text"
+    # Once for the view's make_response("text"), once for its return value.
+    assert response.headers.getlist("X-Made-By") == ["subclass", "subclass"]

@@ -109,6 +109,7 @@ class Flask:
         self.extensions: dict[str, Any] = {}
         self.blueprints: dict[str, Any] = {}
         self._got_first_request = False
+        self._plain_make_response = False
         # Chosen once, at the first request (see _finalize).
         self._before_hooks: tuple[Callable[[], Any], ...] = ()
         self._after_hooks: tuple[Callable[[Response], Any], ...] = ()
@@ -370,6 +371,9 @@ class Flask:
         self._before_hooks = tuple(self.before_request_funcs.get(None, ()))
         self._after_hooks = tuple(reversed(self.after_request_funcs.get(None, ())))
         self._teardown_hooks = tuple(reversed(self.teardown_request_funcs.get(None, ())))
+        # PERF: make_response("text") may skip the conversion rules, unless a
+        # subclass has its own make_response.
+        self._plain_make_response = type(self).make_response is Flask.make_response
         # The ASGI interface runs these endpoints' views on the event loop.
         self._async_endpoints = frozenset(
             endpoint
@@ -569,11 +573,7 @@ class Flask:
         if not isinstance(rv, response_class):
             if isinstance(rv, (str, bytes, bytearray, Iterator)):
                 # PERF: the body, status and headers go to the constructor in one step.
-                rv = response_class(
-                    rv,
-                    status=status,
-                    headers=headers,
-                )
+                rv = response_class(rv, status, headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)

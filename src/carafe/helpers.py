@@ -38,9 +38,16 @@ def make_response(*args: Any) -> Response:
     if ctx is None:
         raise RuntimeError(_NO_APP)
     app = ctx.app
+    if len(args) == 1:
+        rv = args[0]
+        if type(rv) is str and app._plain_make_response:
+            # PERF: make_response("text"), the tutorials' favourite, is a response
+            # straight away.
+            return app.response_class(rv)
+        return app.make_response(rv)
     if not args:
         return app.response_class()
-    return app.make_response(args[0] if len(args) == 1 else args)
+    return app.make_response(args)
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
