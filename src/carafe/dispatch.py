@@ -147,8 +147,13 @@ async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
         if app._before_hooks:
             rv = await preprocess(app, ctx)
         if rv is None:
-            # PERF: the view is called without a coroutine of its own.
-            rv = call_view(app, ctx)
+            routing_error = ctx.request.routing_exception
+            if routing_error is not None:
+                # PERF: a 404 or 405 goes to its handler without being raised and caught.
+                rv = handle_user_exception(app, ctx, routing_error)
+            else:
+                # PERF: the view is called without a coroutine of its own.
+                rv = call_view(app, ctx)
             if type(rv) is CoroutineType:
                 run = ctx.run_coroutine
                 rv = await rv if run is None else run(rv)
