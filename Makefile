@@ -52,7 +52,7 @@ bench-e2e: $(VENV)/.dev-installed
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && $$SUDO apt-get install -y wrk; }
 	@$(BIN)/python -c "import gunicorn" 2>/dev/null || $(BIN)/python -m pip install --quiet gunicorn
-	$(BIN)/python bench/e2e.py $(E2E_ARGS)
+	$(BIN)/python bench/e2e.py --markdown docs/benchmarks.md $(E2E_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
