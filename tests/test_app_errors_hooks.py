@@ -939,3 +939,23 @@ def test_many_async_requests(app, client):
 
 def test_app_repr_and_name():
     assert Flask("my_module").name == "my_module"
+
+
+def test_error_raised_by_a_404_handler_is_not_handled_again(app, client):
+    app.config["TESTING"] = False
+    calls = []
+
+    @app.errorhandler(404)
+    def not_found(error):
+        calls.append("404")
+        raise ValueError("broken handler")
+
+    @app.errorhandler(ValueError)
+    def value_error(error):
+        calls.append("ValueError")
+        return "handled", 200
+
+    # As in Flask: the handler's own error skips the user handlers and is a 500.
+    response = client.get("/missing")
+    assert response.status_code == 500
+    assert calls == ["404"]

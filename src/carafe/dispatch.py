@@ -142,23 +142,25 @@ async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
 
     :func:`full_dispatch_sync` is its twin for :func:`handle_sync`.
     """
+    error: Exception | None = None
+    rv = None
     try:
-        rv = None
         if app._before_hooks:
             rv = await preprocess(app, ctx)
         if rv is None:
-            routing_error = ctx.request.routing_exception
-            if routing_error is not None:
-                # PERF: a 404 or 405 goes to its handler without being raised and caught.
-                rv = handle_user_exception(app, ctx, routing_error)
-            else:
+            # PERF: a 404 or 405 goes to its handler without being raised and caught.
+            error = ctx.request.routing_exception
+            if error is None:
                 # PERF: the view is called without a coroutine of its own.
                 rv = call_view(app, ctx)
-            if type(rv) is CoroutineType:
-                run = ctx.run_coroutine
-                rv = await rv if run is None else run(rv)
+                if type(rv) is CoroutineType:
+                    run = ctx.run_coroutine
+                    rv = await rv if run is None else run(rv)
     except Exception as exc:
-        rv = handle_user_exception(app, ctx, exc)
+        error = exc
+    if error is not None:
+        # Outside the try, as in Flask: what a handler raises is not handled again.
+        rv = handle_user_exception(app, ctx, error)
         if type(rv) is CoroutineType:
             run = ctx.run_coroutine
             rv = await rv if run is None else run(rv)
@@ -172,21 +174,21 @@ def full_dispatch_sync(app: Flask, ctx: RequestContext) -> Response:
     """:func:`full_dispatch` as plain calls, for a context that runs its coroutines."""
     run = ctx.run_coroutine
     assert run is not None
+    error: Exception | None = None
+    rv = None
     try:
-        rv = None
         if app._before_hooks:
             rv = drive(preprocess(app, ctx))
         if rv is None:
-            routing_error = ctx.request.routing_exception
-            if routing_error is not None:
-                # PERF: a 404 or 405 goes to its handler without being raised and caught.
-                rv = handle_user_exception(app, ctx, routing_error)
-            else:
+            error = ctx.request.routing_exception
+            if error is None:
                 rv = call_view(app, ctx)
-            if type(rv) is CoroutineType:
-                rv = run(rv)
+                if type(rv) is CoroutineType:
+                    rv = run(rv)
     except Exception as exc:
-        rv = settle(ctx, handle_user_exception(app, ctx, exc))
+        error = exc
+    if error is not None:
+        rv = settle(ctx, handle_user_exception(app, ctx, error))
     if not (ctx._after_request_functions or app._after_hooks):
         return app.make_response(rv)
     return drive(finalize(app, ctx, rv))
