@@ -20,7 +20,12 @@ from carafe.exceptions import (
     UnsupportedMediaType,
 )
 from carafe.http.cookies import parse_cookie_header
-from carafe.http.datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
+from carafe.http.datastructures import (
+    CombinedMultiDict,
+    FileStorage,
+    ImmutableMultiDict,
+    _group_pairs,
+)
 from carafe.http.forms import FormError, parse_multipart, parse_urlencoded
 from carafe.http.headers import (
     EnvironHeaders,
@@ -47,16 +52,9 @@ class RequestDict(ImmutableMultiDict[str, Any]):
 
 def _request_dict(pairs: list[tuple[str, Any]]) -> RequestDict:
     """A RequestDict of parsed pairs (repeated names keep every value, in order)."""
-    # PERF: grouped right here, without MultiDict's constructor and its checks.
-    lists: dict[str, list[Any]] = {}
-    for key, value in pairs:
-        values = lists.get(key)
-        if values is None:
-            lists[key] = [value]
-        else:
-            values.append(value)
+    # PERF: filled directly, without MultiDict's constructor and its checks.
     result = dict.__new__(RequestDict)
-    dict.update(result, lists)
+    dict.update(result, _group_pairs(pairs))
     return result
 
 
