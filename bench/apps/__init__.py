@@ -1,5 +1,8 @@
 """The seed scenarios written once per framework, each the idiomatic way for that framework.
 
-Every module exposes ``app``, a WSGI callable. ``flask_app`` and ``carafe_app`` are the same
-source with only the import line switched (``bench/run.py`` checks this before timing).
+Every module exposes ``app`` (every scenario but the 50-route one) and ``routes_app``: a WSGI
+callable, an ASGI one, or (Carafe) an app whose ``asgi`` attribute is the ASGI callable.
+``flask_app`` and ``carafe_app`` are the same source with only the import line switched, and
+``carafe_asgi_app`` has carafe_app's routes with ``async def`` views (``bench/measure.py``
+checks both before timing).
 """
