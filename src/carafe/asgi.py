@@ -142,8 +142,7 @@ class ASGIApp:
         ):
             # PERF: the usual answer, one bytes body with nothing to close, is sent
             # right here: two messages, no coroutine of its own.
-            pairs = _ASGI_PAIRS
-            headers = [pairs.get(pair) or _asgi_pair(pair) for pair in response.wsgi_headers()]
+            headers = _asgi_headers(response)
             await send({"type": "http.response.start", "status": code, "headers": headers})
             await send({"type": "http.response.body", "body": chunks[0], "more_body": False})
             return
@@ -182,7 +181,7 @@ class ASGIApp:
         send: Send,
         body: ReceiveStream,
     ) -> None:
-        headers = [_asgi_pair(pair) for pair in response.wsgi_headers()]
+        headers = _asgi_headers(response)
         code = response._status_code
         await send({"type": "http.response.start", "status": code, "headers": headers})
         if request.method == "HEAD" or code in BODYLESS_CODES:
@@ -190,12 +189,6 @@ class ASGIApp:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         chunks = response.response
-        if type(chunks) is list and len(chunks) == 1 and not response._on_close:
-            # PERF: the usual body, one bytes object, is sent as it is.
-            data = chunks[0]
-            if type(data) is bytes:
-                await send({"type": "http.response.body", "body": data, "more_body": False})
-                return
         if isinstance(chunks, (list, tuple)):
             # PERF: a body of known size goes out in one message.
             try:
@@ -269,30 +262,22 @@ async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-# PERF: response header names are few and repeat: each is encoded once.
-_ASGI_NAMES: dict[str, bytes] = {}
-
-
-def _asgi_name(name: str) -> bytes:
-    """A header name as ASGI sends it: lower case, latin-1 bytes."""
-    encoded = _ASGI_NAMES.get(name)
-    if encoded is None:
-        encoded = name.lower().encode("latin-1")
-        if len(_ASGI_NAMES) < 512:
-            _ASGI_NAMES[name] = encoded
-    return encoded
-
-
 # PERF: most response headers repeat exactly (Content-Type, a few Content-Length
 # values, fixed CORS headers): each such pair is encoded once. Bounded, and
 # Set-Cookie values are never kept.
 _ASGI_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
 
+def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
+    """The response's headers as ASGI sends them (see :func:`_asgi_pair`)."""
+    pairs = _ASGI_PAIRS
+    return [pairs.get(pair) or _asgi_pair(pair) for pair in response.wsgi_headers()]
+
+
 def _asgi_pair(pair: tuple[str, str]) -> tuple[bytes, bytes]:
     """A header as ASGI sends it: lower-case latin-1 name, latin-1 value."""
     name, value = pair
-    encoded = (_asgi_name(name), value.encode("latin-1"))
+    encoded = (name.lower().encode("latin-1"), value.encode("latin-1"))
     if len(_ASGI_PAIRS) < 1024 and encoded[0] != b"set-cookie":
         _ASGI_PAIRS[pair] = encoded
     return encoded
@@ -504,13 +489,12 @@ _SERVERS: dict[Any, tuple[str, str]] = {}
 
 
 def _environ_key(raw_name: bytes) -> str:
-    key = _ENVIRON_KEYS.get(raw_name)
-    if key is None:
-        key = raw_name.decode("latin-1").upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = f"HTTP_{key}"
-        if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
-            _ENVIRON_KEYS[raw_name] = key
+    """The environ key of a header name not in :data:`_ENVIRON_KEYS` yet (kept there)."""
+    key = raw_name.decode("latin-1").upper().replace("-", "_")
+    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        key = f"HTTP_{key}"
+    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
+        _ENVIRON_KEYS[raw_name] = key
     return key
 
 
