@@ -20,12 +20,7 @@ from carafe.exceptions import (
     UnsupportedMediaType,
 )
 from carafe.http.cookies import parse_cookie_header
-from carafe.http.datastructures import (
-    CombinedMultiDict,
-    FileStorage,
-    ImmutableMultiDict,
-    _group_pairs,
-)
+from carafe.http.datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
 from carafe.http.forms import FormError, parse_multipart, parse_urlencoded
 from carafe.http.headers import (
     EnvironHeaders,
@@ -52,10 +47,7 @@ class RequestDict(ImmutableMultiDict[str, Any]):
 
 def _request_dict(pairs: list[tuple[str, Any]]) -> RequestDict:
     """A RequestDict of parsed pairs (repeated names keep every value, in order)."""
-    # PERF: filled directly, without MultiDict's constructor and its checks.
-    result = dict.__new__(RequestDict)
-    dict.update(result, _group_pairs(pairs))
-    return result
+    return RequestDict._from_pairs(pairs)
 
 
 _NO_FILES = _request_dict([])
@@ -404,10 +396,7 @@ class Request:
         length = self.content_length
         if self._stream is not None or source is None or length is None:
             return self.stream.read()
-        app = self.app
-        limit = self.default_max_content_length
-        if app is not None:
-            limit = app.config.get("MAX_CONTENT_LENGTH", limit)
+        limit = self.max_content_length
         if limit is not None and length > limit:
             raise RequestEntityTooLarge()
         data: bytes = source.read(length) if length else b""
@@ -500,11 +489,7 @@ class Request:
 
     def _parse_urlencoded(self) -> list[tuple[str, str]]:
         length = self.content_length
-        app = self.app
-        limit = self.default_max_form_memory_size
-        if app is not None:
-            # PERF: the config read inline (this runs for every form).
-            limit = app.config.get("MAX_FORM_MEMORY_SIZE", limit)
+        limit = self.max_form_memory_size
         if limit is not None and length is not None and length > limit:
             raise RequestEntityTooLarge()
         body = self._read_all()

@@ -22,6 +22,7 @@ __all__ = ["CombinedMultiDict", "FileStorage", "ImmutableMultiDict", "MultiDict"
 K = TypeVar("K")
 V = TypeVar("V")
 T = TypeVar("T")
+MD = TypeVar("MD", bound="MultiDict[Any, Any]")
 
 #: What the :class:`MultiDict` constructor and :meth:`MultiDict.update` accept.
 MultiDictInput = Union[
@@ -88,7 +89,7 @@ class MultiDict(dict[K, list[V]]):
             super().__init__(_group_pairs(mapping))
 
     @classmethod
-    def _from_pairs(cls, pairs: Iterable[tuple[K, V]]) -> MultiDict[K, V]:
+    def _from_pairs(cls: type[MD], pairs: Iterable[tuple[Any, Any]]) -> MD:
         """Build from ``(key, value)`` pairs without the constructor's type checks."""
         # PERF: the parsers already hand over a list of pairs.
         instance = cls.__new__(cls)
