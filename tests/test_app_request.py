@@ -740,6 +740,17 @@ def test_invalid_utf8_in_cookies(app, client):
     assert response.json == {"cookies": {"a": "caf\u00e9", "b": "\ufffd"}}
 
 
+def test_utf8_cookie_value_is_decoded_once(app, client):
+    # A valid UTF-8 value only: decoding its bytes twice turned "é" into U+FFFD.
+    @app.route("/")
+    def view():
+        return {"cookies": request.cookies.to_dict()}
+
+    client = app.test_client(use_cookies=False)
+    response = client.get("/", environ_overrides={"HTTP_COOKIE": "a=caf\xc3\xa9"})
+    assert response.json == {"cookies": {"a": "caf\u00e9"}}
+
+
 def test_invalid_utf8_in_multipart_field(app, client):
     boundary = "XyZ"
     body = (

@@ -7,12 +7,13 @@ cover what only ASGI has, driving ``app.asgi`` with hand-made messages.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
 
 import pytest
 
-from carafe import Flask, g, request
+from carafe import Flask, Request, g, request
 from carafe.asgi import PREFETCH_SMALL, STREAM_BATCH_CHUNKS
 
 
@@ -176,8 +177,6 @@ def test_scope_becomes_the_request() -> None:
     )
     ex = run(exchange(app, scope, Exchange()))
     assert ex.status == 200
-    import json
-
     data = json.loads(ex.body)
     assert data == {
         "name": "caf\u00e9",
@@ -190,6 +189,93 @@ def test_scope_becomes_the_request() -> None:
         "cookie": "1",
         "accept": ["text/html, application/json"],
     }
+
+
+def test_request_reads_the_scope_and_builds_the_environ_on_first_use() -> None:
+    app = Flask(__name__)
+    seen: dict[str, Any] = {}
+
+    @app.post("/form")
+    async def form():
+        seen["form"] = request.form.to_dict()
+        seen["cookies"] = request.cookies.to_dict()
+        seen["args"] = request.args.to_dict()
+        seen["length"] = request.content_length
+        seen["mimetype"] = request.mimetype
+        seen["environ_built_early"] = request._get_current_object()._lazy_environ is not None
+        environ = request.environ
+        seen["environ"] = {key: environ[key] for key in ("REQUEST_METHOD", "PATH_INFO")}
+        seen["scope"] = environ["asgi.scope"] is scope
+        seen["input"] = environ["wsgi.input"] is request._get_current_object()._input()
+        return "ok"
+
+    scope = http_scope(
+        "/form",
+        "POST",
+        query=b"q=1",
+        headers=[
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"6"),
+            (b"cookie", b"a=1"),
+            (b"cookie", b"b=caf\xc3\xa9"),
+        ],
+    )
+    ex = run(exchange(app, scope, Exchange([b"name=x"])))
+    assert ex.status == 200
+    assert seen == {
+        "form": {"name": "x"},
+        "cookies": {"a": "1", "b": "caf\u00e9"},
+        "args": {"q": "1"},
+        "length": 6,
+        "mimetype": "application/x-www-form-urlencoded",
+        "environ_built_early": False,
+        "environ": {"REQUEST_METHOD": "POST", "PATH_INFO": "/form"},
+        "scope": True,
+        "input": True,
+    }
+
+
+def test_custom_request_class_gets_an_environ() -> None:
+    class MyRequest(Request):
+        __slots__ = ()
+
+        @property
+        def content_type(self) -> str | None:
+            return "from-" + (self.environ.get("CONTENT_TYPE") or "none")
+
+    app = Flask(__name__)
+    app.request_class = MyRequest
+
+    @app.route("/")
+    def index():
+        current = request._get_current_object()
+        return {"class": type(current).__name__, "type": request.content_type}
+
+    ex = run(exchange(app, http_scope(headers=[(b"content-type", b"text/x")]), Exchange()))
+    assert json.loads(ex.body) == {"class": "MyRequest", "type": "from-text/x"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "length"),
+    [
+        ([(b"content-length", b"5"), (b"content-length", b"6")], 0),
+        ([(b"content-length", b"5"), (b"transfer-encoding", b"chunked")], None),
+        ([(b"content-length", b"+5")], 0),
+    ],
+)
+def test_conflicting_or_odd_content_length_reads_nothing(headers, length) -> None:
+    # As on WSGI: repeated values are joined ("5, 6"), which is no number; a chunked
+    # body has no length. Nothing is read past what the client announced.
+    app = Flask(__name__)
+
+    @app.post("/")
+    async def index():
+        return {"length": request.content_length, "data": request.get_data(as_text=True)}
+
+    ex = run(exchange(app, http_scope("/", "POST", headers), Exchange([b"hello"])))
+    data = json.loads(ex.body)
+    assert data["length"] == length
+    assert data["data"] == ("hello" if length is None else "")
 
 
 def test_sync_view_reads_the_body_lazily() -> None:

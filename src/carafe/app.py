@@ -392,7 +392,10 @@ class Flask:
             self._finalize()
         request = self.request_class(environ, self)
         self.match_request(request)
-        response = dispatch.handle_sync(self, RequestContext(self, request))
+        ctx = RequestContext(self, request)
+        if "carafe.preserve_context" in environ:
+            ctx._preserve_in = environ
+        response = dispatch.handle_sync(self, ctx)
         start_response(response._status, response.wsgi_headers())
         return response.wsgi_body(request.method)
 

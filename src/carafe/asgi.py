@@ -1,8 +1,9 @@
 """The ASGI 3 interface: ``app.asgi`` for uvicorn, hypercorn, Granian's ASGI mode.
 
-The edges only: the scope becomes a WSGI-style environ, so the request, the
-routing and the pipeline (:mod:`carafe.dispatch`) are the ones WSGI uses.
-Where a request runs depends on its view:
+The edges only: the request is read from the scope
+(:class:`~carafe.asgi_request.ASGIRequest`), and the routing and the pipeline
+(:mod:`carafe.dispatch`) are the ones WSGI uses. Where a request runs depends
+on its view:
 
 - an ``async def`` view runs natively on the event loop; its body is read from
   ``receive`` first (bounded by ``MAX_CONTENT_LENGTH``), because Flask's
@@ -23,11 +24,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import contextvars
-import io
 import os
-import sys
-import tempfile
-import threading
 import time
 from collections.abc import (
     AsyncIterable,
@@ -39,27 +36,26 @@ from collections.abc import (
     MutableMapping,
 )
 from functools import partial
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from carafe import dispatch
+from carafe.asgi_request import SPOOL_MAX_SIZE, ASGIRequest, ReceiveStream, scope_to_environ
 from carafe.ctx import RequestContext
 from carafe.http.status import BODYLESS_CODES
+from carafe.request import Request
 from carafe.runner import is_async_body
 
 if TYPE_CHECKING:
     from carafe.app import Flask
-    from carafe.request import Request
     from carafe.response import Response
+
+__all__ = ["PREFETCH_SMALL", "SPOOL_MAX_SIZE", "ASGIApp", "ReceiveStream", "default_max_threads"]
 
 T = TypeVar("T")
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-
-#: Bodies prefetched for async views stay in memory up to this size, then spool to disk.
-SPOOL_MAX_SIZE = 1024 * 1024
-_SPOOLED = tempfile.SpooledTemporaryFile
 
 #: A sync view's body up to this size is read on the loop before the view runs;
 #: a larger one (or a chunked one) is read from the pool thread as the view asks.
@@ -103,30 +99,37 @@ class ASGIApp:
         app = self.app
         if not app._got_first_request:
             app._finalize()
-        body = ReceiveStream(receive, None)
-        environ = scope_to_environ(scope, body)
-        request = app.request_class(environ, app)
+        body = ReceiveStream(receive)
+        request_class = app.request_class
+        if request_class is Request:
+            request: Request = ASGIRequest(scope, body, app)
+        else:
+            # A custom request class gets the WSGI environ it was written for.
+            request = request_class(scope_to_environ(scope, body), app)
         app.match_request(request)
         ctx = RequestContext(app, request)
+        if "carafe.preserve_context" in scope:
+            ctx._preserve_in = scope
         rule = request.url_rule
         if rule is None or rule.endpoint in app._async_endpoints:
             # On the loop: an async view, or a routing error for the error handlers.
             ctx.run_coroutine = None
-            if body.expects_body(request):
+            if _expects_body(request):
                 await body.prefetch(request.max_content_length)
             response = await dispatch.handle(app, ctx)
         else:
-            loop = body._loop = asyncio.get_running_loop()
-            if body.is_small(request):
+            loop = asyncio.get_running_loop()
+            body.read_from(loop)
+            length = request.content_length
+            if length is not None and 0 < length <= PREFETCH_SMALL:
                 # PERF: a small body is read here on the loop; read from the pool
                 # thread it would cost a second trip between the threads.
                 await body.prefetch(request.max_content_length)
             ctx.run_coroutine = partial(run_on_loop, loop)
             response = await loop.run_in_executor(self.executor, _handle_in_thread, app, ctx)
-        preserved = environ.get("carafe.preserved_context")
+        preserved = scope.get("carafe.preserved_context")
         if preserved is not None:
             # The test client reads the kept request (and its body) afterwards.
-            scope["carafe.preserved_context"] = preserved
             await self._send_response(response, request, receive, send, body)
             return
         chunks = response.response
@@ -138,7 +141,7 @@ class ASGIApp:
             and not response._on_close
             and code not in BODYLESS_CODES
             and request.method != "HEAD"
-            and type(body._spooled) is not _SPOOLED  # type: ignore[comparison-overlap]
+            and not body.is_spooled
         ):
             # PERF: the usual answer, one bytes body with nothing to close, is sent
             # right here: two messages, no coroutine of its own.
@@ -268,6 +271,12 @@ async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
 _ASGI_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
 
+def _expects_body(request: Request) -> bool:
+    """True if the request announces a body (a length above 0, or chunked)."""
+    length = request.content_length
+    return length > 0 if length is not None else request._is_chunked()
+
+
 def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response's headers as ASGI sends them (see :func:`_asgi_pair`)."""
     pairs = _ASGI_PAIRS
@@ -288,7 +297,7 @@ def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:
     try:
         return dispatch.handle_sync(app, ctx)
     finally:
-        if ctx.request.environ.get("carafe.preserve_context") and ctx._tokens:
+        if ctx._preserve_in is not None and ctx._tokens:
             # The test client re-pushes a kept context in its own thread; this
             # thread must not keep it.
             ctx._reset()
@@ -344,223 +353,3 @@ def run_on_loop(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, 
 
     loop.call_soon_threadsafe(start)
     return done.result()
-
-
-# ---------------------------------------------------------------------------
-# The request body
-
-
-class ReceiveStream:
-    """The request body as a file-like ``wsgi.input`` over ASGI ``receive``.
-
-    From a pool thread, ``read`` waits for ``receive`` on the event loop, so the
-    body is read only as far as the app asks. On the loop itself reading would
-    deadlock, so requests handled there have their body prefetched (spooled to
-    disk past :data:`SPOOL_MAX_SIZE`) before the app runs.
-    """
-
-    __slots__ = (
-        "_buffer",
-        "_loop",
-        "_loop_thread",
-        "_more",
-        "_receive",
-        "_spooled",
-        "disconnected",
-    )
-
-    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop | None) -> None:
-        self._receive = receive
-        #: The event loop ``read`` waits on from a pool thread (set for requests
-        #: handled in the pool).
-        self._loop = loop
-        self._loop_thread = threading.get_ident()
-        self._buffer = bytearray()
-        self._more = True
-        self._spooled: BinaryIO | None = None
-        self.disconnected = False
-
-    @property
-    def untouched(self) -> bool:
-        """True while nothing of the body has been received."""
-        return self._more and not self._buffer and self._spooled is None
-
-    @staticmethod
-    def expects_body(request: Request) -> bool:
-        """True if the request announces a body (a length above 0, or chunked)."""
-        environ = request.environ
-        length = environ.get("CONTENT_LENGTH")
-        if length is not None:
-            return length not in ("", "0")
-        return "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-
-    @staticmethod
-    def is_small(request: Request) -> bool:
-        """True if the request announces a body of at most :data:`PREFETCH_SMALL` bytes."""
-        length = request.environ.get("CONTENT_LENGTH")
-        return (
-            length is not None
-            and length not in ("", "0")
-            and length.isdigit()
-            and int(length) <= PREFETCH_SMALL
-        )
-
-    async def _next_chunk(self) -> bytes:
-        message = await self._receive()
-        if message["type"] == "http.disconnect":
-            self._more = False
-            self.disconnected = True
-            return b""
-        self._more = bool(message.get("more_body", False))
-        return bytes(message.get("body", b""))
-
-    async def prefetch(self, limit: int | None) -> None:
-        """Read the whole body now (up to ``limit + 1`` bytes: more is a 413 later)."""
-        first = await self._next_chunk()
-        if not self._more and len(first) <= SPOOL_MAX_SIZE:
-            # PERF: a body that came in one message (the usual small one) stays in memory.
-            self._spooled = io.BytesIO(first)
-            return
-        spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
-        spooled.write(first)
-        total = len(first)
-        while self._more and (limit is None or total <= limit):
-            chunk = await self._next_chunk()
-            spooled.write(chunk)
-            total += len(chunk)
-        spooled.seek(0)
-        self._spooled = spooled  # type: ignore[assignment]
-
-    async def wait_disconnect(self) -> None:
-        """Wait until the client goes away (draining any body nobody read)."""
-        if self.disconnected:
-            return
-        while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                self.disconnected = True
-                return
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all that is left if negative)."""
-        if self._spooled is not None:
-            return self._spooled.read(size)
-        loop = self._loop
-        if loop is None or threading.get_ident() == self._loop_thread:
-            raise RuntimeError(
-                "The request body was not read before the app ran on the event loop;"
-                " read it from the view, not from a sync hook or error handler."
-            )
-        buffer = self._buffer
-        while self._more and (size < 0 or len(buffer) < size):
-            buffer += asyncio.run_coroutine_threadsafe(self._next_chunk(), loop).result()
-        if size < 0 or size >= len(buffer):
-            data = bytes(buffer)
-            buffer.clear()
-        else:
-            data = bytes(buffer[:size])
-            del buffer[:size]
-        return data
-
-    def readline(self, size: int = -1) -> bytes:
-        """Read one line (used by some multipart readers)."""
-        line = bytearray()
-        while size < 0 or len(line) < size:
-            char = self.read(1)
-            if not char:
-                break
-            line += char
-            if char == b"\n":
-                break
-        return bytes(line)
-
-    def close(self) -> None:
-        """Drop a prefetched body."""
-        if self._spooled is not None:
-            self._spooled.close()
-
-
-# PERF: header names repeat across requests: each raw name is mapped to its
-# environ key once (bounded: the names come from clients).
-_ENVIRON_KEYS: dict[bytes, str] = {}
-_ENVIRON_KEYS_MAX = 512
-_PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0", "2": "HTTP/2", "3": "HTTP/3"}
-_SERVERS: dict[Any, tuple[str, str]] = {}
-
-
-def _environ_key(raw_name: bytes) -> str:
-    """The environ key of a header name not in :data:`_ENVIRON_KEYS` yet (kept there)."""
-    key = raw_name.decode("latin-1").upper().replace("-", "_")
-    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        key = f"HTTP_{key}"
-    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
-        _ENVIRON_KEYS[raw_name] = key
-    return key
-
-
-def _server_strings(server: Any) -> tuple[str, str]:
-    """``SERVER_NAME`` and ``SERVER_PORT`` for a scope's ``server`` (cached)."""
-    host, port = server or ("localhost", 80)
-    strings = (str(host), str(port) if port is not None else "")
-    if type(server) is list:
-        server = tuple(server)
-    if len(_SERVERS) < 64:
-        _SERVERS[server] = strings
-    return strings
-
-
-def _latin1_path(path: str) -> str:
-    """A decoded ASGI path as WSGI carries it: its UTF-8 bytes as latin-1 text."""
-    return path if path.isascii() else path.encode().decode("latin-1")
-
-
-def scope_to_environ(scope: Scope, body: ReceiveStream) -> dict[str, Any]:
-    """A WSGI-style environ for an ASGI HTTP scope; the request reads only this."""
-    root_path: str = scope.get("root_path", "")
-    path: str = scope["path"]
-    if root_path:
-        # ASGI servers put the mount point in both root_path and path; WSGI's
-        # PATH_INFO is the part below SCRIPT_NAME.
-        if path.startswith(root_path):
-            path = path[len(root_path) :]
-        root_path = _latin1_path(root_path)
-    server = scope.get("server")
-    strings = _SERVERS.get(server) if server.__class__ is not list else None
-    server_name, server_port = strings or _server_strings(server)
-    version = scope.get("http_version", "1.1")
-    # PERF: one dict display, inline lookups; this runs for every ASGI request.
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": root_path,
-        "PATH_INFO": path if path.isascii() else _latin1_path(path),
-        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
-        "SERVER_NAME": server_name,
-        "SERVER_PORT": server_port,
-        "SERVER_PROTOCOL": _PROTOCOLS.get(version) or f"HTTP/{version}",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
-        "wsgi.input": body,
-        "wsgi.input_terminated": True,
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "asgi.scope": scope,
-    }
-    client = scope.get("client")
-    if client:
-        environ["REMOTE_ADDR"] = client[0]
-        environ["REMOTE_PORT"] = str(client[1])
-    keys = _ENVIRON_KEYS
-    for raw_name, raw_value in scope.get("headers", ()):
-        name = keys.get(raw_name) or _environ_key(raw_name)
-        value = raw_value.decode("latin-1")
-        if name in environ:
-            # Repeated headers join as one, as a WSGI server passes them.
-            separator = "; " if name == "HTTP_COOKIE" else ", "
-            environ[name] = f"{environ[name]}{separator}{value}"
-        else:
-            environ[name] = value
-    if "carafe.preserve_context" in scope:
-        environ["carafe.preserve_context"] = scope["carafe.preserve_context"]
-    return environ

@@ -7,7 +7,7 @@ which sets both variables once and resets them once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, MutableMapping
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -123,7 +123,7 @@ class RequestContext(AppContext):
     shares that context's ``g`` and leaves its teardown to it, as in Flask.
     """
 
-    __slots__ = ("_after_request_functions", "_outer", "run_coroutine")
+    __slots__ = ("_after_request_functions", "_outer", "_preserve_in", "run_coroutine")
 
     request: Request
 
@@ -134,6 +134,9 @@ class RequestContext(AppContext):
         self._tokens = []
         self._after_request_functions: list[AfterRequestCallable] = []
         self._outer: AppContext | None = None
+        #: Where to leave this context when the test client keeps it (``with client:``):
+        #: the request's environ or scope; None pops it as usual.
+        self._preserve_in: MutableMapping[str, Any] | None = None
         #: How the pipeline runs a coroutine from an ``async def`` view or hook:
         #: None means await it (on the event loop); otherwise this runs it to the end.
         self.run_coroutine: Callable[[Coroutine[Any, Any, Any]], Any] | None = run_coroutine

@@ -110,10 +110,10 @@ def leave(
 ) -> Coroutine[Any, Any, None] | None:
     """End a request's context: the teardown to run (a coroutine), or None when
     there is nothing to run and the context is already restored."""
-    environ = ctx.request.environ
-    if environ.get("carafe.preserve_context"):
+    keep = ctx._preserve_in
+    if keep is not None:
         # The test client keeps the context for ``with client:``; it pops it.
-        environ["carafe.preserved_context"] = (ctx, error)
+        keep["carafe.preserved_context"] = (ctx, error)
         return None
     if app._teardown_hooks or app.teardown_appcontext_funcs or ctx.request._files:
         return teardown(app, ctx, error)

@@ -1,5 +1,8 @@
 """The request object: lazy, cached views over a WSGI environ.
 
+(:class:`carafe.asgi_request.ASGIRequest` is the same request read from an
+ASGI scope.)
+
 Nothing is parsed until it is asked for, and nothing is parsed twice
 (``request.form`` parses the body once; ``request.args`` the query string once).
 Bad input becomes a 4xx as in Flask: a missing form key is a 400, malformed JSON
@@ -87,6 +90,20 @@ class UserAgent:
         return f"<UserAgent {self.string!r}>"
 
 
+def parse_content_length(value: str | None, transfer_encoding: str | None) -> int | None:
+    """A ``Content-Length`` header as an int, as Werkzeug reads it.
+
+    None when absent or when the body is chunked; 0 when it is not a plain
+    non-negative number (nothing is read then).
+    """
+    if value is None or (transfer_encoding is not None and "chunked" in transfer_encoding.lower()):
+        return None
+    # SECURITY: only plain digits; int() would also take "+5", "5_0" or " -0".
+    if not (value.isdigit() and value.isascii()):
+        value = value.strip()
+    return int(value) if value.isdigit() and value.isascii() else 0
+
+
 def _decode_wsgi(value: str) -> str:
     """WSGI strings carry raw bytes as latin-1; decode them as UTF-8 as Werkzeug does."""
     # PERF: ASCII, the usual case, needs no transcoding.
@@ -107,15 +124,32 @@ class Request:
         "_form",
         "_headers",
         "_json",
-        "_path",
         "_stream",
         "app",
         "environ",
         "method",
+        "path",
         "routing_exception",
         "url_rule",
         "view_args",
     )
+
+    environ: dict[str, Any]
+    app: Flask | None
+    method: str
+    path: str
+    url_rule: Rule | None
+    view_args: dict[str, Any] | None
+    routing_exception: HTTPException | None
+    _args: RequestDict | None
+    _form: RequestDict | None
+    _files: RequestDict | None
+    _cookies: RequestDict | None
+    _headers: RequestHeaders | None
+    _data: bytes | None
+    _json: tuple[Any, ...] | None
+    _stream: BinaryIO | None
+    _content_length: int | bool | None
 
     #: Defaults for requests built without an app; an app's config overrides them.
     default_max_content_length: ClassVar[int | None] = None
@@ -125,36 +159,22 @@ class Request:
     def __init__(self, environ: dict[str, Any], app: Flask | None = None) -> None:
         self.environ = environ
         self.app = app
-        # PERF: every request needs its method (routing, HEAD handling): read it once.
-        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        self.url_rule: Rule | None = None
-        self.view_args: dict[str, Any] | None = None
-        self.routing_exception: HTTPException | None = None
-        self._args: RequestDict | None = None
-        self._form: RequestDict | None = None
-        self._files: RequestDict | None = None
-        self._cookies: RequestDict | None = None
-        self._headers: RequestHeaders | None = None
-        self._data: bytes | None = None
-        self._content_length: int | bool | None = False  # False: not computed yet
-        self._json: tuple[Any, ...] | None = None
-        self._path: str | None = None
-        self._stream: BinaryIO | None = None
+        # PERF: every request needs its method and path (routing, HEAD handling):
+        # both are read once, here, and are plain attributes from then on.
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        raw = environ.get("PATH_INFO") or ""
+        #: The path below the app's root, decoded, always starting with ``/``.
+        self.path = "/" + (raw if raw.isascii() else _decode_wsgi(raw)).lstrip("/")
+        # What routing and the lazy parsers fill in later (False: not computed yet).
+        self.url_rule = self.view_args = self.routing_exception = None
+        self._args = self._form = self._files = self._cookies = self._headers = None
+        self._data = self._json = self._stream = None
+        self._content_length = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url!r} [{self.method}]>"
 
     # -- the request line -----------------------------------------------------
-
-    @property
-    def path(self) -> str:
-        """The path below the app's root, decoded, always starting with ``/``."""
-        path = self._path
-        if path is None:
-            raw = self.environ.get("PATH_INFO") or ""
-            # PERF: ASCII paths (the usual case) skip the transcoding call.
-            path = self._path = "/" + (raw if raw.isascii() else _decode_wsgi(raw)).lstrip("/")
-        return path
 
     @property
     def script_root(self) -> str:
@@ -171,7 +191,7 @@ class Request:
     @property
     def full_path(self) -> str:
         """The path and the query string, joined by ``?`` (always present, as in Werkzeug)."""
-        return f"{self.path}?{_decode_wsgi(self.environ.get('QUERY_STRING') or '')}"
+        return f"{self.path}?{self.query_string.decode('utf-8', 'replace')}"
 
     @property
     def scheme(self) -> str:
@@ -216,10 +236,10 @@ class Request:
     @property
     def url(self) -> str:
         """The full URL, query string included, as an IRI."""
-        query = self.environ.get("QUERY_STRING")
+        query = self.query_string
         if not query:
             return self.base_url
-        return f"{self.base_url}?{iri_query(query.encode('latin-1'))}"
+        return f"{self.base_url}?{iri_query(query)}"
 
     @property
     def remote_addr(self) -> str | None:
@@ -252,12 +272,12 @@ class Request:
     @property
     def mimetype(self) -> str:
         """The content type without parameters, lower-cased (``""`` if absent)."""
-        return mimetype_of(self.environ.get("CONTENT_TYPE"))
+        return mimetype_of(self.content_type)
 
     @property
     def mimetype_params(self) -> dict[str, str]:
         """The content type's parameters, such as ``charset``."""
-        return parse_options_header(self.environ.get("CONTENT_TYPE"))[1]
+        return parse_options_header(self.content_type)[1]
 
     @property
     def content_length(self) -> int | None:
@@ -267,20 +287,17 @@ class Request:
         non-negative number (nothing is read then), as in Werkzeug.
         """
         length = self._content_length
-        if length is not False:
-            return length
-        environ = self.environ
-        value = environ.get("CONTENT_LENGTH")
-        encoding = environ.get("HTTP_TRANSFER_ENCODING")
-        if value is None or (encoding is not None and "chunked" in encoding.lower()):
-            length = None
-        else:
-            # SECURITY: only plain digits; int() would also take "+5", "5_0" or " -0".
-            if not (value.isdigit() and value.isascii()):
-                value = value.strip()
-            length = int(value) if value.isdigit() and value.isascii() else 0
-        self._content_length = length
+        if length is False:
+            environ = self.environ
+            length = self._content_length = parse_content_length(
+                environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")
+            )
         return length
+
+    def _is_chunked(self) -> bool:
+        """True if the body comes with ``Transfer-Encoding: chunked`` (length unknown)."""
+        encoding = self.environ.get("HTTP_TRANSFER_ENCODING")
+        return encoding is not None and "chunked" in encoding.lower()
 
     @property
     def is_json(self) -> bool:
@@ -307,10 +324,14 @@ class Request:
         """The cookies the client sent."""
         cookies = self._cookies
         if cookies is None:
-            header = self.environ.get("HTTP_COOKIE")
-            pairs = parse_cookie_header(_decode_wsgi(header)) if header else []
+            # The header's bytes are decoded as UTF-8 by the parser, once.
+            pairs = parse_cookie_header(self._cookie_header())
             cookies = self._cookies = _request_dict(pairs)
         return cookies
+
+    def _cookie_header(self) -> str | None:
+        """The ``Cookie`` header as WSGI carries it (its bytes as latin-1 text)."""
+        return self.environ.get("HTTP_COOKIE")
 
     # -- routing --------------------------------------------------------------
 
@@ -331,12 +352,7 @@ class Request:
         """The query-string arguments."""
         args = self._args
         if args is None:
-            query = self.environ.get("QUERY_STRING")
-            if query:
-                pairs = parse_urlencoded(query.encode("latin-1"), max_fields=None)
-            else:
-                pairs = []
-            args = self._args = _request_dict(pairs)
+            args = self._args = _request_dict(parse_urlencoded(self.query_string, max_fields=None))
         return args
 
     # -- body -----------------------------------------------------------------
@@ -369,9 +385,16 @@ class Request:
             stream = self._stream = self._open_stream()
         return stream
 
+    def _input(self) -> BinaryIO | None:
+        """The server's body stream (``wsgi.input``), if it gave one."""
+        return self.environ.get("wsgi.input")
+
+    def _input_terminated(self) -> bool:
+        """True if the server says the stream ends with the body (a chunked body)."""
+        return bool(self.environ.get("wsgi.input_terminated"))
+
     def _open_stream(self) -> BinaryIO:
-        environ = self.environ
-        source: BinaryIO | None = environ.get("wsgi.input")
+        source = self._input()
         length = self.content_length
         limit = self.max_content_length
         if source is None:
@@ -379,7 +402,7 @@ class Request:
         if length is None:
             # SECURITY: without a length, read only a body the server says ends
             # (chunked); otherwise reading could block on a keep-alive socket.
-            if not environ.get("wsgi.input_terminated"):
+            if not self._input_terminated():
                 return io.BytesIO()
             return cast(BinaryIO, _BoundedStream(source, None, limit))
         if limit is not None and length > limit:
@@ -392,7 +415,7 @@ class Request:
         PERF: a body of known length not yet touched is read straight from the
         server's stream, without the bounded wrapper.
         """
-        source = self.environ.get("wsgi.input")
+        source = self._input()
         length = self.content_length
         if self._stream is not None or source is None or length is None:
             return self.stream.read()
@@ -465,7 +488,7 @@ class Request:
             return
         fields: list[tuple[str, str]] = []
         files: list[tuple[str, FileStorage]] = []
-        content_type = self.environ.get("CONTENT_TYPE")
+        content_type = self.content_type
         # PERF: the exact header of a plain HTML form skips parsing the content type.
         if content_type == "application/x-www-form-urlencoded":
             mimetype = content_type

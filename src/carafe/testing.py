@@ -131,12 +131,15 @@ async def _asgi_exchange(
     if preserved is not None:
         # ``with client:`` may read the body after the answer, from this thread:
         # give the kept request the body itself if the app never read it.
-        from carafe.asgi import ReceiveStream
+        from carafe.asgi_request import ASGIRequest, ReceiveStream
 
-        environ = preserved[0].request.environ
-        stream = environ.get("wsgi.input")
+        request = preserved[0].request
+        stream = request._input()
         if isinstance(stream, ReceiveStream) and stream.untouched:
-            environ["wsgi.input"] = io.BytesIO(request_body)
+            replacement = io.BytesIO(request_body)
+            if isinstance(request, ASGIRequest):
+                request._body = replacement
+            request.environ["wsgi.input"] = replacement
     code = start["status"]
     headers = [
         (name.decode("latin-1"), value.decode("latin-1")) for name, value in start["headers"]

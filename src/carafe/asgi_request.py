@@ -1,0 +1,334 @@
+"""The request of an ASGI HTTP scope: its body stream, and the request read from the scope.
+
+:class:`ASGIRequest` is :class:`~carafe.request.Request` reading what the
+request path needs (method, path, the body's headers, cookies, the query
+string) straight from the scope; the WSGI-style environ the rest of
+``Request`` reads is built only when something asks for it. An app with a
+custom ``request_class`` gets that class over the environ instead, as it was
+written for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from carafe.request import Request, parse_content_length
+
+if TYPE_CHECKING:
+    from carafe.app import Flask
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+
+#: Bodies prefetched for async views stay in memory up to this size, then spool to disk.
+SPOOL_MAX_SIZE = 1024 * 1024
+
+
+class ReceiveStream:
+    """The request body as a file-like ``wsgi.input`` over ASGI ``receive``.
+
+    From a pool thread, ``read`` waits for ``receive`` on the event loop, so the
+    body is read only as far as the app asks. On the loop itself reading would
+    deadlock, so requests handled there have their body prefetched (spooled to
+    disk past :data:`SPOOL_MAX_SIZE`) before the app runs.
+    """
+
+    __slots__ = (
+        "_buffer",
+        "_loop",
+        "_loop_thread",
+        "_more",
+        "_receive",
+        "_spooled",
+        "disconnected",
+    )
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        #: The event loop ``read`` waits on from a pool thread (see :meth:`read_from`).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._buffer = bytearray()
+        self._more = True
+        self._spooled: BinaryIO | None = None
+        self.disconnected = False
+
+    def read_from(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Let pool threads read the body by waiting on ``loop`` (this thread's loop)."""
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+
+    @property
+    def untouched(self) -> bool:
+        """True while nothing of the body has been received."""
+        return self._more and not self._buffer and self._spooled is None
+
+    @property
+    def is_spooled(self) -> bool:
+        """True if the prefetched body went to a temporary file (to be closed)."""
+        return type(self._spooled) is tempfile.SpooledTemporaryFile  # type: ignore[comparison-overlap]
+
+    async def _next_chunk(self) -> bytes:
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            self._more = False
+            self.disconnected = True
+            return b""
+        self._more = bool(message.get("more_body", False))
+        return bytes(message.get("body", b""))
+
+    async def prefetch(self, limit: int | None) -> None:
+        """Read the whole body now (up to ``limit + 1`` bytes: more is a 413 later)."""
+        first = await self._next_chunk()
+        if not self._more and len(first) <= SPOOL_MAX_SIZE:
+            # PERF: a body that came in one message (the usual small one) stays in memory.
+            self._spooled = io.BytesIO(first)
+            return
+        spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
+        spooled.write(first)
+        total = len(first)
+        while self._more and (limit is None or total <= limit):
+            chunk = await self._next_chunk()
+            spooled.write(chunk)
+            total += len(chunk)
+        spooled.seek(0)
+        self._spooled = spooled  # type: ignore[assignment]
+
+    async def wait_disconnect(self) -> None:
+        """Wait until the client goes away (draining any body nobody read)."""
+        if self.disconnected:
+            return
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.disconnected = True
+                return
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (all that is left if negative)."""
+        if self._spooled is not None:
+            return self._spooled.read(size)
+        loop = self._loop
+        if loop is None or threading.get_ident() == self._loop_thread:
+            raise RuntimeError(
+                "The request body was not read before the app ran on the event loop;"
+                " read it from the view, not from a sync hook or error handler."
+            )
+        buffer = self._buffer
+        while self._more and (size < 0 or len(buffer) < size):
+            buffer += asyncio.run_coroutine_threadsafe(self._next_chunk(), loop).result()
+        if size < 0 or size >= len(buffer):
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(buffer[:size])
+            del buffer[:size]
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        """Read one line (used by some multipart readers)."""
+        line = bytearray()
+        while size < 0 or len(line) < size:
+            char = self.read(1)
+            if not char:
+                break
+            line += char
+            if char == b"\n":
+                break
+        return bytes(line)
+
+    def close(self) -> None:
+        """Drop a prefetched body."""
+        if self._spooled is not None:
+            self._spooled.close()
+
+
+class ASGIRequest(Request):
+    """A request read from an ASGI HTTP scope, with ``Request``'s whole API.
+
+    PERF: building a WSGI environ for every ASGI request cost more than the rest
+    of routing a request; here the scope is read directly, and ``environ`` is
+    built from it on first use only (``request.headers``, ``request.host``, ...).
+    """
+
+    __slots__ = ("_body", "_lazy_environ", "_raw_headers", "scope")
+
+    def __init__(self, scope: Scope, body: ReceiveStream | BinaryIO, app: Flask | None) -> None:
+        self.scope = scope
+        self._body = body
+        self._lazy_environ: dict[str, Any] | None = None
+        self._raw_headers: dict[bytes, bytes] | None = None
+        self.app = app
+        self.method = scope["method"].upper()
+        path: str = scope["path"]
+        root_path = scope.get("root_path")
+        if root_path and path.startswith(root_path):
+            # ASGI servers put the mount point in both root_path and path.
+            path = path[len(root_path) :]
+        self.path = "/" + path.lstrip("/")
+        self.url_rule = self.view_args = self.routing_exception = None
+        self._args = self._form = self._files = self._cookies = self._headers = None
+        self._data = self._json = self._stream = None
+        self._content_length = False
+
+    @property
+    def environ(self) -> dict[str, Any]:
+        """The WSGI-style environ of the scope (built on first use)."""
+        environ = self._lazy_environ
+        if environ is None:
+            environ = self._lazy_environ = scope_to_environ(self.scope, self._body)
+        return environ
+
+    @environ.setter
+    def environ(self, value: dict[str, Any]) -> None:
+        self._lazy_environ = value
+
+    def _header(self, name: bytes) -> str | None:
+        """The value of a request header (lower-case ``name``), repeats joined."""
+        headers = self._raw_headers
+        if headers is None:
+            headers = self._raw_headers = _header_dict(self.scope.get("headers", ()))
+        value = headers.get(name)
+        return None if value is None else value.decode("latin-1")
+
+    @property
+    def query_string(self) -> bytes:
+        """The raw query string."""
+        return bytes(self.scope.get("query_string", b""))
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header."""
+        return self._header(b"content-type") or None
+
+    @property
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` header as an int (see :attr:`Request.content_length`)."""
+        length = self._content_length
+        if length is False:
+            length = self._content_length = parse_content_length(
+                self._header(b"content-length"), self._header(b"transfer-encoding")
+            )
+        return length
+
+    def _is_chunked(self) -> bool:
+        encoding = self._header(b"transfer-encoding")
+        return encoding is not None and "chunked" in encoding.lower()
+
+    def _cookie_header(self) -> str | None:
+        return self._header(b"cookie")
+
+    def _input(self) -> BinaryIO:
+        return self._body  # type: ignore[return-value]
+
+    def _input_terminated(self) -> bool:
+        # ASGI servers end the body with the last message (or a disconnect).
+        return True
+
+
+def _header_dict(pairs: Any) -> dict[bytes, bytes]:
+    """The scope's header pairs by name; repeated headers joined as a WSGI server
+    joins them (``, ``; ``; `` for cookies)."""
+    if type(pairs) is not list:
+        pairs = list(pairs)
+    # PERF: the usual headers, each name once, are one dict() call.
+    headers = dict(pairs)
+    if len(headers) != len(pairs):
+        headers = {}
+        for name, value in pairs:
+            if name in headers:
+                separator = b"; " if name == b"cookie" else b", "
+                headers[name] = headers[name] + separator + value
+            else:
+                headers[name] = value
+    return headers
+
+
+# PERF: header names repeat across requests: each raw name is mapped to its
+# environ key once (bounded: the names come from clients).
+_ENVIRON_KEYS: dict[bytes, str] = {}
+_ENVIRON_KEYS_MAX = 512
+_PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0", "2": "HTTP/2", "3": "HTTP/3"}
+_SERVERS: dict[Any, tuple[str, str]] = {}
+
+
+def _environ_key(raw_name: bytes) -> str:
+    """The environ key of a header name not in :data:`_ENVIRON_KEYS` yet (kept there)."""
+    key = raw_name.decode("latin-1").upper().replace("-", "_")
+    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        key = f"HTTP_{key}"
+    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
+        _ENVIRON_KEYS[raw_name] = key
+    return key
+
+
+def _server_strings(server: Any) -> tuple[str, str]:
+    """``SERVER_NAME`` and ``SERVER_PORT`` for a scope's ``server`` (cached)."""
+    host, port = server or ("localhost", 80)
+    strings = (str(host), str(port) if port is not None else "")
+    if type(server) is list:
+        server = tuple(server)
+    if len(_SERVERS) < 64:
+        _SERVERS[server] = strings
+    return strings
+
+
+def _latin1_path(path: str) -> str:
+    """A decoded ASGI path as WSGI carries it: its UTF-8 bytes as latin-1 text."""
+    return path if path.isascii() else path.encode().decode("latin-1")
+
+
+def scope_to_environ(scope: Scope, body: ReceiveStream | BinaryIO) -> dict[str, Any]:
+    """A WSGI-style environ for an ASGI HTTP scope, ``body`` as its ``wsgi.input``."""
+    root_path: str = scope.get("root_path", "")
+    path: str = scope["path"]
+    if root_path:
+        # ASGI servers put the mount point in both root_path and path; WSGI's
+        # PATH_INFO is the part below SCRIPT_NAME.
+        if path.startswith(root_path):
+            path = path[len(root_path) :]
+        root_path = _latin1_path(root_path)
+    server = scope.get("server")
+    strings = _SERVERS.get(server) if server.__class__ is not list else None
+    server_name, server_port = strings or _server_strings(server)
+    version = scope.get("http_version", "1.1")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": root_path,
+        "PATH_INFO": path if path.isascii() else _latin1_path(path),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": _PROTOCOLS.get(version) or f"HTTP/{version}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": body,
+        "wsgi.input_terminated": True,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "asgi.scope": scope,
+    }
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    keys = _ENVIRON_KEYS
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = keys.get(raw_name) or _environ_key(raw_name)
+        value = raw_value.decode("latin-1")
+        if name in environ:
+            # Repeated headers join as one, as a WSGI server passes them.
+            separator = "; " if name == "HTTP_COOKIE" else ", "
+            environ[name] = f"{environ[name]}{separator}{value}"
+        else:
+            environ[name] = value
+    return environ
