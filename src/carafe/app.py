@@ -391,7 +391,11 @@ class Flask:
         if not self._got_first_request:
             self._finalize()
         request = self.request_class(environ, self)
-        self.match_request(request)
+        # PERF: match_request() inline.
+        try:
+            request.url_rule, request.view_args = self.url_map.match(request.path, request.method)
+        except HTTPException as exc:
+            self._routing_failed(request, exc)
         ctx = RequestContext(self, request)
         if "carafe.preserve_context" in environ:
             ctx._preserve_in = environ
@@ -431,17 +435,18 @@ class Flask:
     def match_request(self, request: Request) -> None:
         """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error."""
         try:
-            rule, view_args = self.url_map.match(request.path, request.method)
-        except RequestRedirect as exc:
-            query = request.environ.get("QUERY_STRING")
-            target = request.url_root.rstrip("/") + exc.new_url
-            exc.new_url = f"{target}?{query}" if query else target
-            request.routing_exception = exc
+            request.url_rule, request.view_args = self.url_map.match(request.path, request.method)
         except HTTPException as exc:
-            request.routing_exception = exc
-        else:
-            request.url_rule = rule
-            request.view_args = view_args
+            self._routing_failed(request, exc)
+
+    @staticmethod
+    def _routing_failed(request: Request, error: HTTPException) -> None:
+        """Keep a routing error (404, 405, a redirect) for the pipeline to answer."""
+        if isinstance(error, RequestRedirect):
+            query = request.query_string.decode("latin-1")
+            target = request.url_root.rstrip("/") + error.new_url
+            error.new_url = f"{target}?{query}" if query else target
+        request.routing_exception = error
 
     # The request pipeline lives in carafe.dispatch; these are Flask's names for
     # its steps, callable from a request context (tests, extensions).

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from carafe import dispatch
 from carafe.asgi_request import SPOOL_MAX_SIZE, ASGIRequest, ReceiveStream, scope_to_environ
 from carafe.ctx import RequestContext
+from carafe.exceptions import HTTPException
 from carafe.http.status import BODYLESS_CODES
 from carafe.request import Request
 from carafe.runner import is_async_body
@@ -106,7 +107,11 @@ class ASGIApp:
         else:
             # A custom request class gets the WSGI environ it was written for.
             request = request_class(scope_to_environ(scope, body), app)
-        app.match_request(request)
+        # PERF: app.match_request() inline.
+        try:
+            request.url_rule, request.view_args = app.url_map.match(request.path, request.method)
+        except HTTPException as exc:
+            app._routing_failed(request, exc)
         ctx = RequestContext(app, request)
         if "carafe.preserve_context" in scope:
             ctx._preserve_in = scope
@@ -265,10 +270,10 @@ async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-# PERF: most response headers repeat exactly (Content-Type, a few Content-Length
-# values, fixed CORS headers): each such pair is encoded once. Bounded, and
-# Set-Cookie values are never kept.
-_ASGI_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+# PERF: response header names repeat (Content-Type, Content-Length, ...): each is
+# lower-cased and encoded once. Bounded: views may make up names.
+_ASGI_NAMES: dict[str, bytes] = {}
+_ASGI_NAMES_MAX = 512
 
 
 def _expects_body(request: Request) -> bool:
@@ -278,18 +283,18 @@ def _expects_body(request: Request) -> bool:
 
 
 def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
-    """The response's headers as ASGI sends them (see :func:`_asgi_pair`)."""
-    pairs = _ASGI_PAIRS
-    return [pairs.get(pair) or _asgi_pair(pair) for pair in response.wsgi_headers()]
-
-
-def _asgi_pair(pair: tuple[str, str]) -> tuple[bytes, bytes]:
-    """A header as ASGI sends it: lower-case latin-1 name, latin-1 value."""
-    name, value = pair
-    encoded = (name.lower().encode("latin-1"), value.encode("latin-1"))
-    if len(_ASGI_PAIRS) < 1024 and encoded[0] != b"set-cookie":
-        _ASGI_PAIRS[pair] = encoded
-    return encoded
+    """The response's headers as ASGI sends them: lower-case latin-1 names, latin-1 values."""
+    names = _ASGI_NAMES
+    headers = []
+    # PERF: a plain loop; a comprehension costs a function call of its own on 3.11.
+    for name, value in response.wsgi_headers():
+        raw_name = names.get(name)
+        if raw_name is None:
+            raw_name = name.lower().encode("latin-1")
+            if len(names) < _ASGI_NAMES_MAX:
+                names[name] = raw_name
+        headers.append((raw_name, value.encode("latin-1")))
+    return headers
 
 
 def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:

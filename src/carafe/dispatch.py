@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from carafe.ctx import _cv_ctx
 from carafe.exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from carafe.routing import RequestRedirect
 
@@ -117,8 +118,9 @@ def leave(
         return None
     if app._teardown_hooks or app.teardown_appcontext_funcs or ctx.request._files:
         return teardown(app, ctx, error)
-    # PERF: nothing to run or close: just restore the previous context.
-    ctx._reset()
+    # PERF: nothing to run or close: just restore the previous context (ctx._reset()
+    # without the call).
+    _cv_ctx.reset(ctx._tokens.pop())
     return None
 
 
@@ -148,14 +150,23 @@ async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
         if app._before_hooks:
             rv = await preprocess(app, ctx)
         if rv is None:
+            request = ctx.request
             # PERF: a 404 or 405 goes to its handler without being raised and caught.
-            error = ctx.request.routing_exception
+            error = request.routing_exception
             if error is None:
-                # PERF: the view is called without a coroutine of its own.
-                rv = call_view(app, ctx)
-                if type(rv) is CoroutineType:
-                    run = ctx.run_coroutine
-                    rv = await rv if run is None else run(rv)
+                # PERF: call_view() inline, and the view called without a coroutine
+                # of its own.
+                rule = request.url_rule
+                assert rule is not None
+                if rule.provide_automatic_options and request.method == "OPTIONS":
+                    rv = app.make_default_options_response()
+                else:
+                    view = app.view_functions[rule.endpoint]
+                    view_args = request.view_args
+                    rv = view(**view_args) if view_args else view()
+                    if type(rv) is CoroutineType:
+                        run = ctx.run_coroutine
+                        rv = await rv if run is None else run(rv)
     except Exception as exc:
         error = exc
     if error is not None:
@@ -165,7 +176,10 @@ async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
             run = ctx.run_coroutine
             rv = await rv if run is None else run(rv)
     if not (ctx._after_request_functions or app._after_hooks):
-        # PERF: nothing to run after the view: no finalize coroutine.
+        # PERF: nothing to run after the view: no finalize coroutine, and a finished
+        # response needs no make_response call (unless a subclass has its own).
+        if rv.__class__ is app.response_class and app._plain_make_response:
+            return rv
         return app.make_response(rv)
     return await finalize(app, ctx, rv)
 
@@ -180,16 +194,29 @@ def full_dispatch_sync(app: Flask, ctx: RequestContext) -> Response:
         if app._before_hooks:
             rv = drive(preprocess(app, ctx))
         if rv is None:
-            error = ctx.request.routing_exception
+            request = ctx.request
+            error = request.routing_exception
             if error is None:
-                rv = call_view(app, ctx)
-                if type(rv) is CoroutineType:
-                    rv = run(rv)
+                # PERF: call_view() inline: the most common path of all.
+                rule = request.url_rule
+                assert rule is not None
+                if rule.provide_automatic_options and request.method == "OPTIONS":
+                    rv = app.make_default_options_response()
+                else:
+                    view = app.view_functions[rule.endpoint]
+                    view_args = request.view_args
+                    rv = view(**view_args) if view_args else view()
+                    if type(rv) is CoroutineType:
+                        rv = run(rv)
     except Exception as exc:
         error = exc
     if error is not None:
         rv = settle(ctx, handle_user_exception(app, ctx, error))
     if not (ctx._after_request_functions or app._after_hooks):
+        # PERF: a view's finished response needs no make_response call (unless a
+        # subclass has its own make_response).
+        if rv.__class__ is app.response_class and app._plain_make_response:
+            return rv
         return app.make_response(rv)
     return drive(finalize(app, ctx, rv))
 

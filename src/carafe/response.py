@@ -44,6 +44,7 @@ _ENTITY_HEADERS = frozenset(
 _FOR_MIMETYPE: dict[str, str] = {}
 _AS_GIVEN: dict[str, str] = {}
 _CONTENT_TYPES_MAX = 256
+_new_headers = Headers.__new__
 
 
 def uri_for_header(location: str) -> str:
@@ -121,7 +122,7 @@ class Response:
     response: Iterable[bytes] | Iterable[str] | AsyncIterable[bytes] | AsyncIterable[str]
     headers: Headers
     direct_passthrough: bool
-    _on_close: list[Callable[[], Any]]
+    _on_close: list[Callable[[], Any]] | None
     _status: str
     _status_code: int
 
@@ -154,7 +155,8 @@ class Response:
         else:
             self._status_code, self._status = parse_status(status)
         self.direct_passthrough = direct_passthrough
-        self._on_close = []
+        # PERF: most responses never get a call_on_close function: no list for them.
+        self._on_close = None
         if headers is None:
             # PERF: without headers to merge, the header list is built directly
             # from a content type validated once per distinct value.
@@ -171,13 +173,14 @@ class Response:
             header_list = [] if content_type is None else [("Content-Type", content_type)]
             if type(response) is str:
                 response = response.encode()
+            # PERF: the list is adopted as it is (Headers._trusted without the call).
+            headers_object = self.headers = _new_headers(Headers)
+            headers_object._list = header_list
             if type(response) is bytes:
                 if self.automatically_set_content_length:
                     header_list.append(("Content-Length", str(len(response))))
-                self.headers = Headers._trusted(header_list)
                 self.response = [response]
                 return
-            self.headers = Headers._trusted(header_list)
         else:
             if self._adopt_headers(headers, mimetype, content_type, response):
                 return
@@ -441,6 +444,8 @@ class Response:
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
         """Register ``func`` to run when the server closes the body iterable."""
+        if self._on_close is None:
+            self._on_close = []
         self._on_close.append(func)
         return func
 
@@ -449,14 +454,16 @@ class Response:
         close = getattr(self.response, "close", None)
         if close is not None:
             close()
-        for func in self._on_close:
-            func()
+        if self._on_close:
+            for func in self._on_close:
+                func()
 
     def wsgi_headers(self) -> list[tuple[str, str]]:
         """The header list to send: body headers dropped for bodyless codes,
         ``Content-Length`` computed for a body whose length is known."""
         code = self._status_code
-        header_list = self.headers.to_wsgi_list()
+        # PERF: headers.to_wsgi_list() without the call: the storage list itself.
+        header_list = self.headers._list
         has_length = needs_uri = False
         # PERF: one pass over the (few) headers finds everything this method needs.
         for name, value in header_list:
@@ -514,7 +521,7 @@ class Response:
             raise TypeError(f"Cannot convert a {type(response).__name__} into a response object.")
         body, status, headers = call_wsgi_app(response, environ or {})
         converted = cls(body, status=status, headers=headers)
-        converted._on_close.append(body.close)
+        converted.call_on_close(body.close)
         return converted
 
 
