@@ -115,6 +115,9 @@ class Flask:
         self._after_hooks: tuple[Callable[[Response], Any], ...] = ()
         self._teardown_hooks: tuple[Callable[[BaseException | None], Any], ...] = ()
         self._async_endpoints: frozenset[str] = frozenset()
+        self._error_handler_cache: dict[
+            tuple[type[BaseException], int | None], ErrorHandler | None
+        ] = {}
         self._logger: logging.Logger | None = None
         self._asgi: ASGIApp | None = None
         self._asgi_wrapped: Callable[..., Awaitable[None]] | None = None
@@ -350,6 +353,7 @@ class Flask:
         self._check_setup_finished("register_error_handler")
         exc_class, code = self._get_exc_class_and_code(code_or_exception)
         self.error_handler_spec[None].setdefault(code, {})[exc_class] = func
+        self._error_handler_cache.clear()
 
     def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
         """Decorate ``func(error)`` as the handler of an HTTP code or exception class."""
@@ -392,10 +396,11 @@ class Flask:
             self._finalize()
         request = self.request_class(environ, self)
         # PERF: match_request() inline.
-        try:
-            request.url_rule, request.view_args = self.url_map.match(request.path, request.method)
-        except HTTPException as exc:
-            self._routing_failed(request, exc)
+        found = self.url_map.route(request.path, request.method)
+        if found.__class__ is tuple:
+            request.url_rule, request.view_args = found
+        else:
+            self._routing_failed(request, found)  # type: ignore[arg-type]
         ctx = RequestContext(self, request)
         if "carafe.preserve_context" in environ:
             ctx._preserve_in = environ
@@ -434,10 +439,11 @@ class Flask:
 
     def match_request(self, request: Request) -> None:
         """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error."""
-        try:
-            request.url_rule, request.view_args = self.url_map.match(request.path, request.method)
-        except HTTPException as exc:
-            self._routing_failed(request, exc)
+        found = self.url_map.route(request.path, request.method)
+        if isinstance(found, HTTPException):
+            self._routing_failed(request, found)
+        else:
+            request.url_rule, request.view_args = found
 
     @staticmethod
     def _routing_failed(request: Request, error: HTTPException) -> None:
@@ -497,22 +503,34 @@ class Flask:
             return None
         exc_class = type(error)
         code = error.code if isinstance(error, HTTPException) else None
-        for key in (code, None) if code is not None else (None,):
-            by_class = handlers.get(key)
+        # PERF: the search is the same for every error of a class and code: it runs
+        # once each (bounded; registering a handler starts over).
+        key = (exc_class, code)
+        cache = self._error_handler_cache
+        if key in cache:
+            return cache[key]
+        found: ErrorHandler | None = None
+        for handler_code in (code, None) if code is not None else (None,):
+            by_class = handlers.get(handler_code)
             if not by_class:
                 continue
             for cls in exc_class.__mro__:
-                handler = by_class.get(cls)
-                if handler is not None:
-                    return handler
-        return None
+                found = by_class.get(cls)
+                if found is not None:
+                    break
+            if found is not None:
+                break
+        if len(cache) >= 256:
+            cache.clear()
+        cache[key] = found
+        return found
 
     def trap_http_exception(self, error: Exception) -> bool:
         """True if an HTTP exception should propagate like any other error (debugging)."""
         if self.config["TRAP_HTTP_EXCEPTIONS"]:
             return True
         trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug and isinstance(error, BadRequestKeyError):
+        if trap_bad_request is None and isinstance(error, BadRequestKeyError) and self.debug:
             return True
         if trap_bad_request:
             from carafe.exceptions import BadRequest

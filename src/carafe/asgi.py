@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from carafe import dispatch
 from carafe.asgi_request import SPOOL_MAX_SIZE, ASGIRequest, ReceiveStream, scope_to_environ
 from carafe.ctx import RequestContext
-from carafe.exceptions import HTTPException
 from carafe.http.status import BODYLESS_CODES
 from carafe.request import Request
 from carafe.runner import is_async_body
@@ -108,10 +107,11 @@ class ASGIApp:
             # A custom request class gets the WSGI environ it was written for.
             request = request_class(scope_to_environ(scope, body), app)
         # PERF: app.match_request() inline.
-        try:
-            request.url_rule, request.view_args = app.url_map.match(request.path, request.method)
-        except HTTPException as exc:
-            app._routing_failed(request, exc)
+        found = app.url_map.route(request.path, request.method)
+        if found.__class__ is tuple:
+            request.url_rule, request.view_args = found
+        else:
+            app._routing_failed(request, found)  # type: ignore[arg-type]
         ctx = RequestContext(app, request)
         if "carafe.preserve_context" in scope:
             ctx._preserve_in = scope

@@ -40,10 +40,13 @@ def make_response(*args: Any) -> Response:
     app = ctx.app
     if len(args) == 1:
         rv = args[0]
-        if type(rv) is str and app._plain_make_response:
+        if app._plain_make_response:
             # PERF: make_response("text"), the tutorials' favourite, is a response
-            # straight away.
-            return app.response_class(rv)
+            # straight away, and so is make_response(jsonify(...)).
+            if type(rv) is str:
+                return app.response_class(rv)
+            if rv.__class__ is app.response_class:
+                return rv
         return app.make_response(rv)
     if not args:
         return app.response_class()

@@ -48,9 +48,9 @@ class RequestDict(ImmutableMultiDict[str, Any]):
     missing_key_error = BadRequestKeyError
 
 
-def _request_dict(pairs: list[tuple[str, Any]]) -> RequestDict:
-    """A RequestDict of parsed pairs (repeated names keep every value, in order)."""
-    return RequestDict._from_pairs(pairs)
+#: A RequestDict of parsed pairs (repeated names keep every value, in order).
+#: PERF: the classmethod itself, without a wrapper's call.
+_request_dict = RequestDict._from_pairs
 
 
 _NO_FILES = _request_dict([])
@@ -357,25 +357,25 @@ class Request:
 
     # -- body -----------------------------------------------------------------
 
-    def _config(self, key: str, default: Any) -> Any:
-        if self.app is None:
-            return default
-        return self.app.config.get(key, default)
+    # PERF: each limit reads the config itself (a form request reads two of them).
 
     @property
     def max_content_length(self) -> int | None:
         """The largest body accepted (``MAX_CONTENT_LENGTH``); larger ones are a 413."""
-        return self._config("MAX_CONTENT_LENGTH", self.default_max_content_length)  # type: ignore[no-any-return]
+        app, default = self.app, self.default_max_content_length
+        return default if app is None else app.config.get("MAX_CONTENT_LENGTH", default)
 
     @property
     def max_form_memory_size(self) -> int | None:
         """The largest non-file form field (``MAX_FORM_MEMORY_SIZE``)."""
-        return self._config("MAX_FORM_MEMORY_SIZE", self.default_max_form_memory_size)  # type: ignore[no-any-return]
+        app, default = self.app, self.default_max_form_memory_size
+        return default if app is None else app.config.get("MAX_FORM_MEMORY_SIZE", default)
 
     @property
     def max_form_parts(self) -> int | None:
         """The most form fields or parts accepted (``MAX_FORM_PARTS``)."""
-        return self._config("MAX_FORM_PARTS", self.default_max_form_parts)  # type: ignore[no-any-return]
+        app, default = self.app, self.default_max_form_parts
+        return default if app is None else app.config.get("MAX_FORM_PARTS", default)
 
     @property
     def stream(self) -> BinaryIO:

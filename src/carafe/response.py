@@ -152,6 +152,10 @@ class Response:
             code = self._status_code = self.default_status
             # PERF: the default 200 needs no lookup.
             self._status = "200 OK" if code == 200 else status_line(code)
+        elif status.__class__ is int:
+            # PERF: a plain int code (``return "Created", 201``) is one lookup.
+            self._status_code = status
+            self._status = STATUS_LINES.get(status) or status_line(status)
         else:
             self._status_code, self._status = parse_status(status)
         self.direct_passthrough = direct_passthrough

@@ -477,6 +477,17 @@ class Map:
         :raises MethodNotAllowed: the path matches, but not with this method.
         :raises RequestRedirect: the path lacks the trailing slash of a strict rule.
         """
+        found = self.route(path, method)
+        if found.__class__ is tuple:
+            return found
+        raise found  # type: ignore[misc]
+
+    def route(self, path: str, method: str) -> Match | HTTPException:
+        """:meth:`match`, with the routing error returned instead of raised.
+
+        PERF: the request path takes a 404 or 405 to its handler without raising
+        and catching it.
+        """
         # PERF: a static path with an allowed method is a dict lookup and one set test.
         static = self._static.get(path)
         if static is not None:
@@ -489,21 +500,21 @@ class Map:
                 if rule._default_providers:
                     target = rule._redirect_to_defaults(view_args, method)
                     if target is not None:
-                        raise RequestRedirect(target)
+                        return RequestRedirect(target)
                 return rule, view_args
             allowed |= rule.methods
         if allowed:
-            raise MethodNotAllowed(valid_methods=sorted(allowed))
+            return MethodNotAllowed(valid_methods=sorted(allowed))
         if not path.endswith("/"):
             # PERF: only rules ending in a slash can redirect; the others are not retried.
             slashed = path + "/"
             for rule in self._static.get(slashed, ()):
                 if rule.strict_slashes and rule.rule.endswith("/"):
-                    raise RequestRedirect(slashed)
+                    return RequestRedirect(slashed)
             for rule in self._dynamic_slashed:
                 if rule.match(slashed) is not None:
-                    raise RequestRedirect(slashed)
-        raise NotFound()
+                    return RequestRedirect(slashed)
+        return NotFound()
 
     def allowed_methods(self, path: str) -> list[str]:
         """The methods some rule accepts for ``path``, sorted (for ``Allow``)."""

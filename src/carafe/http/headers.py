@@ -325,8 +325,13 @@ class Headers:
             value = _with_params(value, params)
         self._set(key, value)
 
-    def _set(self, key: str, value: Any) -> None:
-        # PERF: known names and plain str values are checked inline, without calls.
+    def __setitem__(self, key: str | int | slice, value: Any) -> None:
+        """``headers[name] = value`` is :meth:`set`; an int or slice replaces pairs."""
+        if key.__class__ is not str:
+            self._set_other(key, value)
+            return
+        # PERF: this is set() itself, as one frame (views set headers this way):
+        # known names and plain str values are checked inline, without calls.
         if key not in _VALID_NAMES:
             _check_name(key)
         if value.__class__ is not str or "\n" in value or "\r" in value or "\0" in value:
@@ -334,20 +339,25 @@ class Headers:
         pair = (key, value)
         items = self._list
         ikey = key.lower()
-        for index, (name, _) in enumerate(items):
-            if name.lower() == ikey:
+        index = 0
+        for name, _ in items:
+            # PERF: the same spelling (the usual case) needs no lower().
+            if name == key or name.lower() == ikey:
                 items[index] = pair
-                # PERF: later duplicates are rare; look for them without copying.
+                # Later duplicates are rare; look for them without copying.
                 for later in range(len(items) - 1, index, -1):
                     if items[later][0].lower() == ikey:
                         del items[later]
                 return
+            index += 1  # noqa: SIM113 (PERF: no enumerate object per call)
         items.append(pair)
 
-    def __setitem__(self, key: str | int | slice, value: Any) -> None:
-        """``headers[name] = value`` is :meth:`set`; an int or slice replaces pairs."""
+    _set = __setitem__
+
+    def _set_other(self, key: str | int | slice, value: Any) -> None:
+        """``headers[key] = value`` for a str subclass, an int or a slice."""
         if isinstance(key, str):
-            self._set(key, value)
+            self[str(key)] = value
         elif isinstance(key, int):
             name, item = value
             self._list[key] = (_check_name(name), _check_value(item))
