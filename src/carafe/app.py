@@ -459,7 +459,7 @@ class Flask:
 
     def full_dispatch_request(self) -> Response:
         """Run hooks, the view and error handling for the current request."""
-        return drive(dispatch.full_dispatch(self, _require_request_context()))
+        return dispatch.full_dispatch_sync(self, _require_request_context())
 
     def preprocess_request(self) -> Any:
         """Run the ``before_request`` hooks; the first non-None value ends the request."""

@@ -25,6 +25,7 @@ import concurrent.futures
 import contextlib
 import contextvars
 import os
+import tempfile
 import time
 from collections.abc import (
     AsyncIterable,
@@ -56,6 +57,8 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+_SPOOLED = tempfile.SpooledTemporaryFile
 
 #: A sync view's body up to this size is read on the loop before the view runs;
 #: a larger one (or a chunked one) is read from the pool thread as the view asks.
@@ -119,7 +122,7 @@ class ASGIApp:
         if rule is None or rule.endpoint in app._async_endpoints:
             # On the loop: an async view, or a routing error for the error handlers.
             ctx.run_coroutine = None
-            if _expects_body(request):
+            if request._announces_body():
                 await body.prefetch(request.max_content_length)
             response = await dispatch.handle(app, ctx)
         else:
@@ -146,7 +149,8 @@ class ASGIApp:
             and not response._on_close
             and code not in BODYLESS_CODES
             and request.method != "HEAD"
-            and not body.is_spooled
+            # A spooled body is a temporary file to close.
+            and body._spooled.__class__ is not _SPOOLED  # type: ignore[comparison-overlap]
         ):
             # PERF: the usual answer, one bytes body with nothing to close, is sent
             # right here: two messages, no coroutine of its own.
@@ -274,12 +278,6 @@ async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
 # lower-cased and encoded once. Bounded: views may make up names.
 _ASGI_NAMES: dict[str, bytes] = {}
 _ASGI_NAMES_MAX = 512
-
-
-def _expects_body(request: Request) -> bool:
-    """True if the request announces a body (a length above 0, or chunked)."""
-    length = request.content_length
-    return length > 0 if length is not None else request._is_chunked()
 
 
 def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:

@@ -70,11 +70,6 @@ class ReceiveStream:
         """True while nothing of the body has been received."""
         return self._more and not self._buffer and self._spooled is None
 
-    @property
-    def is_spooled(self) -> bool:
-        """True if the prefetched body went to a temporary file (to be closed)."""
-        return type(self._spooled) is tempfile.SpooledTemporaryFile  # type: ignore[comparison-overlap]
-
     async def _next_chunk(self) -> bytes:
         message = await self._receive()
         if message["type"] == "http.disconnect":
@@ -217,6 +212,15 @@ class ASGIRequest(Request):
                 self._header(b"content-length"), self._header(b"transfer-encoding")
             )
         return length
+
+    def _announces_body(self) -> bool:
+        headers = self._raw_headers
+        if headers is None:
+            headers = self._raw_headers = _header_dict(self.scope.get("headers", ()))
+        # PERF: a request with neither header (a GET) is settled without more calls.
+        if b"content-length" not in headers and b"transfer-encoding" not in headers:
+            return False
+        return super()._announces_body()
 
     def _is_chunked(self) -> bool:
         encoding = self._header(b"transfer-encoding")

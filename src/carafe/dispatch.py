@@ -60,15 +60,57 @@ async def invoke(ctx: RequestContext, func: Callable[..., Any], *args: Any) -> A
 async def handle(app: Flask, ctx: RequestContext) -> Response:
     """Push the context, dispatch, answer errors, tear down: one whole request.
 
-    The context is popped before the body is sent, as in Flask (a streamed
-    body runs outside the request context). :func:`handle_sync` is the same
-    steps for requests that never need the event loop; keep the two in step.
+    Dispatching is the ``before_request`` hooks, the view and error handlers,
+    with the result as a finished response. The context is popped before the
+    body is sent, as in Flask (a streamed body runs outside the request
+    context). :func:`handle_sync` and :func:`full_dispatch_sync` are the same
+    steps for requests that never need the event loop; keep them in step.
     """
     error: BaseException | None = None
     ctx.push()
     try:
         try:
-            return await full_dispatch(app, ctx)
+            # PERF: dispatching happens in this coroutine, not in one of its own.
+            failure: Exception | None = None
+            rv = None
+            try:
+                if app._before_hooks:
+                    rv = await preprocess(app, ctx)
+                if rv is None:
+                    request = ctx.request
+                    # PERF: a 404 or 405 goes to its handler without being raised.
+                    failure = request.routing_exception
+                    if failure is None:
+                        # PERF: call_view() inline, and the view called without a
+                        # coroutine of its own.
+                        rule = request.url_rule
+                        assert rule is not None
+                        if rule.provide_automatic_options and request.method == "OPTIONS":
+                            rv = app.make_default_options_response()
+                        else:
+                            view = app.view_functions[rule.endpoint]
+                            view_args = request.view_args
+                            rv = view(**view_args) if view_args else view()
+                            if type(rv) is CoroutineType:
+                                run = ctx.run_coroutine
+                                rv = await rv if run is None else run(rv)
+            except Exception as exc:
+                failure = exc
+            if failure is not None:
+                # Outside that try, as in Flask: what a handler raises is not
+                # handled again.
+                rv = handle_user_exception(app, ctx, failure)
+                if type(rv) is CoroutineType:
+                    run = ctx.run_coroutine
+                    rv = await rv if run is None else run(rv)
+            if not (ctx._after_request_functions or app._after_hooks):
+                # PERF: nothing to run after the view: no finalize coroutine, and a
+                # finished response needs no make_response call (unless a subclass
+                # has its own).
+                if rv.__class__ is app.response_class and app._plain_make_response:
+                    return rv
+                return app.make_response(rv)
+            return await finalize(app, ctx, rv)
         except Exception as exc:
             error = exc
             return await handle_exception(app, ctx, exc)
@@ -139,55 +181,16 @@ async def teardown(app: Flask, ctx: RequestContext, error: BaseException | None)
             ctx._reset()
 
 
-async def full_dispatch(app: Flask, ctx: RequestContext) -> Response:
-    """Hooks, the view and error handling; the result as a finished response.
-
-    :func:`full_dispatch_sync` is its twin for :func:`handle_sync`.
-    """
-    error: Exception | None = None
-    rv = None
-    try:
-        if app._before_hooks:
-            rv = await preprocess(app, ctx)
-        if rv is None:
-            request = ctx.request
-            # PERF: a 404 or 405 goes to its handler without being raised and caught.
-            error = request.routing_exception
-            if error is None:
-                # PERF: call_view() inline, and the view called without a coroutine
-                # of its own.
-                rule = request.url_rule
-                assert rule is not None
-                if rule.provide_automatic_options and request.method == "OPTIONS":
-                    rv = app.make_default_options_response()
-                else:
-                    view = app.view_functions[rule.endpoint]
-                    view_args = request.view_args
-                    rv = view(**view_args) if view_args else view()
-                    if type(rv) is CoroutineType:
-                        run = ctx.run_coroutine
-                        rv = await rv if run is None else run(rv)
-    except Exception as exc:
-        error = exc
-    if error is not None:
-        # Outside the try, as in Flask: what a handler raises is not handled again.
-        rv = handle_user_exception(app, ctx, error)
-        if type(rv) is CoroutineType:
-            run = ctx.run_coroutine
-            rv = await rv if run is None else run(rv)
-    if not (ctx._after_request_functions or app._after_hooks):
-        # PERF: nothing to run after the view: no finalize coroutine, and a finished
-        # response needs no make_response call (unless a subclass has its own).
-        if rv.__class__ is app.response_class and app._plain_make_response:
-            return rv
-        return app.make_response(rv)
-    return await finalize(app, ctx, rv)
-
-
 def full_dispatch_sync(app: Flask, ctx: RequestContext) -> Response:
-    """:func:`full_dispatch` as plain calls, for a context that runs its coroutines."""
+    """The dispatching steps of :func:`handle` as plain calls (Flask's
+    ``full_dispatch_request``).
+
+    A coroutine from user code is run by ``ctx.run_coroutine``; on the event
+    loop, where there is none, it must finish without suspending.
+    """
     run = ctx.run_coroutine
-    assert run is not None
+    if run is None:
+        run = drive
     error: Exception | None = None
     rv = None
     try:

@@ -294,6 +294,11 @@ class Request:
             )
         return length
 
+    def _announces_body(self) -> bool:
+        """True if the request announces a body: a length above 0, or chunked."""
+        length = self.content_length
+        return length > 0 if length is not None else self._is_chunked()
+
     def _is_chunked(self) -> bool:
         """True if the body comes with ``Transfer-Encoding: chunked`` (length unknown)."""
         encoding = self.environ.get("HTTP_TRANSFER_ENCODING")
