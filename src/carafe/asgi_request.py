@@ -71,7 +71,10 @@ class ReceiveStream:
         return self._more and not self._buffer and self._spooled is None
 
     async def _next_chunk(self) -> bytes:
-        message = await self._receive()
+        return self._take(await self._receive())
+
+    def _take(self, message: Message) -> bytes:
+        """The body bytes of a received message (none for a disconnect)."""
         if message["type"] == "http.disconnect":
             self._more = False
             self.disconnected = True
@@ -81,7 +84,8 @@ class ReceiveStream:
 
     async def prefetch(self, limit: int | None) -> None:
         """Read the whole body now (up to ``limit + 1`` bytes: more is a 413 later)."""
-        first = await self._next_chunk()
+        # PERF: the first message is received here, without _next_chunk's coroutine.
+        first = self._take(await self._receive())
         if not self._more and len(first) <= SPOOL_MAX_SIZE:
             # PERF: a body that came in one message (the usual small one) stays in memory.
             self._spooled = io.BytesIO(first)

@@ -504,7 +504,17 @@ class Request:
                 if mimetype == "multipart/form-data":
                     fields, files = self._parse_multipart()
                 else:
-                    fields = self._parse_urlencoded()
+                    # PERF: the urlencoded body (the usual form) is read right here.
+                    length = self.content_length
+                    limit = self.max_form_memory_size
+                    if limit is not None and length is not None and length > limit:
+                        raise RequestEntityTooLarge()
+                    body = self._read_all()
+                    if limit is not None and len(body) > limit:
+                        raise RequestEntityTooLarge()
+                    # As in Flask, MAX_FORM_PARTS counts multipart parts only; an
+                    # urlencoded body is already bounded by MAX_FORM_MEMORY_SIZE.
+                    fields = parse_urlencoded(body, max_fields=None)
             except FormError as exc:
                 # A 413 keeps Flask's default page; the reason stays in the chain.
                 if exc.status_code == 413:
@@ -514,18 +524,6 @@ class Request:
         self._form = _request_dict(fields)
         # PERF: most requests upload nothing; they share one empty (immutable) dict.
         self._files = _request_dict(files) if files else _NO_FILES
-
-    def _parse_urlencoded(self) -> list[tuple[str, str]]:
-        length = self.content_length
-        limit = self.max_form_memory_size
-        if limit is not None and length is not None and length > limit:
-            raise RequestEntityTooLarge()
-        body = self._read_all()
-        if limit is not None and len(body) > limit:
-            raise RequestEntityTooLarge()
-        # As in Flask, MAX_FORM_PARTS counts multipart parts only; an urlencoded
-        # body is already bounded by MAX_FORM_MEMORY_SIZE.
-        return parse_urlencoded(body, max_fields=None)
 
     def _parse_multipart(self) -> tuple[list[tuple[str, str]], list[tuple[str, FileStorage]]]:
         boundary = self.mimetype_params.get("boundary")
