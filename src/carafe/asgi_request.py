@@ -224,7 +224,8 @@ class ASGIRequest(Request):
         # PERF: a request with neither header (a GET) is settled without more calls.
         if b"content-length" not in headers and b"transfer-encoding" not in headers:
             return False
-        return super()._announces_body()
+        length = self.content_length
+        return length > 0 if length is not None else self._is_chunked()
 
     def _is_chunked(self) -> bool:
         encoding = self._header(b"transfer-encoding")
