@@ -278,6 +278,49 @@ def test_conflicting_or_odd_content_length_reads_nothing(headers, length) -> Non
     assert data["data"] == ("hello" if length is None else "")
 
 
+@pytest.mark.parametrize("view_kind", ["async", "sync"])
+def test_request_without_length_reads_as_empty_on_http11(view_kind) -> None:
+    # RFC 9112: neither Content-Length nor Transfer-Encoding means no body. Asking for
+    # it (get_data, get_json) is an empty answer, not an error.
+    app = Flask(__name__)
+
+    async def async_view():
+        return {"data": request.get_data(as_text=True), "json": request.get_json(silent=True)}
+
+    def sync_view():
+        return {"data": request.get_data(as_text=True), "json": request.get_json(silent=True)}
+
+    app.add_url_rule(
+        "/", "view", async_view if view_kind == "async" else sync_view, methods=["GET", "POST"]
+    )
+    for method in ("GET", "POST"):
+        ex = run(exchange(app, http_scope("/", method), Exchange([b"ignored"])))
+        assert ex.status == 200
+        assert json.loads(ex.body) == {"data": "", "json": None}
+
+
+@pytest.mark.parametrize("view_kind", ["async", "sync"])
+def test_http2_body_without_length_is_read_to_its_end(view_kind) -> None:
+    # HTTP/2 frames the body itself: no Content-Length, no chunked coding, and the
+    # body must still arrive whole.
+    app = Flask(__name__)
+
+    async def async_view():
+        return {"data": request.get_data(as_text=True), "length": request.content_length}
+
+    def sync_view():
+        return {"data": request.get_data(as_text=True), "length": request.content_length}
+
+    app.add_url_rule(
+        "/", "view", async_view if view_kind == "async" else sync_view, methods=["POST"]
+    )
+    scope = http_scope("/", "POST", [(b"content-type", b"text/plain")])
+    scope["http_version"] = "2"
+    ex = run(exchange(app, scope, Exchange([b"hel", b"lo"])))
+    assert ex.status == 200
+    assert json.loads(ex.body) == {"data": "hello", "length": None}
+
+
 def test_sync_view_reads_the_body_lazily() -> None:
     app = Flask(__name__)
 

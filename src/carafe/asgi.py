@@ -102,13 +102,12 @@ class ASGIApp:
         app = self.app
         if not app._got_first_request:
             app._finalize()
-        body = ReceiveStream(receive)
         request_class = app.request_class
         if request_class is Request:
-            request: Request = ASGIRequest(scope, body, app)
+            request: Request = ASGIRequest(scope, receive, app)
         else:
             # A custom request class gets the WSGI environ it was written for.
-            request = request_class(scope_to_environ(scope, body), app)
+            request = request_class(scope_to_environ(scope, ReceiveStream(receive)), app)
         # PERF: app.match_request() inline.
         found = app.url_map.route(request.path, request.method)
         if found.__class__ is tuple:
@@ -119,14 +118,19 @@ class ASGIApp:
         if "carafe.preserve_context" in scope:
             ctx._preserve_in = scope
         rule = request.url_rule
+        # The body stream, once something needed it: a prefetched body may be a
+        # temporary file to close.
+        body: ReceiveStream | None = None
         if rule is None or rule.endpoint in app._async_endpoints:
             # On the loop: an async view, or a routing error for the error handlers.
             ctx.run_coroutine = None
             if request._announces_body():
+                body = _body_stream(request)
                 await body.prefetch(request.max_content_length)
             response = await dispatch.handle(app, ctx)
         else:
             loop = asyncio.get_running_loop()
+            body = _body_stream(request)
             body.read_from(loop)
             length = request.content_length
             if length is not None and 0 < length <= PREFETCH_SMALL:
@@ -138,7 +142,7 @@ class ASGIApp:
         preserved = scope.get("carafe.preserved_context")
         if preserved is not None:
             # The test client reads the kept request (and its body) afterwards.
-            await self._send_response(response, request, receive, send, body)
+            await self._send_response(response, request, receive, send, _body_stream(request))
             return
         chunks = response.response
         code = response._status_code
@@ -149,8 +153,7 @@ class ASGIApp:
             and not response._on_close
             and code not in BODYLESS_CODES
             and request.method != "HEAD"
-            # A spooled body is a temporary file to close.
-            and body._spooled.__class__ is not _SPOOLED  # type: ignore[comparison-overlap]
+            and (body is None or body._spooled.__class__ is not _SPOOLED)  # type: ignore[comparison-overlap]
         ):
             # PERF: the usual answer, one bytes body with nothing to close, is sent
             # right here: two messages, no coroutine of its own.
@@ -158,6 +161,8 @@ class ASGIApp:
             await send({"type": "http.response.start", "status": code, "headers": headers})
             await send({"type": "http.response.body", "body": chunks[0], "more_body": False})
             return
+        if body is None:
+            body = _body_stream(request)
         try:
             await self._send_response(response, request, receive, send, body)
         finally:
@@ -278,6 +283,11 @@ async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
 # lower-cased and encoded once. Bounded: views may make up names.
 _ASGI_NAMES: dict[str, bytes] = {}
 _ASGI_NAMES_MAX = 512
+
+
+def _body_stream(request: Request) -> ReceiveStream:
+    """The request's body stream (made now if nothing asked for it yet)."""
+    return cast(ReceiveStream, request._input())
 
 
 def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:

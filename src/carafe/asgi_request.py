@@ -30,6 +30,9 @@ Receive = Callable[[], Awaitable[Message]]
 #: Bodies prefetched for async views stay in memory up to this size, then spool to disk.
 SPOOL_MAX_SIZE = 1024 * 1024
 
+# HTTP versions whose requests may carry a body without announcing its length.
+_STREAMS_TO_END = frozenset({"2", "3"})
+
 
 class ReceiveStream:
     """The request body as a file-like ``wsgi.input`` over ASGI ``receive``.
@@ -157,11 +160,14 @@ class ASGIRequest(Request):
     built from it on first use only (``request.headers``, ``request.host``, ...).
     """
 
-    __slots__ = ("_body", "_lazy_environ", "_raw_headers", "scope")
+    __slots__ = ("_body", "_lazy_environ", "_raw_headers", "_receive", "scope")
 
-    def __init__(self, scope: Scope, body: ReceiveStream | BinaryIO, app: Flask | None) -> None:
+    def __init__(self, scope: Scope, receive: Receive, app: Flask | None) -> None:
         self.scope = scope
-        self._body = body
+        self._receive = receive
+        # PERF: the body stream is made when something reads the body (most
+        # requests have none).
+        self._body: ReceiveStream | BinaryIO | None = None
         self._lazy_environ: dict[str, Any] | None = None
         self._raw_headers: dict[bytes, bytes] | None = None
         self.app = app
@@ -182,7 +188,7 @@ class ASGIRequest(Request):
         """The WSGI-style environ of the scope (built on first use)."""
         environ = self._lazy_environ
         if environ is None:
-            environ = self._lazy_environ = scope_to_environ(self.scope, self._body)
+            environ = self._lazy_environ = scope_to_environ(self.scope, self._input())
         return environ
 
     @environ.setter
@@ -223,23 +229,36 @@ class ASGIRequest(Request):
             headers = self._raw_headers = _header_dict(self.scope.get("headers", ()))
         # PERF: a request with neither header (a GET) is settled without more calls.
         if b"content-length" not in headers and b"transfer-encoding" not in headers:
-            return False
+            return self.scope.get("http_version") in _STREAMS_TO_END
         length = self.content_length
         return length > 0 if length is not None else self._is_chunked()
 
     def _is_chunked(self) -> bool:
+        """True if the body runs until the client ends it: chunked, or HTTP/2 or 3
+        without a ``Content-Length`` (they frame bodies themselves)."""
         encoding = self._header(b"transfer-encoding")
-        return encoding is not None and "chunked" in encoding.lower()
+        if encoding is not None:
+            return "chunked" in encoding.lower()
+        return (
+            self.scope.get("http_version") in _STREAMS_TO_END
+            and self._header(b"content-length") is None
+        )
 
     def _cookie_header(self) -> str | None:
         return self._header(b"cookie")
 
     def _input(self) -> BinaryIO:
-        return self._body  # type: ignore[return-value]
+        """The body stream: a :class:`ReceiveStream` over ``receive`` (made on first use)."""
+        body = self._body
+        if body is None:
+            body = self._body = ReceiveStream(self._receive)
+        return body  # type: ignore[return-value]
 
     def _input_terminated(self) -> bool:
-        # ASGI servers end the body with the last message (or a disconnect).
-        return True
+        # A body of unknown length is read until its last message; an HTTP/1.1
+        # request with neither Content-Length nor Transfer-Encoding has no body
+        # (RFC 9112, section 6.3).
+        return self._is_chunked()
 
 
 def _header_dict(pairs: Any) -> dict[bytes, bytes]:
