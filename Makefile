@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit bench bench-e2e clean
+.PHONY: run test lint typecheck unit bench bench-e2e bench-instructions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench-e2e: $(VENV)/.dev-installed
 		$$SUDO apt-get update && $$SUDO apt-get install -y wrk; }
 	@$(BIN)/python -c "import gunicorn" 2>/dev/null || $(BIN)/python -m pip install --quiet gunicorn
 	$(BIN)/python bench/e2e.py --markdown docs/benchmarks.md $(E2E_ARGS)
+
+# CPU instructions per request under valgrind's callgrind: repeatable where times are not
+# (~20 s per framework x scenario, 2 at a time). Needs valgrind (apt-get install valgrind).
+# Extra options: make bench-instructions INSTR_ARGS="--seed-only" (see bench/instructions.py --help).
+bench-instructions: $(VENV)/.bench-installed
+	$(BIN)/python bench/instructions.py --markdown docs/benchmarks.md $(INSTR_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -38,6 +38,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
+from docs_section import append_section, insert_after, write_section
 from measure import FRAMEWORKS, port_problems
 from run import machine, markdown_table, pick_scenarios, scenario_number, text_table
 from scenarios import FORM, SCENARIOS, Scenario, check
@@ -756,17 +757,12 @@ def markdown_section(results: Results) -> str:
 
 
 def write_markdown(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    if MARK_START in text and MARK_END in text:
-        head, _, rest = text.partition(MARK_START)
-        _, _, tail = rest.partition(MARK_END)
-        text = head + section.rstrip("\n") + tail
-    elif IN_PROCESS_END in text:
-        head, _, tail = text.partition(IN_PROCESS_END)
-        text = head + IN_PROCESS_END + "\n\n" + section.rstrip("\n") + tail
-    else:
-        text = (text.rstrip("\n") + "\n\n" if text else "") + section
-    path.write_text(text)
+    """Replace our section; else put it after bench/run.py's, else at the end."""
+
+    def fallback(text: str) -> str:
+        return insert_after(text, IN_PROCESS_END, section) or append_section(text, section)
+
+    write_section(path, MARK_START, MARK_END, section, fallback)
 
 
 def write_json(path: Path, results: Results) -> None:

@@ -36,6 +36,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from docs_section import append_section, insert_after, write_section
+
 BENCH = Path(__file__).resolve().parent
 MARK_START = "<!-- bench:memory:start -->"
 MARK_END = "<!-- bench:memory:end -->"
@@ -388,17 +390,11 @@ def markdown_section(
 
 def write_markdown(path: Path, section: str) -> None:
     """Replace our section; else put it after bench/run.py's, else at the end."""
-    text = path.read_text() if path.exists() else ""
-    if MARK_START in text and MARK_END in text:
-        head, _, rest = text.partition(MARK_START)
-        _, _, tail = rest.partition(MARK_END)
-        text = head + section.rstrip("\n") + tail
-    elif IN_PROCESS_END in text:
-        head, _, tail = text.partition(IN_PROCESS_END)
-        text = head + IN_PROCESS_END + "\n\n" + section.rstrip("\n") + tail
-    else:
-        text = (text.rstrip("\n") + "\n\n" if text else "") + section
-    path.write_text(text)
+
+    def fallback(text: str) -> str:
+        return insert_after(text, IN_PROCESS_END, section) or append_section(text, section)
+
+    write_section(path, MARK_START, MARK_END, section, fallback)
 
 
 # ----------------------------------------------------------------------------- main

@@ -35,6 +35,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from docs_section import append_section, write_section
 from measure import (
     FRAMEWORKS,
     SOURCE_CHECKS,
@@ -643,14 +644,14 @@ def markdown_section(results: Results, chart: str | None = None) -> str:
 
 
 def write_markdown(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    if MARK_START in text and MARK_END in text:
-        head, _, rest = text.partition(MARK_START)
-        _, _, tail = rest.partition(MARK_END)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = (text.rstrip("\n") + "\n\n## Latest results\n\n" if text else "") + section
-    path.write_text(text)
+    """Replace our section between its markers; else append it under a "Latest results" heading."""
+    write_section(
+        path,
+        MARK_START,
+        MARK_END,
+        section,
+        lambda text: append_section(text, section, "## Latest results\n\n"),
+    )
 
 
 def write_json(path: Path, results: Results) -> None:
