@@ -10,7 +10,9 @@ whether orjson is present.
 from __future__ import annotations
 
 import sys
-import weakref
+
+# Start-up: the C weak proxy itself, without the weakref module.
+from _weakref import proxy as weak_proxy
 from datetime import date
 from types import ModuleType
 from typing import IO, TYPE_CHECKING, Any, AnyStr
@@ -195,7 +197,7 @@ class JSONProvider:
 
     def __init__(self, app: Any) -> None:
         try:
-            self._app: Any = weakref.proxy(app)
+            self._app: Any = weak_proxy(app)
         except TypeError:
             self._app = app
 

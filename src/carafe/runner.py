@@ -8,7 +8,9 @@ what a sync one does.
 from __future__ import annotations
 
 import contextvars
-import threading
+
+# Start-up: the C thread-local itself, without the threading module.
+from _thread import _local as thread_local
 from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,7 +36,7 @@ class _ThreadLoop:
             self.loop.close()
 
 
-_local = threading.local()
+_local = thread_local()
 
 
 def _thread_loop() -> asyncio.AbstractEventLoop:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from copy import deepcopy as _deepcopy
 from io import BytesIO
 from os import PathLike, fsdecode, fspath
 from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, Union, overload
@@ -214,7 +213,9 @@ class MultiDict(dict[K, list[V]]):
 
     def deepcopy(self, memo: Any = None) -> MultiDict[K, V]:
         """Return a deep copy."""
-        return self.__class__(_deepcopy(self.to_dict(flat=False), memo))
+        from copy import deepcopy  # Start-up: copy loads on first use.
+
+        return self.__class__(deepcopy(self.to_dict(flat=False), memo))
 
     def __copy__(self) -> MultiDict[K, V]:
         return self.copy()
