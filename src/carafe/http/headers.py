@@ -338,15 +338,18 @@ class Headers:
             value = _check_value(value)
         pair = (key, value)
         items = self._list
-        ikey = key.lower()
+        size = len(key)
         index = 0
         for name, _ in items:
-            # PERF: the same spelling (the usual case) needs no lower().
-            if name == key or name.lower() == ikey:
+            # PERF: names of another length cannot match, and the same spelling (the
+            # usual case) needs no lower(): most names are never lower-cased.
+            if len(name) == size and (name == key or name.lower() == key.lower()):
                 items[index] = pair
                 # Later duplicates are rare; look for them without copying.
+                ikey = key.lower()
                 for later in range(len(items) - 1, index, -1):
-                    if items[later][0].lower() == ikey:
+                    other = items[later][0]
+                    if len(other) == size and other.lower() == ikey:
                         del items[later]
                 return
             index += 1  # noqa: SIM113 (PERF: no enumerate object per call)
