@@ -289,6 +289,24 @@ def test_bad_values_rejected_everywhere(value: str) -> None:
         assert list(headers) == [("X", "safe")]
 
 
+def test_the_cache_of_valid_values_never_lets_a_bad_one_through() -> None:
+    headers = Headers()
+    # Past the cache's cap, and with the same values seen first as valid ones.
+    for number in range(1100):
+        headers["X"] = f"value-{number}"
+    for value in BAD_VALUES:
+        with pytest.raises(ValueError, match="CR, LF or NUL"):
+            headers["X"] = value
+        with pytest.raises(ValueError, match="CR, LF or NUL"):
+            Headers({"X": value})
+
+    class Text(str):
+        pass
+
+    headers["X"] = Text("text/plain")
+    assert type(headers["X"]) is str
+
+
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_bad_names_rejected_everywhere(name: str) -> None:
     attempts = [

@@ -72,6 +72,14 @@ def _check_name(name: str) -> str:
     return name
 
 
+# PERF: short values already found valid (content types, fixed CORS values, ...), so
+# checking one again is a set lookup instead of three substring searches. Capped,
+# as values may echo what clients send.
+_VALID_VALUES: set[str] = set()
+_VALID_VALUES_MAX = 1024
+_VALID_VALUE_LENGTH = 64
+
+
 def _check_value(value: Any) -> str:
     if value.__class__ is not str:
         value = str(value)
@@ -82,6 +90,8 @@ def _check_value(value: Any) -> str:
             f"Invalid header value {value!r}: header values must not contain"
             " CR, LF or NUL characters."
         )
+    if len(value) <= _VALID_VALUE_LENGTH and len(_VALID_VALUES) < _VALID_VALUES_MAX:
+        _VALID_VALUES.add(value)
     return value  # type: ignore[no-any-return]
 
 
@@ -334,7 +344,7 @@ class Headers:
         # known names and plain str values are checked inline, without calls.
         if key not in _VALID_NAMES:
             _check_name(key)
-        if value.__class__ is not str or "\n" in value or "\r" in value or "\0" in value:
+        if value.__class__ is not str or value not in _VALID_VALUES:
             value = _check_value(value)
         pair = (key, value)
         items = self._list
@@ -404,7 +414,7 @@ class Headers:
                 if key not in _VALID_NAMES:
                     _check_name(key)
                 if value.__class__ is str:
-                    if "\n" in value or "\r" in value or "\0" in value:
+                    if value not in _VALID_VALUES:
                         _check_value(value)
                     new.append((key, value))
                 elif isinstance(value, (list, tuple, set)):
