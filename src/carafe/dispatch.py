@@ -214,7 +214,9 @@ def full_dispatch_sync(app: Flask, ctx: RequestContext) -> Response:
     except Exception as exc:
         error = exc
     if error is not None:
-        rv = settle(ctx, handle_user_exception(app, ctx, error))
+        rv = handle_user_exception(app, ctx, error)
+        if type(rv) is CoroutineType:
+            rv = run(rv)
     if not (ctx._after_request_functions or app._after_hooks):
         # PERF: a view's finished response needs no make_response call (unless a
         # subclass has its own make_response).
