@@ -483,6 +483,39 @@ def test_client_disconnect_stops_the_generator() -> None:
     assert ex.status == 200
 
 
+@pytest.mark.parametrize("chunks", [[b"name=sam"], [b"name=", b"sam"]])
+def test_async_view_streaming_after_reading_its_body_stops_on_disconnect(chunks) -> None:
+    # The body came in one message (read from memory) or in two (through the stream
+    # over receive): either way the disconnect after it still stops the generator.
+    app = Flask(__name__)
+    events: list[str] = []
+
+    @app.post("/")
+    async def index():
+        name = request.form["name"]
+
+        async def generate():
+            try:
+                for number in range(1000):
+                    events.append("chunk")
+                    yield f"{name}{number},"
+                    await asyncio.sleep(0)
+            finally:
+                events.append("closed")
+
+        return generate()
+
+    headers = [
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"content-length", b"8"),
+    ]
+    ex = run(exchange(app, http_scope("/", "POST", headers), Exchange(chunks, disconnect_after=3)))
+    assert ex.status == 200
+    assert ex.body.startswith(b"sam0,sam1,")
+    assert events[-1] == "closed"
+    assert events.count("chunk") < 1000
+
+
 def test_async_generator_streams_on_the_loop() -> None:
     app = Flask(__name__)
     threads: list[int] = []

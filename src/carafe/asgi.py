@@ -125,8 +125,11 @@ class ASGIApp:
             # On the loop: an async view, or a routing error for the error handlers.
             ctx.run_coroutine = None
             if request._announces_body():
-                body = _body_stream(request)
-                await body.prefetch(request.max_content_length)
+                if type(request) is ASGIRequest:
+                    body = await request._prefetch(request.max_content_length)
+                else:
+                    body = _body_stream(request)
+                    await body.prefetch(request.max_content_length)
             response = await dispatch.handle(app, ctx)
         else:
             loop = asyncio.get_running_loop()
@@ -142,7 +145,7 @@ class ASGIApp:
         preserved = scope.get("carafe.preserved_context")
         if preserved is not None:
             # The test client reads the kept request (and its body) afterwards.
-            await self._send_response(response, request, receive, send, _body_stream(request))
+            await self._send_response(response, request, receive, send, _watch(request, body))
             return
         chunks = response.response
         code = response._status_code
@@ -161,8 +164,7 @@ class ASGIApp:
             await send({"type": "http.response.start", "status": code, "headers": headers})
             await send({"type": "http.response.body", "body": chunks[0], "more_body": False})
             return
-        if body is None:
-            body = _body_stream(request)
+        body = _watch(request, body)
         try:
             await self._send_response(response, request, receive, send, body)
         finally:
@@ -288,6 +290,20 @@ _ASGI_NAMES_MAX = 512
 def _body_stream(request: Request) -> ReceiveStream:
     """The request's body stream (made now if nothing asked for it yet)."""
     return request._input()  # type: ignore[return-value]
+
+
+def _watch(request: Request, body: ReceiveStream | None) -> ReceiveStream:
+    """The stream to watch for the client's disconnect while a response streams: the
+    body's, or a new one over ``receive`` when the body was read from memory."""
+    if body is not None:
+        return body
+    stream = request._input()
+    if isinstance(stream, ReceiveStream):
+        return stream
+    # The body came whole in one message: what receive says next is the disconnect.
+    watcher = ReceiveStream(cast("ASGIRequest", request)._receive)
+    watcher._more = False
+    return watcher
 
 
 def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:

@@ -85,10 +85,15 @@ class ReceiveStream:
         self._more = bool(message.get("more_body", False))
         return bytes(message.get("body", b""))
 
-    async def prefetch(self, limit: int | None) -> None:
-        """Read the whole body now (up to ``limit + 1`` bytes: more is a 413 later)."""
-        # PERF: the first message is received here, without _next_chunk's coroutine.
-        first = self._take(await self._receive())
+    async def prefetch(self, limit: int | None, message: Message | None = None) -> None:
+        """Read the whole body now (up to ``limit + 1`` bytes: more is a 413 later).
+
+        :param message: the first message, if it was received already.
+        """
+        if message is None:
+            # PERF: the first message is received here, without _next_chunk's coroutine.
+            message = await self._receive()
+        first = self._take(message)
         if not self._more and len(first) <= SPOOL_MAX_SIZE:
             # PERF: a body that came in one message (the usual small one) stays in memory.
             self._spooled = io.BytesIO(first)
@@ -255,6 +260,24 @@ class ASGIRequest(Request):
 
     def _cookie_header(self) -> str | None:
         return self._header(b"cookie")
+
+    async def _prefetch(self, limit: int | None) -> ReceiveStream | None:
+        """Read the announced body now, for a view on the event loop; the stream over
+        ``receive`` it took, or None for a body that came whole in one message.
+
+        PERF: that usual body (a form) is then read from memory, with no stream over
+        ``receive`` made for it.
+        """
+        message = await self._receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            data = message.get("body", b"")
+            if len(data) <= SPOOL_MAX_SIZE:
+                self._body = io.BytesIO(data)
+                return None
+        stream = ReceiveStream(self._receive)
+        await stream.prefetch(limit, message)
+        self._body = stream
+        return stream
 
     def _input(self) -> BinaryIO:
         """The body stream: a :class:`ReceiveStream` over ``receive`` (made on first use)."""
