@@ -28,6 +28,7 @@ lint: $(VENV)/.dev-installed
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict src
+	cd bench && ../$(BIN)/mypy --config-file ../pyproject.toml --strict *.py
 
 unit: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q

@@ -810,10 +810,12 @@ def carafe_has_workers_flag() -> bool:
     return "--workers" in done.stdout
 
 
-def pick_servers(spec: str | None, settings: Settings, results_skipped: dict[str, str]) -> list:
+def pick_servers(
+    spec: str | None, settings: Settings, results_skipped: dict[str, str]
+) -> list[ServerSpec]:
     explicit = bool(spec)
     keys = [k.strip() for k in spec.split(",") if k.strip()] if spec else list(BY_KEY)
-    picked = []
+    picked: list[ServerSpec] = []
     for key in keys:
         server = BY_KEY.get(key)
         if server is None:

@@ -122,7 +122,7 @@ def pick_scenarios(spec: str | None, pool: tuple[Scenario, ...] = SCENARIOS) -> 
     (the seed scenarios unless told otherwise: bench/e2e.py serves only those)."""
     if not spec:
         return list(pool)
-    picked = []
+    picked: list[Scenario] = []
     for item in (part.strip() for part in spec.split(",") if part.strip()):
         found = [s for s in pool if item in (s.name, str(scenario_number(s)), s.path, s.label)]
         if not found:

@@ -291,16 +291,18 @@ def check(
     content_type = one("Content-Type")
     if content_type is not None and _norm(content_type) != _norm(scenario.content_type):
         problems.append(f"Content-Type {content_type!r}, expected {scenario.content_type!r}")
+    length: str | None
     if scenario.body_size is None:
         length = one("Content-Length")
     else:  # a streamed body may come without Content-Length (chunked), or with a right one
-        length = (found.get("content-length") or [None])[0]
+        lengths = found.get("content-length")
+        length = lengths[0] if lengths else None
     if length is not None and length != str(len(body)):
         problems.append(f"Content-Length {length}, body is {len(body)} bytes")
     for name, expected in scenario.headers.items():
-        value = one(name)
-        if value is not None and value != expected:
-            problems.append(f"{name} {value!r}, expected {expected!r}")
+        got = one(name)
+        if got is not None and got != expected:
+            problems.append(f"{name} {got!r}, expected {expected!r}")
     if scenario.cookie:
         cookie = one("Set-Cookie")
         if cookie is not None:
