@@ -307,6 +307,14 @@ def test_the_cache_of_valid_values_never_lets_a_bad_one_through() -> None:
     assert type(headers["X"]) is str
 
 
+def test_a_name_that_is_not_a_string_is_a_type_error() -> None:
+    headers = Headers([("X", "safe")])
+    for attempt in (lambda: headers.set(5, "v"), lambda: headers.add(5, "v")):  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="must be str"):
+            attempt()
+    assert list(headers) == [("X", "safe")]
+
+
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_bad_names_rejected_everywhere(name: str) -> None:
     attempts = [

@@ -333,7 +333,9 @@ class Headers:
         """
         if params:
             value = _with_params(value, params)
-        self._set(key, value)
+        if not isinstance(key, str):
+            _check_name(key)  # a TypeError, not the int or slice meaning of headers[...]
+        self[key] = value
 
     def __setitem__(self, key: str | int | slice, value: Any) -> None:
         """``headers[name] = value`` is :meth:`set`; an int or slice replaces pairs."""
@@ -364,8 +366,6 @@ class Headers:
                 return
             index += 1  # noqa: SIM113 (PERF: no enumerate object per call)
         items.append(pair)
-
-    _set = __setitem__
 
     def _set_other(self, key: str | int | slice, value: Any) -> None:
         """``headers[key] = value`` for a str subclass, an int or a slice."""
@@ -641,7 +641,7 @@ class EnvironHeaders(Headers):
 
     add = add_header = set = setlist = setdefault = setlistdefault = _read_only
     extend = update = remove = pop = popitem = clear = _read_only
-    __setitem__ = __delitem__ = __ior__ = _set = _read_only
+    __setitem__ = __delitem__ = __ior__ = _read_only
 
     def __or__(self, other: Any) -> NoReturn:
         raise TypeError(f"{type(self).__name__!r} objects are immutable")
