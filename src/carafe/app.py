@@ -395,12 +395,7 @@ class Flask:
         if not self._got_first_request:
             self._finalize()
         request = self.request_class(environ, self)
-        # PERF: match_request() inline.
-        found = self.url_map.route(request.path, request.method)
-        if found.__class__ is tuple:
-            request.url_rule, request.view_args = found
-        else:
-            self._routing_failed(request, found)  # type: ignore[arg-type]
+        self.match_request(request)
         ctx = RequestContext(self, request)
         if "carafe.preserve_context" in environ:
             ctx._preserve_in = environ
@@ -440,10 +435,10 @@ class Flask:
     def match_request(self, request: Request) -> None:
         """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error."""
         found = self.url_map.route(request.path, request.method)
-        if isinstance(found, HTTPException):
-            self._routing_failed(request, found)
-        else:
+        if found.__class__ is tuple:
             request.url_rule, request.view_args = found
+        else:
+            self._routing_failed(request, found)  # type: ignore[arg-type]
 
     @staticmethod
     def _routing_failed(request: Request, error: HTTPException) -> None:

@@ -108,12 +108,7 @@ class ASGIApp:
         else:
             # A custom request class gets the WSGI environ it was written for.
             request = request_class(scope_to_environ(scope, ReceiveStream(receive)), app)
-        # PERF: app.match_request() inline.
-        found = app.url_map.route(request.path, request.method)
-        if found.__class__ is tuple:
-            request.url_rule, request.view_args = found
-        else:
-            app._routing_failed(request, found)  # type: ignore[arg-type]
+        app.match_request(request)
         ctx = RequestContext(app, request)
         if "carafe.preserve_context" in scope:
             ctx._preserve_in = scope
@@ -145,7 +140,8 @@ class ASGIApp:
         preserved = scope.get("carafe.preserved_context")
         if preserved is not None:
             # The test client reads the kept request (and its body) afterwards.
-            await self._send_response(response, request, receive, send, _watch(request, body))
+            body = _watch(request, body, receive)
+            await self._send_response(response, request, receive, send, body)
             return
         chunks = response.response
         code = response._status_code
@@ -164,7 +160,7 @@ class ASGIApp:
             await send({"type": "http.response.start", "status": code, "headers": headers})
             await send({"type": "http.response.body", "body": chunks[0], "more_body": False})
             return
-        body = _watch(request, body)
+        body = _watch(request, body, receive)
         try:
             await self._send_response(response, request, receive, send, body)
         finally:
@@ -292,7 +288,7 @@ def _body_stream(request: Request) -> ReceiveStream:
     return request._input()  # type: ignore[return-value]
 
 
-def _watch(request: Request, body: ReceiveStream | None) -> ReceiveStream:
+def _watch(request: Request, body: ReceiveStream | None, receive: Receive) -> ReceiveStream:
     """The stream to watch for the client's disconnect while a response streams: the
     body's, or a new one over ``receive`` when the body was read from memory."""
     if body is not None:
@@ -301,7 +297,7 @@ def _watch(request: Request, body: ReceiveStream | None) -> ReceiveStream:
     if isinstance(stream, ReceiveStream):
         return stream
     # The body came whole in one message: what receive says next is the disconnect.
-    watcher = ReceiveStream(cast("ASGIRequest", request)._receive)
+    watcher = ReceiveStream(receive)
     watcher._more = False
     return watcher
 

@@ -174,7 +174,9 @@ class ASGIRequest(Request):
         # requests have none).
         self._body: ReceiveStream | BinaryIO | None = None
         self._lazy_environ: dict[str, Any] | None = None
-        self._raw_headers: dict[bytes, bytes] | None = None
+        # Every request is asked whether it has a body, so its header pairs are
+        # indexed by name at once.
+        self._raw_headers = _header_dict(scope.get("headers", ()))
         self.app = app
         self.method = scope["method"].upper()
         path: str = scope["path"]
@@ -203,8 +205,6 @@ class ASGIRequest(Request):
     def _header(self, name: bytes) -> str | None:
         """The value of a request header (lower-case ``name``), repeats joined."""
         headers = self._raw_headers
-        if headers is None:
-            headers = self._raw_headers = _header_dict(self.scope.get("headers", ()))
         value = headers.get(name)
         return None if value is None else value.decode("latin-1")
 
@@ -224,8 +224,6 @@ class ASGIRequest(Request):
         length = self._content_length
         if length is False:
             headers = self._raw_headers
-            if headers is None:
-                headers = self._raw_headers = _header_dict(self.scope.get("headers", ()))
             value = headers.get(b"content-length")
             if value is not None and value.isdigit() and b"transfer-encoding" not in headers:
                 # PERF: the usual plain number is read without more calls.
@@ -239,8 +237,6 @@ class ASGIRequest(Request):
 
     def _announces_body(self) -> bool:
         headers = self._raw_headers
-        if headers is None:
-            headers = self._raw_headers = _header_dict(self.scope.get("headers", ()))
         # PERF: a request with neither header (a GET) is settled without more calls.
         if b"content-length" not in headers and b"transfer-encoding" not in headers:
             return self.scope.get("http_version") in _STREAMS_TO_END
