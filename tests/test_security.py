@@ -454,6 +454,58 @@ def test_urlencoded_fields_are_bounded_by_size_not_count(quiet_app):
     assert status == "413 REQUEST ENTITY TOO LARGE"
 
 
+class EndlessStream:
+    """A chunked body that never ends; counts what was read from it."""
+
+    def __init__(self) -> None:
+        self.read_so_far = 0
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            raise AssertionError("reading to the end would never finish")
+        self.read_so_far += size
+        return b"x" * size
+
+
+def test_chunked_form_over_memory_limit_is_413_without_reading_it_all(quiet_app):
+    quiet_app.config["MAX_FORM_MEMORY_SIZE"] = 1000
+
+    @quiet_app.route("/", methods=["POST"])
+    def index():
+        return str(len(request.form))
+
+    stream = EndlessStream()
+    status, _headers, _body = call_wsgi(
+        quiet_app,
+        "/",
+        "POST",
+        CONTENT_TYPE="application/x-www-form-urlencoded",
+        **{"wsgi.input": stream, "wsgi.input_terminated": True},
+    )
+    assert status == "413 REQUEST ENTITY TOO LARGE"
+    assert stream.read_so_far == 1001
+
+
+@pytest.mark.parametrize("size", [999, 1000])
+def test_chunked_form_within_memory_limit_is_read_whole(quiet_app, size):
+    quiet_app.config["MAX_FORM_MEMORY_SIZE"] = 1000
+
+    @quiet_app.route("/", methods=["POST"])
+    def index():
+        return request.form["a"]
+
+    body = b"a=" + b"v" * (size - 2)
+    status, _headers, data = call_wsgi(
+        quiet_app,
+        "/",
+        "POST",
+        CONTENT_TYPE="application/x-www-form-urlencoded; charset=utf-8",
+        **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True},
+    )
+    assert status == "200 OK"
+    assert data == body[2:]
+
+
 def test_default_form_parts_limit_multipart(quiet_app):
     @quiet_app.route("/", methods=["POST"])
     def index():

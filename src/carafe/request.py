@@ -24,7 +24,7 @@ from carafe.exceptions import (
 )
 from carafe.http.cookies import parse_cookie_header
 from carafe.http.datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
-from carafe.http.forms import FormError, parse_multipart, parse_urlencoded
+from carafe.http.forms import FormError, parse_multipart, parse_urlencoded_lists
 from carafe.http.headers import (
     EnvironHeaders,
     is_json_mimetype,
@@ -51,9 +51,12 @@ class RequestDict(ImmutableMultiDict[str, Any]):
 #: A RequestDict of parsed pairs (repeated names keep every value, in order).
 #: PERF: the classmethod itself, without a wrapper's call.
 _request_dict = RequestDict._from_pairs
+#: A RequestDict of grouped values (see ``parse_urlencoded_lists``).
+_request_lists = RequestDict._from_lists
 
-
-_NO_FILES = _request_dict([])
+#: PERF: most requests upload nothing (and GETs have no form): they share this
+#: one empty, immutable dict.
+_EMPTY_DICT = _request_dict([])
 
 
 class RequestHeaders(EnvironHeaders):
@@ -290,12 +293,16 @@ class Request:
         if length is False:
             environ = self.environ
             value = environ.get("CONTENT_LENGTH")
-            encoding = environ.get("HTTP_TRANSFER_ENCODING")
-            if value is not None and value.isdigit() and value.isascii() and encoding is None:
+            if (
+                value is not None
+                and "HTTP_TRANSFER_ENCODING" not in environ
+                and value.isdigit()
+                and value.isascii()
+            ):
                 # PERF: the usual plain number is read without more calls.
                 length = int(value)
             else:
-                length = parse_content_length(value, encoding)
+                length = parse_content_length(value, environ.get("HTTP_TRANSFER_ENCODING"))
             self._content_length = length
         return length
 
@@ -362,7 +369,8 @@ class Request:
         """The query-string arguments."""
         args = self._args
         if args is None:
-            args = self._args = _request_dict(parse_urlencoded(self.query_string, max_fields=None))
+            query = parse_urlencoded_lists(self.query_string, max_fields=None)
+            args = self._args = _request_lists(query)
         return args
 
     # -- body -----------------------------------------------------------------
@@ -419,8 +427,9 @@ class Request:
             raise RequestEntityTooLarge()
         return cast(BinaryIO, _BoundedStream(source, length, None))
 
-    def _read_all(self) -> bytes:
-        """Read the rest of the body.
+    def _read_all(self, limit: int | None = None) -> bytes:
+        """Read the rest of the body; one longer than ``limit`` (or than
+        ``MAX_CONTENT_LENGTH``) is a 413, read no further than the limit.
 
         PERF: a body of known length not yet touched is read straight from the
         server's stream, without the bounded wrapper.
@@ -428,9 +437,9 @@ class Request:
         source = self._input()
         length = self.content_length
         if self._stream is not None or source is None or length is None:
-            return self.stream.read()
-        limit = self.max_content_length
-        if limit is not None and length > limit:
+            return _read_capped(self.stream, limit)
+        maximum = self.max_content_length
+        if (maximum is not None and length > maximum) or (limit is not None and length > limit):
             raise RequestEntityTooLarge()
         data: bytes = source.read(length) if length else b""
         while len(data) < length:
@@ -496,39 +505,35 @@ class Request:
     def _load_form(self) -> None:
         if self._form is not None:
             return
-        fields: list[tuple[str, str]] = []
-        files: list[tuple[str, FileStorage]] = []
         content_type = self.content_type
-        # PERF: the exact header of a plain HTML form skips parsing the content type.
-        if content_type == "application/x-www-form-urlencoded":
-            mimetype = content_type
-        else:
-            mimetype = mimetype_of(content_type)
-        if mimetype in _FORM_MIMETYPES and self._data is None:
+        if content_type == "application/x-www-form-urlencoded" and self._data is None:
+            # PERF: the exact header of a plain HTML form (the usual form) skips
+            # parsing the content type. As in Flask, MAX_FORM_PARTS counts multipart
+            # parts only; an urlencoded body is bounded by MAX_FORM_MEMORY_SIZE.
+            body = self._read_all(self.max_form_memory_size)
+            self._form = _request_lists(parse_urlencoded_lists(body, max_fields=None))
+            self._files = _EMPTY_DICT
+            self._data = _EMPTY
+            return
+        mimetype = mimetype_of(content_type)
+        if mimetype not in _FORM_MIMETYPES or self._data is not None:
+            self._form = self._files = _EMPTY_DICT
+            return
+        if mimetype == "multipart/form-data":
             try:
-                if mimetype == "multipart/form-data":
-                    fields, files = self._parse_multipart()
-                else:
-                    # PERF: the urlencoded body (the usual form) is read right here.
-                    length = self.content_length
-                    limit = self.max_form_memory_size
-                    if limit is not None and length is not None and length > limit:
-                        raise RequestEntityTooLarge()
-                    body = self._read_all()
-                    if limit is not None and len(body) > limit:
-                        raise RequestEntityTooLarge()
-                    # As in Flask, MAX_FORM_PARTS counts multipart parts only; an
-                    # urlencoded body is already bounded by MAX_FORM_MEMORY_SIZE.
-                    fields = parse_urlencoded(body, max_fields=None)
+                fields, files = self._parse_multipart()
             except FormError as exc:
                 # A 413 keeps Flask's default page; the reason stays in the chain.
                 if exc.status_code == 413:
                     raise RequestEntityTooLarge() from exc
                 raise BadRequest(str(exc)) from exc
-            self._data = _EMPTY
-        self._form = _request_dict(fields)
-        # PERF: most requests upload nothing; they share one empty (immutable) dict.
-        self._files = _request_dict(files) if files else _NO_FILES
+            self._form = _request_dict(fields)
+            self._files = _request_dict(files) if files else _EMPTY_DICT
+        else:
+            body = self._read_all(self.max_form_memory_size)
+            self._form = _request_lists(parse_urlencoded_lists(body, max_fields=None))
+            self._files = _EMPTY_DICT
+        self._data = _EMPTY
 
     def _parse_multipart(self) -> tuple[list[tuple[str, str]], list[tuple[str, FileStorage]]]:
         boundary = self.mimetype_params.get("boundary")
@@ -624,6 +629,23 @@ class _Exhausted:
 
 # PERF: stateless, so one instance serves every request.
 _EXHAUSTED = cast(BinaryIO, _Exhausted())
+
+
+def _read_capped(stream: BinaryIO, limit: int | None) -> bytes:
+    """Read ``stream`` to its end; more than ``limit`` bytes is a 413, found after
+    reading at most one chunk beyond the limit."""
+    if limit is None:
+        return stream.read()
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(limit + 1 - size, 64 * 1024))
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge()
+        chunks.append(chunk)
 
 
 class _BoundedStream(io.RawIOBase):

@@ -21,6 +21,7 @@ from carafe.http.forms import (
     MalformedForm,
     parse_multipart,
     parse_urlencoded,
+    parse_urlencoded_lists,
 )
 
 # -- urlencoded ------------------------------------------------------------------------
@@ -78,6 +79,36 @@ def test_query_string_matches_werkzeug(query: str) -> None:
     assert grouped(ours) == werkzeug_form(query.encode("latin-1"))
 
 
+def lists_of(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    lists: dict[str, list[str]] = {}
+    for key, value in pairs:
+        lists.setdefault(key, []).append(value)
+    return lists
+
+
+@pytest.mark.parametrize("max_fields", [None, 1000])
+@pytest.mark.parametrize("query", QUERIES)
+def test_grouped_parse_is_the_pairs_grouped(query: str, max_fields: int | None) -> None:
+    body = query.encode("latin-1")
+    expected = lists_of(parse_urlencoded(body, max_fields=max_fields))
+    assert parse_urlencoded_lists(body, max_fields=max_fields) == expected
+
+
+def test_grouped_parse_examples() -> None:
+    # Both the plain path (nothing to unquote, no limit) and the unquoting one.
+    for limit in (None, 10):
+        assert parse_urlencoded_lists(b"a=1&&b=2&a=3&c&d=x=y", max_fields=limit) == {
+            "a": ["1", "3"],
+            "b": ["2"],
+            "c": [""],
+            "d": ["x=y"],
+        }
+        assert parse_urlencoded_lists(b"a=%41+b&a=%zz", max_fields=limit) == {"a": ["A b", "%zz"]}
+    assert parse_urlencoded_lists(b"") == {}
+    with pytest.raises(FormTooLarge):
+        parse_urlencoded_lists(b"a&b&c", max_fields=2)
+
+
 def test_urlencoded_examples() -> None:
     assert parse_urlencoded(b"a=1&b=2&a=3") == [("a", "1"), ("b", "2"), ("a", "3")]
     assert parse_urlencoded(b"name=J%C3%BCrgen+M&x=%zz") == [("name", "Jürgen M"), ("x", "%zz")]
@@ -90,6 +121,9 @@ def test_urlencoded_fuzz_matches_werkzeug() -> None:
     for _ in range(1500):
         query = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 16)))
         assert grouped(parse_urlencoded(query.encode())) == werkzeug_args(query), query
+        assert parse_urlencoded_lists(query.encode(), max_fields=None) == lists_of(
+            werkzeug_args(query)
+        ), query
 
 
 def test_raw_invalid_utf8_is_replaced_not_raised() -> None:

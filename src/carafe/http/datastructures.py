@@ -85,14 +85,22 @@ class MultiDict(dict[K, list[V]]):
                     lists[key] = [value]
             super().__init__(lists)
         else:
-            super().__init__(_group_pairs(mapping))
+            super().__init__(group_pairs(mapping))
 
     @classmethod
     def _from_pairs(cls: type[MD], pairs: Iterable[tuple[Any, Any]]) -> MD:
         """Build from ``(key, value)`` pairs without the constructor's type checks."""
         # PERF: the parsers already hand over a list of pairs.
         instance = cls.__new__(cls)
-        dict.update(instance, _group_pairs(pairs))
+        dict.update(instance, group_pairs(pairs))
+        return instance
+
+    @classmethod
+    def _from_lists(cls: type[MD], lists: dict[Any, list[Any]]) -> MD:
+        """Adopt ``lists`` (key to non-empty list of values) without type checks."""
+        # PERF: the parsers already hand over grouped values.
+        instance = cls.__new__(cls)
+        dict.update(instance, lists)
         return instance
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
@@ -287,7 +295,8 @@ class MultiDict(dict[K, list[V]]):
         return f"{type(self).__name__}({list(self.items(multi=True))!r})"
 
 
-def _group_pairs(pairs: Iterable[tuple[K, V]]) -> dict[K, list[V]]:
+def group_pairs(pairs: Iterable[tuple[K, V]]) -> dict[K, list[V]]:
+    """Each key of ``(key, value)`` pairs with its values, in order."""
     lists: dict[K, list[V]] = {}
     for key, value in pairs:
         values = lists.get(key)
