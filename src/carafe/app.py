@@ -575,7 +575,8 @@ class Flask:
             if size == 3:
                 rv, status, headers = rv
             elif size == 2:
-                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                # PERF: an int status (``return "Created", 201``) is told apart first.
+                if rv[1].__class__ is not int and isinstance(rv[1], (Headers, dict, tuple, list)):
                     rv, headers = rv
                 else:
                     rv, status = rv
@@ -591,6 +592,9 @@ class Flask:
                 " response. The function either returned None or ended without a return"
                 " statement."
             )
+        if rv.__class__ is str:
+            # PERF: a text body (the usual one) with its status and headers, in one step.
+            return response_class(rv, status, headers)
         if not isinstance(rv, response_class):
             if isinstance(rv, (str, bytes, bytearray, Iterator)):
                 # PERF: the body, status and headers go to the constructor in one step.

@@ -308,8 +308,10 @@ def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
     headers = []
     # PERF: a plain loop; a comprehension costs a function call of its own on 3.11.
     for name, value in response.wsgi_headers():
-        raw_name = names.get(name)
-        if raw_name is None:
+        try:
+            # PERF: a subscript, not names.get(): no call for a name seen before.
+            raw_name = names[name]
+        except KeyError:
             raw_name = name.lower().encode("latin-1")
             if len(names) < _ASGI_NAMES_MAX:
                 names[name] = raw_name

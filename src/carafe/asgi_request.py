@@ -18,7 +18,7 @@ import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from carafe.request import Request, parse_content_length
+from carafe.request import UPPER_METHODS, Request, parse_content_length
 
 if TYPE_CHECKING:
     from carafe.app import Flask
@@ -178,7 +178,12 @@ class ASGIRequest(Request):
         # indexed by name at once.
         self._raw_headers = _header_dict(scope.get("headers", ()))
         self.app = app
-        self.method = scope["method"].upper()
+        method: str = scope["method"]
+        try:
+            # PERF: the usual methods, already upper-case, need no upper() call.
+            self.method = UPPER_METHODS[method]
+        except KeyError:
+            self.method = method.upper()
         path: str = scope["path"]
         root_path = scope.get("root_path")
         if root_path and path.startswith(root_path):

@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 
 _FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _EMPTY = b""
+#: The usual request methods, each mapped to itself (see Request.__init__).
+UPPER_METHODS = {
+    method: method
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
+}
 
 
 class RequestDict(ImmutableMultiDict[str, Any]):
@@ -164,7 +169,11 @@ class Request:
         self.app = app
         # PERF: every request needs its method and path (routing, HEAD handling):
         # both are read once, here, and are plain attributes from then on.
-        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        try:
+            # PERF: the usual methods, already upper-case, need no upper() call.
+            self.method = UPPER_METHODS[environ["REQUEST_METHOD"]]
+        except KeyError:
+            self.method = environ.get("REQUEST_METHOD", "GET").upper()
         raw = environ.get("PATH_INFO") or ""
         #: The path below the app's root, decoded, always starting with ``/``.
         self.path = "/" + (raw if raw.isascii() else _decode_wsgi(raw)).lstrip("/")

@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from carafe.http.cookies import dump_cookie
-from carafe.http.headers import Headers, is_json_mimetype, mimetype_of, parse_options_header
+from carafe.http.headers import (
+    KNOWN_NAMES,
+    Headers,
+    is_json_mimetype,
+    mimetype_of,
+    parse_options_header,
+)
 from carafe.http.status import BODYLESS_CODES, STATUS_LINES, parse_status, status_line
 from carafe.http.urls import iri_to_uri
 from carafe.runner import is_async_body, iterate_async
@@ -68,6 +74,20 @@ def content_type_for(mimetype: str) -> str:
     ) and "charset" not in mimetype:
         return mimetype + "; charset=utf-8"
     return mimetype
+
+
+# PERF: the decimal text of body lengths already sent, so a Content-Length is one
+# lookup instead of a str() call; bounded, as bodies may echo what clients send.
+_LENGTH_TEXTS: dict[int, str] = {}
+_LENGTH_TEXTS_MAX = 4096
+
+
+def _length_text(size: int) -> str:
+    """``str(size)``, remembered for the next body of that length."""
+    text = str(size)
+    if len(_LENGTH_TEXTS) < _LENGTH_TEXTS_MAX:
+        _LENGTH_TEXTS[size] = text
+    return text
 
 
 def _header_property(name: str) -> Any:
@@ -182,7 +202,12 @@ class Response:
             headers_object._list = header_list
             if type(response) is bytes:
                 if self.automatically_set_content_length:
-                    header_list.append(("Content-Length", str(len(response))))
+                    size = len(response)
+                    try:
+                        length = _LENGTH_TEXTS[size]
+                    except KeyError:
+                        length = _length_text(size)
+                    header_list.append(("Content-Length", length))
                 self.response = [response]
                 return
         else:
@@ -210,7 +235,10 @@ class Response:
         # PERF: one pass over the given headers instead of a lookup per header added.
         has_type = has_length = False
         for name, _ in items:
-            lower = name.lower()
+            try:
+                lower = KNOWN_NAMES[name]
+            except KeyError:
+                lower = name.lower()
             if lower == "content-type":
                 has_type = True
             elif lower == "content-length":
@@ -234,7 +262,7 @@ class Response:
             return False
         self.response = [body]
         if self.automatically_set_content_length:
-            length = str(len(body))
+            length = _LENGTH_TEXTS.get(len(body)) or _length_text(len(body))
             if has_length:
                 adopted.set("Content-Length", length)
             else:
@@ -471,7 +499,11 @@ class Response:
         has_length = needs_uri = False
         # PERF: one pass over the (few) headers finds everything this method needs.
         for name, value in header_list:
-            lower = name.lower()
+            try:
+                # PERF: a validated name's lower case is one lookup, without a call.
+                lower = KNOWN_NAMES[name]
+            except KeyError:
+                lower = name.lower()
             if lower == "content-length":
                 has_length = True
             elif lower == "location" and value != uri_for_header(value):

@@ -38,22 +38,26 @@ _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 )
 
-# PERF: names already found valid, so checking a name is one set lookup. Header
-# names come from application code, so the set stays small; it is still capped
-# in case an application echoes client-chosen names.
-_VALID_NAMES: set[str] = {
-    "Cache-Control",
-    "Content-Disposition",
-    "Content-Encoding",
-    "Content-Length",
-    "Content-Type",
-    "ETag",
-    "Last-Modified",
-    "Location",
-    "Set-Cookie",
-    "Vary",
+# PERF: names already found valid, each with its lower-case form: checking a name
+# is one dict lookup, and the response writers find a name's lower case without a
+# call. Header names come from application code, so the dict stays small; it is
+# still capped in case an application echoes client-chosen names.
+KNOWN_NAMES: dict[str, str] = {
+    name: name.lower()
+    for name in (
+        "Cache-Control",
+        "Content-Disposition",
+        "Content-Encoding",
+        "Content-Length",
+        "Content-Type",
+        "ETag",
+        "Last-Modified",
+        "Location",
+        "Set-Cookie",
+        "Vary",
+    )
 }
-_VALID_NAMES_MAX = 1024
+_KNOWN_NAMES_MAX = 1024
 
 _missing: Any = object()
 
@@ -61,14 +65,14 @@ _missing: Any = object()
 def _check_name(name: str) -> str:
     # SECURITY: only RFC 9110 tokens may be header names. This rules out CR, LF,
     # NUL, ':' and whitespace, so a name can never inject another header line.
-    if name in _VALID_NAMES:
+    if name in KNOWN_NAMES:
         return name
     if not isinstance(name, str):
         raise TypeError(f"Header names must be str, not {type(name).__name__}.")
     if _TOKEN_RE.fullmatch(name) is None:
         raise ValueError(f"Invalid header name {name!r}: header names must be RFC 9110 tokens.")
-    if len(_VALID_NAMES) < _VALID_NAMES_MAX:
-        _VALID_NAMES.add(name)
+    if len(KNOWN_NAMES) < _KNOWN_NAMES_MAX:
+        KNOWN_NAMES[name] = name.lower()
     return name
 
 
@@ -344,7 +348,7 @@ class Headers:
             return
         # PERF: this is set() itself, as one frame (views set headers this way):
         # known names and plain str values are checked inline, without calls.
-        if key not in _VALID_NAMES:
+        if key not in KNOWN_NAMES:
             _check_name(key)
         if value.__class__ is not str or value not in _VALID_VALUES:
             value = _check_value(value)
@@ -411,7 +415,7 @@ class Headers:
             # PERF: the common `Headers({...})` with plain string values; known
             # names and clean str values are checked inline, without calls.
             for key, value in arg.items():
-                if key not in _VALID_NAMES:
+                if key not in KNOWN_NAMES:
                     _check_name(key)
                 if value.__class__ is str:
                     if value not in _VALID_VALUES:
