@@ -1300,3 +1300,44 @@ def test_overridden_make_response_is_used_for_text_too():
     assert response.data == b"text"
     # Once for the view's make_response("text"), once for its return value.
     assert response.headers.getlist("X-Made-By") == ["subclass", "subclass"]
+
+
+# ---------------------------------------------------------------------------
+# What the response writers remember between requests (bounded caches)
+
+
+def test_content_length_is_right_for_every_size_past_the_cache(app, client):
+    @app.route("/<int:size>")
+    def sized(size):
+        return "x" * size
+
+    # More distinct sizes than the cache of length texts holds, each asked twice.
+    for size in [*range(0, 5000, 7), 0, 1, 4095, 4096, 4097, 123_456]:
+        for _ in range(2):
+            response = client.get(f"/{size}")
+            assert response.headers.getlist("Content-Length") == [str(size)]
+            assert len(response.data) == size
+
+
+def test_a_content_length_set_in_any_spelling_is_not_sent_twice(app, client):
+    @app.route("/stream")
+    def stream():
+        response = Response(iter([b"abc"]))
+        response.headers["content-LENGTH"] = "3"
+        return response
+
+    @app.route("/many")
+    def many():
+        # Past the cap of names remembered as valid: the check must not rely on it.
+        response = make_response("many")
+        for number in range(1100):
+            response.headers[f"X-Name-{number}"] = "1"
+        response.headers["CONTENT-length"] = "4"
+        return response
+
+    response = client.get("/stream")
+    assert response.headers.getlist("Content-Length") == ["3"]
+    assert response.data == b"abc"
+    response = client.get("/many")
+    assert response.headers.getlist("Content-Length") == ["4"]
+    assert response.data == b"many"
