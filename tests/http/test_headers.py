@@ -211,6 +211,40 @@ def test_set_replaces_first_in_place_and_drops_others() -> None:
     assert list(headers) == [("A", "x"), ("B", "2"), ("C", "4")]
 
 
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("A", "1"), ("B", "2"), ("a", "3"), ("C", "4"), ("A", "5")],
+        [("B", "2"), ("a", "3")],
+        [("B", "2")],
+        [],
+        [("a", "1"), ("B", "2"), ("A", "3")],
+    ],
+)
+@pytest.mark.parametrize("name", ["A", "a", "Content-Type", "content-type", "X-Unseen-Name"])
+def test_setitem_matches_werkzeug_for_every_layout(
+    pairs: list[tuple[str, str]], name: str
+) -> None:
+    # Layouts with the name absent, once, repeated in other spellings; names known
+    # and unknown; and a list adopted without validation (its names never seen).
+    pairs = [(n.replace("A", name).replace("a", name.lower()), v) for n, v in pairs]
+    for ours in (Headers(pairs), Headers._trusted(list(pairs))):
+        theirs = WHeaders(pairs)
+        ours[name] = "x"
+        theirs[name] = "x"
+        assert list(ours) == list(theirs)
+
+
+def test_setitem_over_names_never_validated() -> None:
+    # A list the framework adopted as it is: its names were never checked, so the
+    # set goes the long way; the result is still Werkzeug's.
+    pairs = [("Only-Adopted-1", "1"), ("B", "2"), ("ONLY-ADOPTED-1", "3")]
+    ours, theirs = Headers._trusted(list(pairs)), WHeaders(pairs)
+    ours["only-adopted-1"] = "x"
+    theirs["only-adopted-1"] = "x"
+    assert list(ours) == list(theirs) == [("only-adopted-1", "x"), ("B", "2")]
+
+
 def test_setitem_forms() -> None:
     ours, theirs = Headers([("A", "1"), ("B", "2")]), WHeaders([("A", "1"), ("B", "2")])
     for target in (ours, theirs):

@@ -354,22 +354,40 @@ class Headers:
             value = _check_value(value)
         pair = (key, value)
         items = self._list
-        size = len(key)
-        index = 0
-        for name, _ in items:
-            # PERF: names of another length cannot match, and the same spelling (the
-            # usual case) needs no lower(): most names are never lower-cased.
-            if len(name) == size and (name == key or name.lower() == key.lower()):
-                items[index] = pair
-                # Later duplicates are rare; look for them without copying.
-                ikey = key.lower()
-                for later in range(len(items) - 1, index, -1):
-                    other = items[later][0]
-                    if len(other) == size and other.lower() == ikey:
-                        del items[later]
+        lower_of = KNOWN_NAMES
+        try:
+            # PERF: validated names are compared by their remembered lower case,
+            # with no call per header; one pass finds the header and any repeat.
+            ikey = lower_of[key]
+            found = -1
+            index = 0
+            for name, _ in items:
+                if name == key or lower_of[name] == ikey:
+                    if found >= 0:
+                        break
+                    found = index
+                index += 1  # noqa: SIM113 (PERF: no enumerate object per call)
+            else:
+                if found < 0:
+                    items.append(pair)
+                else:
+                    items[found] = pair
                 return
-            index += 1  # noqa: SIM113 (PERF: no enumerate object per call)
-        items.append(pair)
+        except KeyError:
+            pass  # a name not remembered (past the cap, or built without validation)
+        self._replace(pair)
+
+    def _replace(self, pair: tuple[str, str]) -> None:
+        """Put ``pair`` in place of the first header of its name; drop the others."""
+        items = self._list
+        ikey = pair[0].lower()
+        matches = [index for index, (name, _) in enumerate(items) if name.lower() == ikey]
+        if not matches:
+            items.append(pair)
+            return
+        items[matches[0]] = pair
+        for index in reversed(matches[1:]):
+            del items[index]
 
     def _set_other(self, key: str | int | slice, value: Any) -> None:
         """``headers[key] = value`` for a str subclass, an int or a slice."""
