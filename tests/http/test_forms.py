@@ -288,6 +288,43 @@ def test_multipart_matches_werkzeug(key: str) -> None:
     assert sorted(files_summary(files), key=repr) == sorted(their_files, key=repr)
 
 
+DISPOSITIONS = [
+    'form-data; name="plain"',
+    'form-data; name=""',
+    'form-data; name="with space; and=semicolon"',
+    'form-data; name="per%22cent"',
+    'form-data; name="back\\\\slash"',
+    'form-data; name="esc\\"aped"',
+    'form-data; name="n\u00e4me \u20ac"',
+    'form-data; name="tab\there"',
+    "form-data; name=unquoted",
+    'Form-Data; name="upper"',
+    'form-data;name="no-space"',
+    'form-data;  name="two-spaces"',
+    'form-data; name="a"; name="b"',
+    'form-data; name="x"; other="y"',
+    "form-data; name*=UTF-8''%E2%82%AC",
+    'form-data; NAME="upper-param"',
+    'form-data; name="trailing"; ',
+]
+
+
+@pytest.mark.parametrize("disposition", DISPOSITIONS)
+def test_multipart_field_names_match_werkzeug(disposition: str) -> None:
+    # The usual spelling takes a shortcut; every other one is parsed in full.
+    raw = f"Content-Disposition: {disposition}\r\n\r\nvalue".encode()
+    body = body_of(raw)
+    fields, files = parse(body)
+    their_fields, their_files = werkzeug_multipart(body)
+    assert (grouped(fields), files_summary(files)) == (their_fields, their_files)
+
+
+def test_multipart_unterminated_name_is_kept_under_empty_name() -> None:
+    # Werkzeug files the value under the key None; it is kept, under "".
+    fields, _files = parse(body_of(b'Content-Disposition: form-data; name="open\r\n\r\nvalue'))
+    assert fields == [("", "value")]
+
+
 def test_multipart_file_details() -> None:
     fields, files = parse(BODIES["mixed"])
     assert fields == [("title", "hello"), ("tail", "bye")]

@@ -144,6 +144,9 @@ def _pairs(text: str, max_fields: int | None) -> list[tuple[str, str]]:
 # RFC 2046 section 5.1.1 allows at most 70 characters; like Werkzeug, accept up
 # to 200 printable ASCII characters not ending in a space.
 _BOUNDARY_RE = re.compile(r"[ -~]{0,199}[!-~]")
+# The Content-Disposition of a text field as browsers send it: only a quoted name
+# holding nothing escaped (no backslash, and no '%': browsers send '"' as %22).
+_PLAIN_FIELD = re.compile(r'form-data; name="([^"%\\\x00-\x1f\x7f]*)"')
 # Part charsets honoured for text fields; anything else is read as UTF-8.
 _FIELD_CHARSETS = frozenset(["ascii", "us-ascii", "utf-8", "iso-8859-1"])
 
@@ -249,11 +252,18 @@ def parse_multipart(
                         fields.append((name, b"".join(chunks).decode(charset, "replace")))
                 else:
                     headers = _part_headers(event.headerlist)
-                    # Name and filename as Werkzeug reads them (RFC 2231
-                    # `filename*=` included), not the parser library's way.
-                    _, params = parse_options_header(headers.get("Content-Disposition"))
-                    name = params.get("name", "")
-                    filename = params.get("filename")
+                    disposition = headers.get("Content-Disposition")
+                    plain = _PLAIN_FIELD.fullmatch(disposition) if disposition else None
+                    if plain is not None:
+                        # PERF: a text field as browsers send it, without parsing.
+                        name = plain[1]
+                        filename = None
+                    else:
+                        # Name and filename as Werkzeug reads them (RFC 2231
+                        # `filename*=` included), not the parser library's way.
+                        _, params = parse_options_header(disposition)
+                        name = params.get("name", "")
+                        filename = params.get("filename")
                     chunks = []
                     size = 0
                     part_charset = (event.charset or "").lower()
