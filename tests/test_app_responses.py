@@ -1341,3 +1341,51 @@ def test_a_content_length_set_in_any_spelling_is_not_sent_twice(app, client):
     response = client.get("/many")
     assert response.headers.getlist("Content-Length") == ["4"]
     assert response.data == b"many"
+
+
+class PlainText(Response):
+    default_mimetype = "text/plain"
+
+
+class Created(Response):
+    default_status = 201
+
+
+class NoLength(Response):
+    automatically_set_content_length = False
+
+
+class NoType(Response):
+    default_mimetype = None
+
+
+class OwnInit(Response):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers["X-Own-Init"] = "1"
+
+
+RESPONSE_CLASSES = [Response, PlainText, Created, NoLength, NoType, OwnInit]
+
+
+@pytest.mark.parametrize("response_class", RESPONSE_CLASSES)
+def test_text_responses_honour_the_response_class(app, client, response_class):
+    # Class defaults and subclasses with their own constructor included.
+    app.response_class = response_class
+
+    @app.route("/made")
+    def made():
+        return make_response("made é")
+
+    @app.route("/tuple")
+    def tuple_view():
+        return "tuple", 202
+
+    for path, body, status in (("/made", "made é", None), ("/tuple", "tuple", 202)):
+        expected = response_class(body, status)
+        response = client.get(path)
+        assert response.status == expected.status
+        assert sorted(response.headers.items(lower=True)) == sorted(
+            expected.headers.items(lower=True)
+        )
+        assert response.get_data() == expected.get_data()
