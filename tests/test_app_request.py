@@ -888,6 +888,60 @@ def test_max_form_parts_413(app, client):
     assert client.post("/", data={"f": (io.BytesIO(b"x"), "f.txt")}).status_code == 200
 
 
+def test_limits_come_from_the_request_then_the_config_then_the_defaults(app):
+    # Flask 3.1: the limits can be set on a request; None goes back to the config.
+    from carafe.request import Request
+
+    app.config.update(MAX_CONTENT_LENGTH=100, MAX_FORM_MEMORY_SIZE=50, MAX_FORM_PARTS=3)
+    alone = Request({})
+    assert (alone.max_content_length, alone.max_form_memory_size, alone.max_form_parts) == (
+        None,
+        500_000,
+        1000,
+    )
+    with app.app_context():
+        assert (alone.max_content_length, alone.max_form_memory_size) == (100, 50)
+        assert alone.max_form_parts == 3
+    alone.max_content_length, alone.max_form_memory_size, alone.max_form_parts = 90, 30, 4
+    for _ in range(2):
+        assert (alone.max_content_length, alone.max_form_memory_size) == (90, 30)
+        assert alone.max_form_parts == 4
+        with app.app_context():
+            assert alone.max_form_parts == 4
+    alone.max_form_parts = None
+    with app.app_context():
+        assert alone.max_form_parts == 3
+
+
+def test_a_view_can_set_its_own_limits(app, client):
+    @app.before_request
+    def small_bodies_only():
+        if request.path == "/strict":
+            request.max_content_length = 10
+
+    @app.route("/strict", methods=["POST"])
+    def strict():
+        return request.get_data()
+
+    @app.route("/fields", methods=["POST"])
+    def fields():
+        request.max_form_memory_size = 7  # an urlencoded body counts whole: "a=" too
+        return request.form.get("a", "none")
+
+    @app.route("/parts", methods=["POST"])
+    def parts():
+        request.max_form_parts = 2
+        return str(len(request.form))
+
+    assert client.post("/strict", data=b"x" * 10).data == b"x" * 10
+    assert client.post("/strict", data=b"x" * 11).status_code == 413
+    assert client.post("/fields", data={"a": "x" * 5}).data == b"xxxxx"
+    assert client.post("/fields", data={"a": "x" * 6}).status_code == 413
+    files = {f"f{index}": (io.BytesIO(b"x"), f"{index}.txt") for index in range(3)}
+    assert client.post("/parts", data=files).status_code == 413
+    assert client.post("/parts", data={"f": (io.BytesIO(b"x"), "f.txt")}).status_code == 200
+
+
 def test_default_limits_are_flasks(app):
     assert app.config["MAX_CONTENT_LENGTH"] is None
     assert app.config["MAX_FORM_MEMORY_SIZE"] == 500_000

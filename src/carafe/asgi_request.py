@@ -192,7 +192,7 @@ class ASGIRequest(Request):
         self.path = "/" + path.lstrip("/")
         self.url_rule = self.view_args = self.routing_exception = None
         self._args = self._form = self._files = self._cookies = self._headers = None
-        self._data = self._json = self._stream = None
+        self._data = self._json = self._stream = self._limits = None
         self._content_length = False
 
     @property

@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, cast
 
+from carafe.ctx import get_current_app_or_none as _current_app
 from carafe.exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -132,6 +133,7 @@ class Request:
         "_form",
         "_headers",
         "_json",
+        "_limits",
         "_stream",
         "app",
         "environ",
@@ -158,6 +160,7 @@ class Request:
     _json: tuple[Any, ...] | None
     _stream: BinaryIO | None
     _content_length: int | bool | None
+    _limits: list[int | None] | None
 
     #: Defaults for requests built without an app; an app's config overrides them.
     default_max_content_length: ClassVar[int | None] = None
@@ -180,7 +183,7 @@ class Request:
         # What routing and the lazy parsers fill in later (False: not computed yet).
         self.url_rule = self.view_args = self.routing_exception = None
         self._args = self._form = self._files = self._cookies = self._headers = None
-        self._data = self._json = self._stream = None
+        self._data = self._json = self._stream = self._limits = None
         self._content_length = False
 
     def __repr__(self) -> str:
@@ -384,25 +387,55 @@ class Request:
 
     # -- body -----------------------------------------------------------------
 
-    # PERF: each limit reads the config itself (a form request reads two of them).
+    # Each limit is, in order: the value set on this request (Flask 3.1 lets a view
+    # or hook set ``request.max_content_length`` and the others), the app's config,
+    # the class default. PERF: each reads the config itself, without a helper call.
 
     @property
     def max_content_length(self) -> int | None:
         """The largest body accepted (``MAX_CONTENT_LENGTH``); larger ones are a 413."""
-        app, default = self.app, self.default_max_content_length
+        limits = self._limits
+        if limits is not None and limits[0] is not None:
+            return limits[0]
+        app, default = self.app or _current_app(), self.default_max_content_length
         return default if app is None else app.config.get("MAX_CONTENT_LENGTH", default)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._set_limit(0, value)
 
     @property
     def max_form_memory_size(self) -> int | None:
         """The largest non-file form field (``MAX_FORM_MEMORY_SIZE``)."""
-        app, default = self.app, self.default_max_form_memory_size
+        limits = self._limits
+        if limits is not None and limits[1] is not None:
+            return limits[1]
+        app, default = self.app or _current_app(), self.default_max_form_memory_size
         return default if app is None else app.config.get("MAX_FORM_MEMORY_SIZE", default)
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._set_limit(1, value)
 
     @property
     def max_form_parts(self) -> int | None:
         """The most form fields or parts accepted (``MAX_FORM_PARTS``)."""
-        app, default = self.app, self.default_max_form_parts
+        limits = self._limits
+        if limits is not None and limits[2] is not None:
+            return limits[2]
+        app, default = self.app or _current_app(), self.default_max_form_parts
         return default if app is None else app.config.get("MAX_FORM_PARTS", default)
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._set_limit(2, value)
+
+    def _set_limit(self, index: int, value: int | None) -> None:
+        """Set one of this request's limits; None goes back to the config's."""
+        limits = self._limits
+        if limits is None:
+            limits = self._limits = [None, None, None]
+        limits[index] = value
 
     @property
     def stream(self) -> BinaryIO:
