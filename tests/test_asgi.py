@@ -620,3 +620,36 @@ def test_asgi_can_be_wrapped_in_middleware_by_assignment() -> None:
     assert app.asgi_adapter is adapter
     ex = run(exchange(app, http_scope("/"), Exchange()))
     assert ex.body == b"192.0.2.7"
+
+
+def _responses_of_every_shape() -> list[Any]:
+    from carafe import Response, redirect
+
+    with_cookie = Response("c")
+    with_cookie.set_cookie("a", "1")
+    with_cookie.set_cookie("b", "2")
+    odd_names = Response("o")
+    odd_names.headers["X-Never-Seen-Before-Name"] = "1"
+    odd_names.headers["x-never-seen-before-name-2"] = "2"
+    spelled = Response("s")
+    spelled.headers["content-LENGTH"] = "1"
+    return [
+        Response("plain"),
+        Response(b"bytes", 201, {"X-A": "1", "X-B": "2"}),
+        Response("", 204),
+        Response("not modified", 304, {"ETag": '"x"', "Content-Type": "text/plain"}),
+        Response(iter([b"streamed"])),
+        redirect("/caf\u00e9?q=\u00e9"),
+        with_cookie,
+        odd_names,
+        spelled,
+    ]
+
+
+def test_asgi_headers_are_the_wsgi_headers_encoded():
+    # The one-pass encoding of the usual response must send what the WSGI side sends.
+    from carafe.asgi import _asgi_headers, _encode_headers
+
+    for _ in range(2):  # the second time, every name is already known
+        for response in _responses_of_every_shape():
+            assert _asgi_headers(response) == _encode_headers(response.wsgi_headers())

@@ -306,8 +306,31 @@ def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response's headers as ASGI sends them: lower-case latin-1 names, latin-1 values."""
     names = _ASGI_NAMES
     headers = []
+    has_length = False
+    # PERF: the usual response (a body with its length, no Location, not bodyless) is
+    # encoded in one pass over its headers, without wsgi_headers() and its own pass.
+    for name, value in response.headers._list:
+        try:
+            raw_name = names[name]
+        except KeyError:
+            break
+        if raw_name == b"content-length":
+            has_length = True
+        elif raw_name == b"location":
+            break
+        headers.append((raw_name, value.encode("latin-1")))
+    else:
+        if has_length and response._status_code not in BODYLESS_CODES:
+            return headers
+    return _encode_headers(response.wsgi_headers())
+
+
+def _encode_headers(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """Header pairs encoded for ASGI: lower-case latin-1 names, latin-1 values."""
+    names = _ASGI_NAMES
+    headers = []
     # PERF: a plain loop; a comprehension costs a function call of its own on 3.11.
-    for name, value in response.wsgi_headers():
+    for name, value in pairs:
         try:
             # PERF: a subscript, not names.get(): no call for a name seen before.
             raw_name = names[name]
