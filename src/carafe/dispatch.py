@@ -85,13 +85,13 @@ async def handle(app: Flask, ctx: RequestContext) -> Response:
                         # coroutine of its own.
                         rule = request.url_rule
                         assert rule is not None
-                        if rule.provide_automatic_options and request.method == "OPTIONS":
+                        if request.method == "OPTIONS" and rule.provide_automatic_options:
                             rv = app.make_default_options_response()
                         else:
                             view = app.view_functions[rule.endpoint]
                             view_args = request.view_args
                             rv = view(**view_args) if view_args else view()
-                            if type(rv) is CoroutineType:
+                            if rv.__class__ is CoroutineType:
                                 run = ctx.run_coroutine
                                 rv = await rv if run is None else run(rv)
             except Exception as exc:
@@ -188,9 +188,6 @@ def full_dispatch_sync(app: Flask, ctx: RequestContext) -> Response:
     A coroutine from user code is run by ``ctx.run_coroutine``; on the event
     loop, where there is none, it must finish without suspending.
     """
-    run = ctx.run_coroutine
-    if run is None:
-        run = drive
     error: Exception | None = None
     rv = None
     try:
@@ -203,20 +200,20 @@ def full_dispatch_sync(app: Flask, ctx: RequestContext) -> Response:
                 # PERF: call_view() inline: the most common path of all.
                 rule = request.url_rule
                 assert rule is not None
-                if rule.provide_automatic_options and request.method == "OPTIONS":
+                if request.method == "OPTIONS" and rule.provide_automatic_options:
                     rv = app.make_default_options_response()
                 else:
                     view = app.view_functions[rule.endpoint]
                     view_args = request.view_args
                     rv = view(**view_args) if view_args else view()
-                    if type(rv) is CoroutineType:
-                        rv = run(rv)
+                    if rv.__class__ is CoroutineType:
+                        rv = (ctx.run_coroutine or drive)(rv)
     except Exception as exc:
         error = exc
     if error is not None:
         rv = handle_user_exception(app, ctx, error)
-        if type(rv) is CoroutineType:
-            rv = run(rv)
+        if rv.__class__ is CoroutineType:
+            rv = (ctx.run_coroutine or drive)(rv)
     if not (ctx._after_request_functions or app._after_hooks):
         # PERF: a view's finished response needs no make_response call (unless a
         # subclass has its own make_response).
@@ -243,7 +240,7 @@ def call_view(app: Flask, ctx: RequestContext) -> Any:
         raise request.routing_exception
     rule = request.url_rule
     assert rule is not None
-    if rule.provide_automatic_options and request.method == "OPTIONS":
+    if request.method == "OPTIONS" and rule.provide_automatic_options:
         return app.make_default_options_response()
     view = app.view_functions[rule.endpoint]
     return view(**request.view_args) if request.view_args else view()
