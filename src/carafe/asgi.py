@@ -121,7 +121,7 @@ class ASGIApp:
             ctx.run_coroutine = None
             if request._announces_body():
                 if type(request) is ASGIRequest:
-                    body = await request._prefetch(request.max_content_length)
+                    body = await request._prefetch()
                 else:
                     body = _body_stream(request)
                     await body.prefetch(request.max_content_length)

@@ -262,7 +262,7 @@ class ASGIRequest(Request):
     def _cookie_header(self) -> str | None:
         return self._header(b"cookie")
 
-    async def _prefetch(self, limit: int | None) -> ReceiveStream | None:
+    async def _prefetch(self) -> ReceiveStream | None:
         """Read the announced body now, for a view on the event loop; the stream over
         ``receive`` it took, or None for a body that came whole in one message.
 
@@ -276,7 +276,8 @@ class ASGIRequest(Request):
                 self._body = io.BytesIO(data)
                 return None
         stream = ReceiveStream(self._receive)
-        await stream.prefetch(limit, message)
+        # Read up to MAX_CONTENT_LENGTH (and a byte more, to tell a larger body).
+        await stream.prefetch(self.max_content_length, message)
         self._body = stream
         return stream
 
