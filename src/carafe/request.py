@@ -548,16 +548,11 @@ class Request:
         if self._form is not None:
             return
         content_type = self.content_type
-        if content_type == "application/x-www-form-urlencoded" and self._data is None:
-            # PERF: the exact header of a plain HTML form (the usual form) skips
-            # parsing the content type. As in Flask, MAX_FORM_PARTS counts multipart
-            # parts only; an urlencoded body is bounded by MAX_FORM_MEMORY_SIZE.
-            body = self._read_all(self.max_form_memory_size)
-            self._form = _request_lists(parse_urlencoded_lists(body, max_fields=None))
-            self._files = _EMPTY_DICT
-            self._data = _EMPTY
-            return
-        mimetype = mimetype_of(content_type)
+        # PERF: the exact header of a plain HTML form skips parsing the content type.
+        if content_type == "application/x-www-form-urlencoded":
+            mimetype = content_type
+        else:
+            mimetype = mimetype_of(content_type)
         if mimetype not in _FORM_MIMETYPES or self._data is not None:
             self._form = self._files = _EMPTY_DICT
             return
@@ -572,6 +567,8 @@ class Request:
             self._form = _request_dict(fields)
             self._files = _request_dict(files) if files else _EMPTY_DICT
         else:
+            # As in Flask, MAX_FORM_PARTS counts multipart parts only; an urlencoded
+            # body is bounded by MAX_FORM_MEMORY_SIZE.
             body = self._read_all(self.max_form_memory_size)
             self._form = _request_lists(parse_urlencoded_lists(body, max_fields=None))
             self._files = _EMPTY_DICT
