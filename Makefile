@@ -9,13 +9,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The package's build inputs: a change to the C speedups rebuilds them in place.
+BUILD_INPUTS := pyproject.toml setup.py src/carafe/_speedups.c
+
 # Runtime install: the package and its dependencies only.
-$(VENV)/.run-installed: $(BIN)/python pyproject.toml
+$(VENV)/.run-installed: $(BIN)/python $(BUILD_INPUTS)
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 # Development install: test, lint and comparison dependencies too.
-$(VENV)/.dev-installed: $(BIN)/python pyproject.toml
+$(VENV)/.dev-installed: $(BIN)/python $(BUILD_INPUTS)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
@@ -23,20 +26,23 @@ run: $(VENV)/.run-installed
 	$(BIN)/carafe --app examples.seeds.app run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check setup.py src tests bench examples
+	$(BIN)/ruff format --check setup.py src tests bench examples
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict src
 	cd bench && ../$(BIN)/mypy --config-file ../pyproject.toml --strict *.py
 
+# Twice: with the compiled speedups (src/carafe/_speedups.c), then in pure Python, as
+# Carafe runs where they could not be built.
 unit: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q
+	CARAFE_NO_SPEEDUPS=1 $(BIN)/python -m pytest -q
 
 test: lint typecheck unit
 
 # Bench install: the development one plus the `bench` extra (Starlette, Quart, matplotlib, ...).
-$(VENV)/.bench-installed: $(VENV)/.dev-installed pyproject.toml
+$(VENV)/.bench-installed: $(VENV)/.dev-installed $(BUILD_INPUTS)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
@@ -62,4 +68,4 @@ bench-instructions: $(VENV)/.bench-installed
 	$(BIN)/python bench/instructions.py --markdown docs/benchmarks.md $(INSTR_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache src/carafe/*.so

@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine, Iterator, MutableMapping
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from carafe._compiled import speedups
 from carafe.runner import run_coroutine
 
 if TYPE_CHECKING:
@@ -275,7 +276,19 @@ class _RequestProxy(_Proxy["Request"]):
         return getattr(request, name)
 
 
-request = cast("Request", _RequestProxy(_current_request, "request"))
+_request_proxy_class: type[_RequestProxy] = _RequestProxy
+if speedups is not None:
+    # PERF: the same reads in C (carafe/_speedups.c): RequestProxy's __getattribute__
+    # comes first in the method order, so it serves every attribute read, about 1k
+    # instructions fewer per ``request.form``.
+    speedups.configure_proxy(_cv_ctx, _PROXY_OWN, _NO_REQUEST)
+
+    class _CompiledRequestProxy(speedups.RequestProxy, _RequestProxy):
+        __slots__ = ()
+
+    _request_proxy_class = _CompiledRequestProxy
+
+request = cast("Request", _request_proxy_class(_current_request, "request"))
 current_app = cast("Flask", _Proxy(_current_app, "current_app"))
 g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
 

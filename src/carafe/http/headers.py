@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn, TypeVar, Union, overload
 
+from carafe._compiled import speedups
+
 __all__ = [
     "EnvironHeaders",
     "Headers",
@@ -97,6 +99,14 @@ def _check_value(value: Any) -> str:
     if len(value) <= _VALID_VALUE_LENGTH and len(_VALID_VALUES) < _VALID_VALUES_MAX:
         _VALID_VALUES.add(value)
     return value  # type: ignore[no-any-return]
+
+
+# PERF: the compiled ``headers[name] = value`` for a known name and an already checked
+# value (carafe/_speedups.c), sharing the two caches above; None in pure Python.
+_set_known: Callable[[list[tuple[str, str]], Any, Any], bool] | None = None
+if speedups is not None:
+    speedups.configure_headers(KNOWN_NAMES, _VALID_VALUES)
+    _set_known = speedups.set_known_header
 
 
 def _with_params(value: Any, params: dict[str, Any]) -> str:
@@ -343,6 +353,8 @@ class Headers:
 
     def __setitem__(self, key: str | int | slice, value: Any) -> None:
         """``headers[name] = value`` is :meth:`set`; an int or slice replaces pairs."""
+        if _set_known is not None and _set_known(self._list, key, value):
+            return
         if key.__class__ is not str:
             self._set_other(key, value)
             return

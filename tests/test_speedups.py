@@ -1,0 +1,278 @@
+"""The compiled helpers (carafe._speedups) against their pure-Python references.
+
+These tests import the extension directly, so they run in both passes of
+``make test``: the usual one, and the one with ``CARAFE_NO_SPEEDUPS=1``, where
+the rest of Carafe runs in pure Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import carafe._speedups as native
+from carafe import Flask, request
+from carafe.ctx import _NO_REQUEST, _PROXY_OWN, _cv_ctx, _RequestProxy
+from carafe.http import headers as headers_module
+from carafe.http.forms import FormTooLarge, _parse_lists, parse_urlencoded_lists
+from carafe.http.headers import _VALID_VALUES, KNOWN_NAMES, Headers
+
+# The query strings tests/http/test_forms.py checks against Werkzeug, and more.
+QUERIES = [
+    "", "a=1", "a=1&a=2", "a=1&b=2&a=3", "%zz", "%", "%e9", "a=%e9%41", "&&&", "=x", "=",
+    "a", "a&b=&=c", "a;b=1", "a+b=c+d", "a=%2B+%20", "a=%C3%A9", "%C3", "%41%4", "a=b=c",
+    "%f0%9f%98%80x%f0%9f", "%00=%0d%0a", "k=" + "v" * 1000, "caf\xe9=\xe9t\xe9",
+    "%E2%82=%E2%82%AC%E2%82", "%ZZ%4", "+++", "%%%41", "a=%C3%A9%E9%C3",
+]  # fmt: skip
+
+# -- the build ------------------------------------------------------------------------
+
+
+def test_the_extension_is_built_and_used() -> None:
+    # The development install compiles it (setup.py); an install without a C
+    # compiler runs in pure Python, which the CARAFE_NO_SPEEDUPS pass checks.
+    import carafe._compiled
+
+    if os.environ.get("CARAFE_NO_SPEEDUPS"):
+        assert carafe._compiled.speedups is None
+        assert type(request).__getattribute__ is _RequestProxy.__getattribute__
+    else:
+        assert carafe._compiled.speedups is native
+        assert headers_module._set_known is native.set_known_header
+
+
+def test_carafe_no_speedups_runs_in_pure_python() -> None:
+    script = (
+        "import carafe._compiled, carafe.http.headers as h\n"
+        "from carafe import Flask, request\n"
+        "assert carafe._compiled.speedups is None and h._set_known is None\n"
+        "app = Flask('x')\n"
+        "@app.post('/')\n"
+        "def view():\n"
+        "    return request.form['a'], 201, {'X-A': request.form['a']}\n"
+        "r = app.test_client().post('/', data={'a': 'b c'})\n"
+        "print(r.status_code, r.headers['X-A'], r.get_data(as_text=True))\n"
+    )
+    env = {**os.environ, "CARAFE_NO_SPEEDUPS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "201 b c b c\n"
+
+
+# -- urlencoded -------------------------------------------------------------------------
+
+
+def python_lists(body: bytes, max_fields: int | None) -> dict[str, list[str]] | int:
+    try:
+        return _parse_lists(body, max_fields)
+    except FormTooLarge as exc:
+        return int(str(exc).split()[3])  # "The form has N fields, ..."
+
+
+@pytest.mark.parametrize("max_fields", [None, 0, 1, 2, 1000])
+@pytest.mark.parametrize("query", QUERIES)
+def test_urlencoded_examples_match_python(query: str, max_fields: int | None) -> None:
+    for body in (query.encode("latin-1"), query.encode()):
+        assert native.urlencoded_lists(body, max_fields) == python_lists(body, max_fields)
+
+
+def test_urlencoded_fuzz_matches_python() -> None:
+    # Raw bytes that are not UTF-8, escapes of every kind, separators in a row.
+    alphabet = [
+        b"a", b"B", b"=", b"&", b"+", b"%", b"%2", b"%2B", b"%e9", b"%C3", b"%A9", b"%zz",
+        b"\xe9", b"\xc3", b"\xa9", b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"\x00", b" ", b";", b"9",
+    ]  # fmt: skip
+    rng = random.Random(11)
+    for _ in range(4000):
+        body = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 20)))
+        for limit in (None, 3):
+            assert native.urlencoded_lists(body, limit) == python_lists(body, limit), body
+
+
+def test_urlencoded_reports_a_count_over_the_limit() -> None:
+    assert native.urlencoded_lists(b"a&&b&c&", 2) == 3
+    assert native.urlencoded_lists(b"a&&b&c&", 3) == {"a": [""], "b": [""], "c": [""]}
+    with pytest.raises(FormTooLarge, match="3 fields, more than the limit of 2"):
+        parse_urlencoded_lists(b"a&&b&c&", max_fields=2)
+
+
+def test_urlencoded_takes_bytes_only() -> None:
+    with pytest.raises(TypeError, match="needs bytes"):
+        native.urlencoded_lists("a=1", None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        native.urlencoded_lists(b"a=1", "10")  # type: ignore[arg-type]
+    # The public function takes other byte types through the Python parser.
+    assert parse_urlencoded_lists(bytearray(b"a=1&a=%41"), max_fields=None) == {"a": ["1", "A"]}
+
+
+# -- headers ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def configured() -> Iterator[None]:
+    # headers.py shares its caches only when the speedups are active.
+    native.configure_headers(KNOWN_NAMES, _VALID_VALUES)
+    yield
+
+
+def python_set(items: list[tuple[str, str]], name: Any, value: Any) -> None:
+    headers = Headers._trusted(items)
+    saved, headers_module._set_known = headers_module._set_known, None
+    try:
+        headers[name] = value
+    finally:
+        headers_module._set_known = saved
+
+
+def remember(names: list[str], values: str | list[str]) -> None:
+    # What validating them does (headers._check_name/_check_value), even when an
+    # earlier test has filled the capped caches.
+    KNOWN_NAMES.update((name, name.lower()) for name in names)
+    _VALID_VALUES.update(values)
+
+
+NAMES = ["Content-Type", "content-type", "CONTENT-TYPE", "X-One", "x-one", "Location", "X-New"]
+
+
+def test_set_known_header_matches_python(configured: None) -> None:
+    remember(NAMES, "vab")
+    rng = random.Random(5)
+    for _ in range(3000):
+        layout = [(rng.choice(NAMES), rng.choice("abc")) for _ in range(rng.randrange(0, 5))]
+        name, value = rng.choice(NAMES), rng.choice(["v", "a", "b"])
+        compiled, reference = list(layout), list(layout)
+        done = native.set_known_header(compiled, name, value)
+        python_set(reference, name, value)
+        if done:
+            assert compiled == reference, (layout, name, value)
+        else:
+            # Declined (a repeated name): nothing was changed.
+            assert compiled == layout
+            assert len([n for n, _ in layout if n.lower() == name.lower()]) > 1
+
+
+def test_set_known_header_declines_what_it_does_not_know(configured: None) -> None:
+    remember(["X-Known"], ["ok"])
+    items = [("X-Known", "1")]
+    cases: list[tuple[Any, Any, Any]] = [
+        (items, "X-Never-Seen-Name", "ok"),  # name not validated yet
+        (items, "X-Known", "not checked yet \u2603"),  # value not checked yet
+        (items, "X-Known", 12),  # not a str
+        (items, 0, "ok"),  # an index
+        ([("X-Unvalidated", "1")], "X-Known", "ok"),  # a name in the list never validated
+        ([["X-Known", "1"]], "X-Known", "ok"),  # not a tuple
+        ([("X-Known", "1"), ("x-known", "2")], "X-Known", "ok"),  # a repeat
+        (tuple(items), "X-Known", "ok"),  # not a list
+    ]
+    for target, name, value in cases:
+        before = list(target)
+        assert native.set_known_header(target, name, value) is False
+        assert list(target) == before
+    # The Python path then validates, and refuses an injection.
+    with pytest.raises(ValueError, match="CR, LF or NUL"):
+        Headers()["X-Known"] = "a\r\nSet-Cookie: x=1"
+    with pytest.raises(ValueError, match="RFC 9110 tokens"):
+        Headers()["Bad Name"] = "ok"
+
+
+def test_set_known_header_replaces_in_place_and_appends(configured: None) -> None:
+    remember(["X-Known", "Content-Type", "content-type", "Location"], ["ok", "text/plain"])
+    items = [("Content-Type", "text/html"), ("X-Known", "1")]
+    assert native.set_known_header(items, "content-type", "text/plain") is True
+    assert items == [("content-type", "text/plain"), ("X-Known", "1")]
+    assert native.set_known_header(items, "X-Known", "ok") is True
+    assert native.set_known_header(items, "Location", "ok") is True
+    assert items == [("content-type", "text/plain"), ("X-Known", "ok"), ("Location", "ok")]
+
+
+# -- the request proxy ------------------------------------------------------------------
+
+
+class CompiledProxy(native.RequestProxy, _RequestProxy):
+    __slots__ = ()
+
+
+@pytest.fixture
+def proxy() -> Any:
+    native.configure_proxy(_cv_ctx, _PROXY_OWN, _NO_REQUEST)
+    from carafe.ctx import _current_request
+
+    return CompiledProxy(_current_request, "request")
+
+
+def test_proxy_reads_the_current_request(proxy: Any) -> None:
+    app = Flask(__name__)
+    with app.test_request_context("/a?x=1", method="POST", data={"f": "v"}):
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        assert proxy.method == "POST"
+        assert proxy.args["x"] == "1"
+        assert proxy.form["f"] == "v"
+        assert proxy._get_current_object() is current
+        assert proxy.__class__ is type(current)
+        with pytest.raises(AttributeError):
+            proxy.no_such_attribute
+        with app.test_request_context("/inner"):
+            assert proxy.path == "/inner"
+        assert proxy.path == "/a"
+
+
+def test_proxy_outside_a_request(proxy: Any) -> None:
+    with pytest.raises(RuntimeError, match="Working outside of request context"):
+        proxy.method
+    app = Flask(__name__)
+    with app.app_context(), pytest.raises(RuntimeError, match="outside of request context"):
+        proxy.method
+    assert not proxy
+    assert repr(proxy) == "<unbound request>"
+    assert callable(proxy._get_current_object)
+
+
+def test_proxy_rejects_bad_configuration() -> None:
+    with pytest.raises(TypeError):
+        native.configure_proxy(_cv_ctx, set(_PROXY_OWN), _NO_REQUEST)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        native.configure_headers(KNOWN_NAMES, frozenset())  # type: ignore[arg-type]
+
+
+# -- no leaks ---------------------------------------------------------------------------
+
+
+def allocated_after(step: Callable[[], object], rounds: int) -> int:
+    for _ in range(200):
+        step()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(rounds):
+            step()
+        return tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+
+
+def test_no_memory_is_leaked(configured: None, proxy: Any) -> None:
+    remember(["X-Known"], ["ok"])
+    body = b"a=1&b=%C3%A9+x&a&c=%E9&\xc3\xa9=\xff&d=%zz"
+    app = Flask(__name__)
+    ctx = app.test_request_context("/a?x=1")
+
+    def step() -> None:
+        native.urlencoded_lists(body, None)
+        native.urlencoded_lists(body, 2)
+        native.set_known_header([("X-Known", "1")], "X-Known", "ok")
+        native.set_known_header([], "X-Known", "ok")
+        proxy.path
+        with contextlib.suppress(AttributeError):
+            proxy.missing
+
+    with ctx:
+        assert allocated_after(step, 20_000) < 4096
