@@ -14,16 +14,20 @@ import subprocess
 import sys
 import tracemalloc
 from collections.abc import Callable, Iterator
+from http import HTTPStatus
 from typing import Any
 
 import pytest
 
 import carafe._speedups as native
 from carafe import Flask, request
+from carafe import response as response_module
 from carafe.ctx import _NO_REQUEST, _PROXY_OWN, _cv_ctx, _RequestProxy
 from carafe.http import headers as headers_module
 from carafe.http.forms import FormTooLarge, _parse_lists, parse_urlencoded_lists
 from carafe.http.headers import _VALID_VALUES, KNOWN_NAMES, Headers
+from carafe.http.status import STATUS_LINES
+from carafe.response import _FOR_MIMETYPE, _LENGTH_TEXTS, Response
 
 # The query strings tests/http/test_forms.py checks against Werkzeug, and more.
 QUERIES = [
@@ -194,6 +198,174 @@ def test_set_known_header_replaces_in_place_and_appends(configured: None) -> Non
     assert items == [("content-type", "text/plain"), ("X-Known", "ok"), ("Location", "ok")]
 
 
+# -- responses --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def responses() -> Iterator[None]:
+    # response.py shares its caches only when the speedups are active.
+    native.configure_headers(KNOWN_NAMES, _VALID_VALUES)
+    native.configure_response(
+        STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, response_module._length_text, Headers
+    )
+    yield
+
+
+class NoLength(Response):
+    automatically_set_content_length = False
+
+
+class Plain(Response):
+    default_mimetype = "text/plain"
+    default_status = 201
+
+
+class NoType(Response):
+    default_mimetype = None
+
+
+class OddStatus(Response):
+    default_status = 299
+
+
+def state(response: Response) -> tuple[Any, ...]:
+    return (
+        response.status,
+        response.status_code,
+        response.headers.to_wsgi_list(),
+        response.response,
+        response.direct_passthrough,
+        response._on_close,
+        type(response.headers),
+    )
+
+
+def python_response(cls: type[Response], *args: Any) -> tuple[Any, ...] | type[BaseException]:
+    saved, response_module._init_text = response_module._init_text, None
+    try:
+        return state(cls(*args))
+    except Exception as exc:
+        return type(exc)
+    finally:
+        response_module._init_text = saved
+
+
+BODIES: list[Any] = [
+    "Hello",
+    "",
+    "h\u00e9 \u2603",
+    b"raw\xff",
+    "\ud800",
+    bytearray(b"x"),
+    None,
+    ["a"],
+]
+STATUSES: list[Any] = [None, 200, 201, 404, 299, 600, 99, True, HTTPStatus.CREATED, "201 X"]
+MIMETYPES: list[Any] = [None, "text/html", "application/json", "text/x-never-seen", 5]
+
+
+def accepted(cls: type[Response], *args: Any) -> bool:
+    """What init_text takes on: all it needs is known, nothing to check or word."""
+    body, status, headers, mimetype, content_type, passthrough = args
+    if type(body) not in (str, bytes) or (headers, content_type, passthrough) != (
+        None,
+        None,
+        False,
+    ):
+        return False
+    if body == "\ud800":
+        return False  # not UTF-8: the Python code raises
+    code = cls.default_status if status is None else status
+    mimetype = cls.default_mimetype if mimetype is None else mimetype
+    return (
+        type(code) is int
+        and code in STATUS_LINES
+        and (mimetype is None or (type(mimetype) is str and mimetype in _FOR_MIMETYPE))
+    )
+
+
+def test_init_text_matches_python(responses: None) -> None:
+    rests = [(None, None, False), ({"X-A": "1"}, None, False), (None, "text/csv", False)]
+    rests.append((None, None, True))
+    for cls in (Response, NoLength, Plain, NoType, OddStatus):
+        for body in BODIES:
+            for status in STATUSES:
+                for mimetype in MIMETYPES:
+                    for headers, content_type, passthrough in rests:
+                        args = (body, status, headers, mimetype, content_type, passthrough)
+                        # First: it checks and caches a new mimetype, as the first use does.
+                        reference = python_response(cls, *args)
+                        response = cls.__new__(cls)
+                        assert native.init_text(response, *args) is accepted(cls, *args), args
+                        if accepted(cls, *args):
+                            assert state(response) == reference, (cls, args)
+
+
+def test_init_text_declines_what_it_does_not_know(responses: None) -> None:
+    response = Response.__new__(Response)
+    for args in [
+        ("x", 600, None, None, None, False),  # an unknown code: status_line words it
+        ("x", None, None, "text/x-unseen-type", None, False),  # not checked yet
+        ("\ud800", None, None, None, None, False),  # not UTF-8: Python raises
+        ("x", HTTPStatus.OK, None, None, None, False),
+        (bytearray(b"x"), None, None, None, None, False),
+        ("x", None, None, None, None, 0),
+    ]:
+        assert native.init_text(response, *args) is False
+        with pytest.raises(AttributeError):
+            response.status  # nothing was set
+    with pytest.raises(UnicodeEncodeError):
+        Response("\ud800")
+
+
+def test_headers_ready_matches_wsgi_headers(responses: None) -> None:
+    remember(["Content-Type", "Content-Length", "Location", "X-A"], [])
+    KNOWN_NAMES.pop("X-Unseen-Name", None)  # in case another test set it
+    cases = [
+        ([("Content-Type", "a"), ("Content-Length", "1")], True),
+        ([("Content-Length", "1")], True),
+        ([("Content-Type", "a")], False),  # the length is computed
+        ([("Content-Length", "1"), ("Location", "/x")], False),  # the URI is checked
+        ([("Content-Length", "1"), ("X-Unseen-Name", "v")], False),
+        ([("Content-Length", "1"), ["X-A", "v"]], False),
+        ([], False),
+    ]
+    for items, ready in cases:
+        assert native.headers_ready(items) is ready, items
+        if ready:
+            response = Response(b"x")
+            response.headers._list = list(items)
+            assert response.wsgi_headers() == items
+    assert native.headers_ready(tuple(cases[0][0])) is False  # type: ignore[arg-type]
+
+
+def test_asgi_headers_matches_python(responses: None) -> None:
+    names = {"Content-Type": b"content-type", "Content-Length": b"content-length", "X-A": b"x-a",
+             "Location": b"location"}  # fmt: skip
+    ok = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("X-A", "caf\u00e9"),
+        ("Content-Length", "1"),
+    ]
+    assert native.asgi_headers(ok, names) == [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"x-a", b"caf\xe9"),
+        (b"content-length", b"1"),
+    ]
+    for declined in (
+        ok[:2],  # no length
+        [*ok, ("Location", "/x")],
+        [*ok, ("X-Unseen", "v")],
+        [*ok, ("X-A", 5)],
+        [*ok, ["X-A", "v"]],
+    ):
+        assert native.asgi_headers(declined, names) is None
+    with pytest.raises(UnicodeEncodeError):
+        native.asgi_headers([("X-A", "\u2603"), ("Content-Length", "1")], names)
+    with pytest.raises(TypeError):
+        native.asgi_headers(ok, list(names))  # type: ignore[arg-type]
+
+
 # -- the request proxy ------------------------------------------------------------------
 
 
@@ -259,8 +431,8 @@ def allocated_after(step: Callable[[], object], rounds: int) -> int:
         tracemalloc.stop()
 
 
-def test_no_memory_is_leaked(configured: None, proxy: Any) -> None:
-    remember(["X-Known"], ["ok"])
+def test_no_memory_is_leaked(responses: None, proxy: Any) -> None:
+    remember(["X-Known", "Content-Length"], ["ok"])
     body = b"a=1&b=%C3%A9+x&a&c=%E9&\xc3\xa9=\xff&d=%zz"
     app = Flask(__name__)
     ctx = app.test_request_context("/a?x=1")
@@ -270,6 +442,10 @@ def test_no_memory_is_leaked(configured: None, proxy: Any) -> None:
         native.urlencoded_lists(body, 2)
         native.set_known_header([("X-Known", "1")], "X-Known", "ok")
         native.set_known_header([], "X-Known", "ok")
+        native.init_text(Response.__new__(Response), "Hello", None, None, None, None, False)
+        native.init_text(Response.__new__(Response), "x", 600, None, None, None, False)
+        native.headers_ready([("Content-Length", "1")])
+        native.asgi_headers([("Content-Length", "1")], {"Content-Length": b"content-length"})
         proxy.path
         with contextlib.suppress(AttributeError):
             proxy.missing

@@ -12,7 +12,10 @@
  *   - urlencoded_lists: request.form and request.args (Falcon parses these in
  *     Cython too);
  *   - set_known_header: response.headers[name] = value;
- *   - RequestProxy: every attribute read through the `request` proxy.
+ *   - RequestProxy: every attribute read through the `request` proxy;
+ *   - init_text: Response("text"), what make_response and most views build;
+ *   - headers_ready and asgi_headers: the usual response's header list, as
+ *     WSGI and ASGI send it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -332,6 +335,351 @@ set_known_header(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_TRUE;
 }
 
+/* -- responses ------------------------------------------------------------- */
+
+/* response.py's caches (STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS), its
+ * _length_text function and the Headers class, set by configure_response(). */
+static PyObject *status_lines = NULL;
+static PyObject *for_mimetype = NULL;
+static PyObject *length_texts = NULL;
+static PyObject *length_text = NULL;
+static PyTypeObject *headers_class = NULL;
+
+/* Interned attribute names and header names. */
+static PyObject *s_default_status, *s_default_mimetype, *s_automatically_set_content_length;
+static PyObject *s_status_code, *s_status, *s_direct_passthrough, *s_on_close, *s_headers;
+static PyObject *s_response, *s_list, *s_content_type_name, *s_content_length_name;
+static PyObject *empty_tuple;
+
+PyDoc_STRVAR(configure_response_doc,
+"configure_response(status_lines, for_mimetype, length_texts, length_text, headers_class, /)\n"
+"--\n\n"
+"Share response.py's caches, its _length_text function and the Headers\n"
+"class with init_text.");
+
+static PyObject *
+configure_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1])
+        || !PyDict_CheckExact(args[2]) || !PyCallable_Check(args[3]) || !PyType_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure_response() takes three dicts, a function and a class");
+        return NULL;
+    }
+    Py_INCREF(args[0]);
+    Py_XSETREF(status_lines, args[0]);
+    Py_INCREF(args[1]);
+    Py_XSETREF(for_mimetype, args[1]);
+    Py_INCREF(args[2]);
+    Py_XSETREF(length_texts, args[2]);
+    Py_INCREF(args[3]);
+    Py_XSETREF(length_text, args[3]);
+    Py_INCREF(args[4]);
+    Py_XSETREF(headers_class, (PyTypeObject *)args[4]);
+    Py_RETURN_NONE;
+}
+
+/* The class attribute `name` of `self`'s class (a subclass may override it). */
+static PyObject *
+class_attribute(PyObject *self, PyObject *name)
+{
+    return PyObject_GetAttr((PyObject *)Py_TYPE(self), name);
+}
+
+/* The cached Content-Length text of a body of `size` bytes, or _length_text's. */
+static PyObject *
+content_length_text(Py_ssize_t size)
+{
+    PyObject *key = PyLong_FromSsize_t(size);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *text = PyDict_GetItemWithError(length_texts, key);
+    if (text != NULL) {
+        Py_INCREF(text);
+    }
+    else if (!PyErr_Occurred()) {
+        text = PyObject_CallOneArg(length_text, key);
+    }
+    Py_DECREF(key);
+    return text;
+}
+
+PyDoc_STRVAR(init_text_doc,
+"init_text(response, body, status, headers, mimetype, content_type, direct_passthrough, /)\n"
+"--\n\n"
+"Response.__init__ for a str or bytes body with no headers and no content\n"
+"type given, an int status (or None) and a mimetype already seen (or None):\n"
+"sets the response up and returns True. Returns False, having set nothing,\n"
+"in every other case.");
+
+static PyObject *
+init_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "init_text() takes 7 arguments");
+        return NULL;
+    }
+    PyObject *self = args[0], *body = args[1], *status = args[2], *mimetype = args[4];
+    if (headers_class == NULL || args[3] != Py_None || args[5] != Py_None
+        || args[6] != Py_False || !(PyUnicode_CheckExact(body) || PyBytes_CheckExact(body))
+        || !(status == Py_None || PyLong_CheckExact(status))
+        || !(mimetype == Py_None || PyUnicode_CheckExact(mimetype))) {
+        Py_RETURN_FALSE;
+    }
+    PyObject *code = NULL, *line = NULL, *content_type = NULL, *length = NULL;
+    PyObject *chunks = NULL, *header_list = NULL, *headers = NULL;
+    PyObject *result = NULL;
+
+    /* Everything is looked up first: nothing is set unless all of it is known. */
+    if (status == Py_None) {
+        code = class_attribute(self, s_default_status);
+        if (code == NULL) {
+            goto done;
+        }
+    }
+    else {
+        code = status;
+        Py_INCREF(code);
+    }
+    if (!PyLong_CheckExact(code)) {
+        goto decline;
+    }
+    line = PyDict_GetItemWithError(status_lines, code);
+    if (line == NULL) {
+        if (PyErr_Occurred()) {
+            goto done;
+        }
+        goto decline;  /* an unknown code: status_line() words it, or refuses it */
+    }
+    Py_INCREF(line);
+    if (mimetype == Py_None) {
+        mimetype = class_attribute(self, s_default_mimetype);
+        if (mimetype == NULL) {
+            goto done;
+        }
+    }
+    else {
+        Py_INCREF(mimetype);
+    }
+    if (mimetype != Py_None) {
+        if (!PyUnicode_CheckExact(mimetype)) {
+            Py_DECREF(mimetype);
+            goto decline;
+        }
+        content_type = PyDict_GetItemWithError(for_mimetype, mimetype);
+        Py_DECREF(mimetype);
+        if (content_type == NULL) {
+            if (PyErr_Occurred()) {
+                goto done;
+            }
+            goto decline;  /* not checked yet: the Python code checks it once */
+        }
+        Py_INCREF(content_type);
+    }
+    else {
+        Py_DECREF(mimetype);
+    }
+    if (PyUnicode_CheckExact(body)) {
+        body = PyUnicode_AsUTF8String(body);
+        if (body == NULL) {
+            /* A lone surrogate: the Python code raises the same error. */
+            PyErr_Clear();
+            goto decline;
+        }
+    }
+    else {
+        Py_INCREF(body);
+    }
+    chunks = PyList_New(1);
+    if (chunks == NULL) {
+        Py_DECREF(body);
+        goto done;
+    }
+    PyList_SET_ITEM(chunks, 0, body);
+    PyObject *automatic = class_attribute(self, s_automatically_set_content_length);
+    if (automatic == NULL) {
+        goto done;
+    }
+    int wanted = PyObject_IsTrue(automatic);
+    Py_DECREF(automatic);
+    if (wanted < 0) {
+        goto done;
+    }
+    if (wanted) {
+        length = content_length_text(PyBytes_GET_SIZE(body));
+        if (length == NULL) {
+            goto done;
+        }
+    }
+    header_list = PyList_New(0);
+    if (header_list == NULL) {
+        goto done;
+    }
+    if (content_type != NULL) {
+        PyObject *pair = PyTuple_Pack(2, s_content_type_name, content_type);
+        if (pair == NULL || PyList_Append(header_list, pair) < 0) {
+            Py_XDECREF(pair);
+            goto done;
+        }
+        Py_DECREF(pair);
+    }
+    if (length != NULL) {
+        PyObject *pair = PyTuple_Pack(2, s_content_length_name, length);
+        if (pair == NULL || PyList_Append(header_list, pair) < 0) {
+            Py_XDECREF(pair);
+            goto done;
+        }
+        Py_DECREF(pair);
+    }
+    /* Headers._trusted(header_list), without its call. */
+    headers = headers_class->tp_new(headers_class, empty_tuple, NULL);
+    if (headers == NULL || PyObject_SetAttr(headers, s_list, header_list) < 0) {
+        goto done;
+    }
+    /* The attributes, in the order Response.__init__ sets them. */
+    if (PyObject_SetAttr(self, s_status_code, code) < 0
+        || PyObject_SetAttr(self, s_status, line) < 0
+        || PyObject_SetAttr(self, s_direct_passthrough, Py_False) < 0
+        || PyObject_SetAttr(self, s_on_close, Py_None) < 0
+        || PyObject_SetAttr(self, s_headers, headers) < 0
+        || PyObject_SetAttr(self, s_response, chunks) < 0) {
+        goto done;
+    }
+    result = Py_True;
+    Py_INCREF(result);
+    goto done;
+decline:
+    result = Py_False;
+    Py_INCREF(result);
+done:
+    Py_XDECREF(code);
+    Py_XDECREF(line);
+    Py_XDECREF(content_type);
+    Py_XDECREF(length);
+    Py_XDECREF(chunks);
+    Py_XDECREF(header_list);
+    Py_XDECREF(headers);
+    return result;
+}
+
+static int
+is_ascii_text(PyObject *text, const char *expected, Py_ssize_t size)
+{
+    return PyUnicode_GET_LENGTH(text) == size && PyUnicode_IS_COMPACT_ASCII(text)
+           && memcmp(PyUnicode_DATA(text), expected, (size_t)size) == 0;
+}
+
+PyDoc_STRVAR(headers_ready_doc,
+"headers_ready(items, /)\n--\n\n"
+"True if the header list items can be sent as it is for a response with\n"
+"a body: every name known (headers.KNOWN_NAMES), a Content-Length among\n"
+"them and no Location. False otherwise: Response.wsgi_headers decides.");
+
+static PyObject *
+headers_ready(PyObject *module, PyObject *items)
+{
+    if (known_names == NULL || !PyList_CheckExact(items)) {
+        Py_RETURN_FALSE;
+    }
+    int has_length = 0;
+    for (Py_ssize_t index = 0; index < PyList_GET_SIZE(items); index++) {
+        PyObject *item = PyList_GET_ITEM(items, index);
+        if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 2
+            || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 0))) {
+            Py_RETURN_FALSE;
+        }
+        PyObject *lower = PyDict_GetItemWithError(known_names, PyTuple_GET_ITEM(item, 0));
+        if (lower == NULL) {
+            if (PyErr_Occurred()) {
+                return NULL;
+            }
+            Py_RETURN_FALSE;
+        }
+        if (is_ascii_text(lower, "content-length", 14)) {
+            has_length = 1;
+        }
+        else if (is_ascii_text(lower, "location", 8)) {
+            Py_RETURN_FALSE;
+        }
+    }
+    return PyBool_FromLong(has_length);
+}
+
+PyDoc_STRVAR(asgi_headers_doc,
+"asgi_headers(items, names, /)\n--\n\n"
+"The header list items as ASGI sends them, [(lower-case latin-1 name,\n"
+"latin-1 value)], when every name is in names (asgi._ASGI_NAMES), a\n"
+"Content-Length is among them and there is no Location; None otherwise.\n"
+"A value that is not latin-1 raises UnicodeEncodeError.");
+
+static int
+is_bytes_text(PyObject *raw, const char *expected, Py_ssize_t size)
+{
+    return PyBytes_GET_SIZE(raw) == size
+           && memcmp(PyBytes_AS_STRING(raw), expected, (size_t)size) == 0;
+}
+
+static PyObject *
+asgi_headers(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyDict_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "asgi_headers() takes a list and a dict");
+        return NULL;
+    }
+    PyObject *items = args[0], *names = args[1];
+    if (!PyList_CheckExact(items)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(items);
+    PyObject *encoded = PyList_New(count);
+    if (encoded == NULL) {
+        return NULL;
+    }
+    int has_length = 0;
+    for (Py_ssize_t index = 0; index < count; index++) {
+        PyObject *item = PyList_GET_ITEM(items, index);
+        if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 2
+            || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 0))
+            || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 1))) {
+            goto decline;
+        }
+        PyObject *raw = PyDict_GetItemWithError(names, PyTuple_GET_ITEM(item, 0));
+        if (raw == NULL) {
+            if (PyErr_Occurred()) {
+                goto fail;
+            }
+            goto decline;
+        }
+        if (!PyBytes_CheckExact(raw) || is_bytes_text(raw, "location", 8)) {
+            goto decline;
+        }
+        if (is_bytes_text(raw, "content-length", 14)) {
+            has_length = 1;
+        }
+        PyObject *value = PyUnicode_AsLatin1String(PyTuple_GET_ITEM(item, 1));
+        if (value == NULL) {
+            goto fail;
+        }
+        PyObject *pair = PyTuple_Pack(2, raw, value);
+        Py_DECREF(value);
+        if (pair == NULL) {
+            goto fail;
+        }
+        /* Slots not yet filled are NULL, which the list's dealloc skips. */
+        PyList_SET_ITEM(encoded, index, pair);
+    }
+    if (has_length) {
+        return encoded;
+    }
+decline:
+    Py_DECREF(encoded);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(encoded);
+    return NULL;
+}
+
 /* -- the request proxy ----------------------------------------------------- */
 
 /* ctx._cv_ctx, ctx._PROXY_OWN and the message for a read outside a request,
@@ -422,6 +770,11 @@ static PyMethodDef speedups_methods[] = {
      configure_headers_doc},
     {"set_known_header", (PyCFunction)(void (*)(void))set_known_header, METH_FASTCALL,
      set_known_header_doc},
+    {"configure_response", (PyCFunction)(void (*)(void))configure_response, METH_FASTCALL,
+     configure_response_doc},
+    {"init_text", (PyCFunction)(void (*)(void))init_text, METH_FASTCALL, init_text_doc},
+    {"headers_ready", headers_ready, METH_O, headers_ready_doc},
+    {"asgi_headers", (PyCFunction)(void (*)(void))asgi_headers, METH_FASTCALL, asgi_headers_doc},
     {"configure_proxy", (PyCFunction)(void (*)(void))configure_proxy, METH_FASTCALL,
      configure_proxy_doc},
     {NULL, NULL, 0, NULL},
@@ -441,8 +794,32 @@ PyInit__speedups(void)
     if (PyType_Ready(&RequestProxyType) < 0) {
         return NULL;
     }
-    request_name = PyUnicode_InternFromString("request");
-    if (request_name == NULL) {
+    struct {
+        PyObject **target;
+        const char *text;
+    } names[] = {
+        {&request_name, "request"},
+        {&s_default_status, "default_status"},
+        {&s_default_mimetype, "default_mimetype"},
+        {&s_automatically_set_content_length, "automatically_set_content_length"},
+        {&s_status_code, "_status_code"},
+        {&s_status, "_status"},
+        {&s_direct_passthrough, "direct_passthrough"},
+        {&s_on_close, "_on_close"},
+        {&s_headers, "headers"},
+        {&s_response, "response"},
+        {&s_list, "_list"},
+        {&s_content_type_name, "Content-Type"},
+        {&s_content_length_name, "Content-Length"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        *names[i].target = PyUnicode_InternFromString(names[i].text);
+        if (*names[i].target == NULL) {
+            return NULL;
+        }
+    }
+    empty_tuple = PyTuple_New(0);
+    if (empty_tuple == NULL) {
         return NULL;
     }
     PyObject *module = PyModule_Create(&speedups_module);

@@ -40,6 +40,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from carafe import dispatch
+from carafe._compiled import speedups
 from carafe.asgi_request import SPOOL_MAX_SIZE, ASGIRequest, ReceiveStream, scope_to_environ
 from carafe.ctx import RequestContext
 from carafe.http.status import BODYLESS_CODES
@@ -305,6 +306,12 @@ def _watch(request: Request, body: ReceiveStream | None, receive: Receive) -> Re
 def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response's headers as ASGI sends them: lower-case latin-1 names, latin-1 values."""
     names = _ASGI_NAMES
+    if _compiled_headers is not None and response._status_code not in BODYLESS_CODES:
+        # PERF: the one pass below, compiled (carafe/_speedups.c).
+        encoded = _compiled_headers(response.headers._list, names)
+        if encoded is not None:
+            return encoded
+        return _encode_headers(response.wsgi_headers())
     headers = []
     has_length = False
     # PERF: the usual response (a body with its length, no Location, not bodyless) is
@@ -323,6 +330,9 @@ def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
         if has_length and response._status_code not in BODYLESS_CODES:
             return headers
     return _encode_headers(response.wsgi_headers())
+
+
+_compiled_headers = speedups.asgi_headers if speedups is not None else None
 
 
 def _encode_headers(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

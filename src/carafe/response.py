@@ -10,6 +10,7 @@ from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterat
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from carafe._compiled import speedups
 from carafe.http.cookies import dump_cookie
 from carafe.http.headers import (
     KNOWN_NAMES,
@@ -90,6 +91,16 @@ def _length_text(size: int) -> str:
     return text
 
 
+# PERF: the compiled constructor of a text response and check of a header list ready
+# to send (carafe/_speedups.c), sharing the caches above; None in pure Python.
+_init_text: Callable[..., bool] | None = None
+_headers_ready: Callable[[list[tuple[str, str]]], bool] | None = None
+if speedups is not None:
+    speedups.configure_response(STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, _length_text, Headers)
+    _init_text = speedups.init_text
+    _headers_ready = speedups.headers_ready
+
+
 def _header_property(name: str) -> Any:
     """A property reading and setting one header (``None`` removes it)."""
 
@@ -168,6 +179,10 @@ class Response:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
+        if _init_text is not None and _init_text(
+            self, response, status, headers, mimetype, content_type, direct_passthrough
+        ):
+            return
         if status is None:
             code = self._status_code = self.default_status
             # PERF: the default 200 needs no lookup.
@@ -496,6 +511,10 @@ class Response:
         code = self._status_code
         # PERF: headers.to_wsgi_list() without the call: the storage list itself.
         header_list = self.headers._list
+        ready = _headers_ready
+        # PERF: the usual list, ready to send as it is, is found by one compiled pass.
+        if ready is not None and code not in BODYLESS_CODES and ready(header_list):
+            return header_list
         has_length = needs_uri = False
         # PERF: one pass over the (few) headers finds everything this method needs.
         for name, value in header_list:
