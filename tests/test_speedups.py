@@ -267,10 +267,17 @@ MIMETYPES: list[Any] = [None, "text/html", "application/json", "text/x-never-see
 def accepted(cls: type[Response], *args: Any) -> bool:
     """What init_text takes on: all it needs is known, nothing to check or word."""
     body, status, headers, mimetype, content_type, passthrough = args
-    if type(body) not in (str, bytes) or (headers, content_type, passthrough) != (
-        None,
-        None,
-        False,
+    if type(body) not in (str, bytes) or (content_type, passthrough) != (None, False):
+        return False
+    if headers is not None and not (
+        type(headers) is dict
+        and all(
+            type(name) is str
+            and KNOWN_NAMES.get(name) not in (None, "content-type", "content-length")
+            and type(value) is str
+            and value in _VALID_VALUES
+            for name, value in headers.items()
+        )
     ):
         return False
     if body == "\ud800":
@@ -285,8 +292,11 @@ def accepted(cls: type[Response], *args: Any) -> bool:
 
 
 def test_init_text_matches_python(responses: None) -> None:
-    rests = [(None, None, False), ({"X-A": "1"}, None, False), (None, "text/csv", False)]
+    rests: list[tuple[Any, Any, Any]] = [(None, None, False), (None, "text/csv", False)]
     rests.append((None, None, True))
+    for headers in ({}, {"X-A": "1", "X-B": "2"}, {"Content-Type": "text/x"}, {"X-A": 5},
+                    {"x-a": ["1", "2"]}, {"Content-Length": "1"}, [("X-A", "1")]):  # fmt: skip
+        rests.append((headers, None, False))
     for cls in (Response, NoLength, Plain, NoType, OddStatus):
         for body in BODIES:
             for status in STATUSES:
@@ -299,6 +309,20 @@ def test_init_text_matches_python(responses: None) -> None:
                         assert native.init_text(response, *args) is accepted(cls, *args), args
                         if accepted(cls, *args):
                             assert state(response) == reference, (cls, args)
+
+
+def test_init_text_takes_a_dict_of_known_headers(responses: None) -> None:
+    remember(["X-A"], ["1"])
+    Response("", mimetype="text/html")  # its content type checked and cached
+    response = Response.__new__(Response)
+    assert native.init_text(response, "Success", 201, {"X-A": "1"}, None, None, False) is True
+    assert response.status == "201 CREATED"
+    assert response.headers.to_wsgi_list() == [
+        ("X-A", "1"),
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", "7"),
+    ]
+    assert response.response == [b"Success"]
 
 
 def test_init_text_declines_what_it_does_not_know(responses: None) -> None:

@@ -379,6 +379,13 @@ configure_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+static int
+is_ascii_text(PyObject *text, const char *expected, Py_ssize_t size)
+{
+    return PyUnicode_GET_LENGTH(text) == size && PyUnicode_IS_COMPACT_ASCII(text)
+           && memcmp(PyUnicode_DATA(text), expected, (size_t)size) == 0;
+}
+
 /* The class attribute `name` of `self`'s class (a subclass may override it). */
 static PyObject *
 class_attribute(PyObject *self, PyObject *name)
@@ -408,8 +415,9 @@ content_length_text(Py_ssize_t size)
 PyDoc_STRVAR(init_text_doc,
 "init_text(response, body, status, headers, mimetype, content_type, direct_passthrough, /)\n"
 "--\n\n"
-"Response.__init__ for a str or bytes body with no headers and no content\n"
-"type given, an int status (or None) and a mimetype already seen (or None):\n"
+"Response.__init__ for a str or bytes body with no content type given, no\n"
+"headers or a dict of known names and checked values (no Content-Type or\n"
+"Content-Length), an int status (or None) and a mimetype already seen (or None):\n"
 "sets the response up and returns True. Returns False, having set nothing,\n"
 "in every other case.");
 
@@ -420,8 +428,10 @@ init_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "init_text() takes 7 arguments");
         return NULL;
     }
-    PyObject *self = args[0], *body = args[1], *status = args[2], *mimetype = args[4];
-    if (headers_class == NULL || args[3] != Py_None || args[5] != Py_None
+    PyObject *self = args[0], *body = args[1], *status = args[2], *given = args[3];
+    PyObject *mimetype = args[4];
+    if (headers_class == NULL || known_names == NULL
+        || !(given == Py_None || PyDict_CheckExact(given)) || args[5] != Py_None
         || args[6] != Py_False || !(PyUnicode_CheckExact(body) || PyBytes_CheckExact(body))
         || !(status == Py_None || PyLong_CheckExact(status))
         || !(mimetype == Py_None || PyUnicode_CheckExact(mimetype))) {
@@ -432,6 +442,46 @@ init_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *result = NULL;
 
     /* Everything is looked up first: nothing is set unless all of it is known. */
+    header_list = PyList_New(0);
+    if (header_list == NULL) {
+        goto done;
+    }
+    if (given != Py_None) {
+        /* Headers(given) for a dict of known names and checked str values, none of
+         * them Content-Type or Content-Length (which the Python code merges). No
+         * Python code runs in this loop: the dict cannot change under it. */
+        Py_ssize_t position = 0;
+        PyObject *name, *value;
+        while (PyDict_Next(given, &position, &name, &value)) {
+            if (!PyUnicode_CheckExact(name) || !PyUnicode_CheckExact(value)) {
+                goto decline;
+            }
+            PyObject *lower = PyDict_GetItemWithError(known_names, name);
+            if (lower == NULL) {
+                if (PyErr_Occurred()) {
+                    goto done;
+                }
+                goto decline;
+            }
+            if (is_ascii_text(lower, "content-type", 12)
+                || is_ascii_text(lower, "content-length", 14)) {
+                goto decline;
+            }
+            int checked = PySet_Contains(valid_values, value);
+            if (checked <= 0) {
+                if (checked < 0) {
+                    goto done;
+                }
+                goto decline;
+            }
+            PyObject *pair = PyTuple_Pack(2, name, value);
+            if (pair == NULL || PyList_Append(header_list, pair) < 0) {
+                Py_XDECREF(pair);
+                goto done;
+            }
+            Py_DECREF(pair);
+        }
+    }
     if (status == Py_None) {
         code = class_attribute(self, s_default_status);
         if (code == NULL) {
@@ -512,10 +562,6 @@ init_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         }
     }
-    header_list = PyList_New(0);
-    if (header_list == NULL) {
-        goto done;
-    }
     if (content_type != NULL) {
         PyObject *pair = PyTuple_Pack(2, s_content_type_name, content_type);
         if (pair == NULL || PyList_Append(header_list, pair) < 0) {
@@ -561,13 +607,6 @@ done:
     Py_XDECREF(header_list);
     Py_XDECREF(headers);
     return result;
-}
-
-static int
-is_ascii_text(PyObject *text, const char *expected, Py_ssize_t size)
-{
-    return PyUnicode_GET_LENGTH(text) == size && PyUnicode_IS_COMPACT_ASCII(text)
-           && memcmp(PyUnicode_DATA(text), expected, (size_t)size) == 0;
 }
 
 PyDoc_STRVAR(headers_ready_doc,
