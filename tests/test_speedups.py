@@ -390,6 +390,48 @@ def test_asgi_headers_matches_python(responses: None) -> None:
         native.asgi_headers(ok, list(names))  # type: ignore[arg-type]
 
 
+# -- JSON -------------------------------------------------------------------------------
+
+
+class Text(str):
+    pass
+
+
+class Number(int):
+    pass
+
+
+def test_json_plain_matches_python() -> None:
+    from decimal import Decimal
+    from uuid import UUID
+
+    from carafe.json import _is_plain
+
+    scalars: list[Any] = [
+        "s", Text("t"), 1, Number(2), True, None, 0.0, -0.0, 0.0001, 0.00009999, 1e16,
+        9999999999999998.0, -1.5, float("nan"), float("inf"), -float("inf"), Decimal(1),
+        UUID(int=1), b"x", 2**70, HTTPStatus.OK,
+    ]  # fmt: skip
+    rng = random.Random(3)
+    for _ in range(3000):
+        value: Any = rng.choice(scalars)
+        for _ in range(rng.randrange(0, 4)):
+            kind = rng.randrange(4)
+            if kind == 0:
+                value = {"k": value, "n": rng.choice(scalars[:6])}
+            elif kind == 1:
+                value = [rng.choice(scalars[:6]), value]
+            elif kind == 2:
+                value = (value,)
+            else:
+                value = {"only": [value]}
+        assert native.json_plain(value) is _is_plain(value), value
+    deep: Any = 1
+    for _ in range(2000):
+        deep = [deep]
+    assert native.json_plain(deep) is False  # past the depth guard: not plain
+
+
 # -- the request proxy ------------------------------------------------------------------
 
 
@@ -470,6 +512,7 @@ def test_no_memory_is_leaked(responses: None, proxy: Any) -> None:
         native.init_text(Response.__new__(Response), "x", 600, None, None, None, False)
         native.headers_ready([("Content-Length", "1")])
         native.asgi_headers([("Content-Length", "1")], {"Content-Length": b"content-length"})
+        native.json_plain({"a": [1, 2.5, None]})
         proxy.path
         with contextlib.suppress(AttributeError):
             proxy.missing

@@ -15,10 +15,12 @@
  *   - RequestProxy: every attribute read through the `request` proxy;
  *   - init_text: Response("text"), what make_response and most views build;
  *   - headers_ready and asgi_headers: the usual response's header list, as
- *     WSGI and ASGI send it.
+ *     WSGI and ASGI send it;
+ *   - json_plain: the check that orjson's output is the standard library's.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 
 /* -- urlencoded ------------------------------------------------------------ */
 
@@ -719,6 +721,60 @@ fail:
     return NULL;
 }
 
+/* -- JSON ------------------------------------------------------------------ */
+
+/* json._is_plain: orjson writes obj exactly as json.dumps does. Called only on
+ * what orjson serialized, so obj is acyclic and at most 255 levels deep; the
+ * depth limit below only guards against misuse. No Python code runs here. */
+static int
+plain(PyObject *obj, int depth)
+{
+    if (PyUnicode_CheckExact(obj) || PyLong_CheckExact(obj) || PyBool_Check(obj)
+        || obj == Py_None) {
+        return 1;
+    }
+    if (PyFloat_CheckExact(obj)) {
+        double magnitude = fabs(PyFloat_AS_DOUBLE(obj));
+        return (magnitude >= 0.0001 && magnitude < 1e16) || magnitude == 0.0;
+    }
+    if (depth > 1000) {
+        return 0;
+    }
+    if (PyDict_CheckExact(obj)) {
+        Py_ssize_t position = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(obj, &position, &key, &value)) {
+            if (!plain(value, depth + 1)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj)) {
+        Py_ssize_t size = PySequence_Fast_GET_SIZE(obj);
+        PyObject **items = PySequence_Fast_ITEMS(obj);
+        for (Py_ssize_t index = 0; index < size; index++) {
+            if (!plain(items[index], depth + 1)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(json_plain_doc,
+"json_plain(obj, /)\n--\n\n"
+"json._is_plain: whether orjson writes obj (which it serialized) exactly as\n"
+"json.dumps does: exact dicts, lists, tuples, str, int, bool and None, and\n"
+"floats that repr writes without an exponent.");
+
+static PyObject *
+json_plain(PyObject *module, PyObject *obj)
+{
+    return PyBool_FromLong(plain(obj, 0));
+}
+
 /* -- the request proxy ----------------------------------------------------- */
 
 /* ctx._cv_ctx, ctx._PROXY_OWN and the message for a read outside a request,
@@ -814,6 +870,7 @@ static PyMethodDef speedups_methods[] = {
     {"init_text", (PyCFunction)(void (*)(void))init_text, METH_FASTCALL, init_text_doc},
     {"headers_ready", headers_ready, METH_O, headers_ready_doc},
     {"asgi_headers", (PyCFunction)(void (*)(void))asgi_headers, METH_FASTCALL, asgi_headers_doc},
+    {"json_plain", json_plain, METH_O, json_plain_doc},
     {"configure_proxy", (PyCFunction)(void (*)(void))configure_proxy, METH_FASTCALL,
      configure_proxy_doc},
     {NULL, NULL, 0, NULL},

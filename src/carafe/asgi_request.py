@@ -176,7 +176,12 @@ class ASGIRequest(Request):
         self._lazy_environ: dict[str, Any] | None = None
         # Every request is asked whether it has a body, so its header pairs are
         # indexed by name at once.
-        self._raw_headers = _header_dict(scope.get("headers", ()))
+        pairs = scope.get("headers", ())
+        # PERF: the usual list of names each given once is one dict() call, inline.
+        raw = dict(pairs) if pairs.__class__ is list else None
+        if raw is None or len(raw) != len(pairs):
+            raw = _header_dict(pairs)
+        self._raw_headers = raw
         self.app = app
         method: str = scope["method"]
         try:
