@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit bench bench-e2e bench-instructions clean
+.PHONY: run test lint typecheck unit fuzz bench bench-e2e bench-instructions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ unit: $(VENV)/.dev-installed
 	CARAFE_NO_SPEEDUPS=1 $(BIN)/python -m pytest -q
 
 test: lint typecheck unit
+
+# The compiled speedups' random differential tests (each C helper against its Python
+# reference) at 250x their make-test rounds, on a new seed each run (~1 minute).
+fuzz: $(VENV)/.dev-installed
+	CARAFE_FUZZ_ROUNDS=250 CARAFE_FUZZ_SEED=$$(date +%s) $(BIN)/python -m pytest -q -k "fuzz or matches_python" tests/test_speedups.py
 
 # Bench install: the development one plus the `bench` extra (Starlette, Quart, matplotlib, ...).
 $(VENV)/.bench-installed: $(VENV)/.dev-installed $(BUILD_INPUTS)

@@ -37,6 +37,10 @@ QUERIES = [
     "%E2%82=%E2%82%AC%E2%82", "%ZZ%4", "+++", "%%%41", "a=%C3%A9%E9%C3",
 ]  # fmt: skip
 
+# The random differential tests' rounds: `make fuzz` runs many more (and a new seed).
+ROUNDS = int(os.environ.get("CARAFE_FUZZ_ROUNDS", "1"))
+SEED = int(os.environ.get("CARAFE_FUZZ_SEED", "0"))
+
 # -- the build ------------------------------------------------------------------------
 
 
@@ -95,8 +99,8 @@ def test_urlencoded_fuzz_matches_python() -> None:
         b"a", b"B", b"=", b"&", b"+", b"%", b"%2", b"%2B", b"%e9", b"%C3", b"%A9", b"%zz",
         b"\xe9", b"\xc3", b"\xa9", b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"\x00", b" ", b";", b"9",
     ]  # fmt: skip
-    rng = random.Random(11)
-    for _ in range(4000):
+    rng = random.Random(11 + SEED)
+    for _ in range(4000 * ROUNDS):
         body = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 20)))
         for limit in (None, 3):
             assert native.urlencoded_lists(body, limit) == python_lists(body, limit), body
@@ -149,8 +153,8 @@ NAMES = ["Content-Type", "content-type", "CONTENT-TYPE", "X-One", "x-one", "Loca
 
 def test_set_known_header_matches_python(configured: None) -> None:
     remember(NAMES, "vab")
-    rng = random.Random(5)
-    for _ in range(3000):
+    rng = random.Random(5 + SEED)
+    for _ in range(3000 * ROUNDS):
         layout = [(rng.choice(NAMES), rng.choice("abc")) for _ in range(rng.randrange(0, 5))]
         name, value = rng.choice(NAMES), rng.choice(["v", "a", "b"])
         compiled, reference = list(layout), list(layout)
@@ -412,8 +416,8 @@ def test_json_plain_matches_python() -> None:
         9999999999999998.0, -1.5, float("nan"), float("inf"), -float("inf"), Decimal(1),
         UUID(int=1), b"x", 2**70, HTTPStatus.OK,
     ]  # fmt: skip
-    rng = random.Random(3)
-    for _ in range(3000):
+    rng = random.Random(3 + SEED)
+    for _ in range(3000 * ROUNDS):
         value: Any = rng.choice(scalars)
         for _ in range(rng.randrange(0, 4)):
             kind = rng.randrange(4)
