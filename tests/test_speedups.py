@@ -53,15 +53,18 @@ def test_the_extension_is_built_and_used() -> None:
         assert carafe._compiled.speedups is None
         assert type(request).__getattribute__ is _RequestProxy.__getattribute__
     else:
+        # A stale build (another interface version) would not be used: rebuild.
+        assert native.VERSION == carafe._compiled.VERSION
         assert carafe._compiled.speedups is native
-        assert headers_module._set_known is native.set_known_header
+        assert type(Headers.__dict__["__setitem__"]).__name__ == "method_descriptor"
 
 
 def test_carafe_no_speedups_runs_in_pure_python() -> None:
     script = (
         "import carafe._compiled, carafe.http.headers as h\n"
         "from carafe import Flask, request\n"
-        "assert carafe._compiled.speedups is None and h._set_known is None\n"
+        "assert carafe._compiled.speedups is None\n"
+        "assert h.Headers.__dict__['__setitem__'] is h._setitem_python\n"
         "app = Flask('x')\n"
         "@app.post('/')\n"
         "def view():\n"
@@ -133,12 +136,7 @@ def configured() -> Iterator[None]:
 
 
 def python_set(items: list[tuple[str, str]], name: Any, value: Any) -> None:
-    headers = Headers._trusted(items)
-    saved, headers_module._set_known = headers_module._set_known, None
-    try:
-        headers[name] = value
-    finally:
-        headers_module._set_known = saved
+    headers_module._setitem_python(Headers._trusted(items), name, value)
 
 
 def remember(names: list[str], values: str | list[str]) -> None:
@@ -166,6 +164,33 @@ def test_set_known_header_matches_python(configured: None) -> None:
             # Declined (a repeated name): nothing was changed.
             assert compiled == layout
             assert len([n for n, _ in layout if n.lower() == name.lower()]) > 1
+
+
+def test_setitem_method_matches_python(configured: None) -> None:
+    setitem = native.setitem_method(Headers, headers_module._setitem_python)
+    remember(NAMES, "vab")
+    rng = random.Random(9 + SEED)
+    keys: list[Any] = [*NAMES, "X-Unseen-Name", 0, -1, slice(0, 1), 3.5, "Bad Name"]
+    values: list[Any] = ["v", "a", 7, "new value", "x\r\ny", ("N", "v"), [("N", "v")]]
+    KNOWN_NAMES.pop("X-Unseen-Name", None)
+    for _ in range(2000 * ROUNDS):
+        layout = [(rng.choice(NAMES), rng.choice("abc")) for _ in range(rng.randrange(0, 4))]
+        key, value = rng.choice(keys), rng.choice(values)
+        compiled, reference = Headers._trusted(list(layout)), Headers._trusted(list(layout))
+        outcomes = []
+        for target, call in ((compiled, setitem), (reference, headers_module._setitem_python)):
+            try:
+                call(target, key, value)
+                outcomes.append(None)
+            except Exception as exc:
+                outcomes.append(type(exc))
+        assert outcomes[0] == outcomes[1], (layout, key, value)
+        assert compiled.to_wsgi_list() == reference.to_wsgi_list(), (layout, key, value)
+    assert setitem.__name__ == "__setitem__"
+    with pytest.raises(TypeError):
+        setitem(Headers(), "X-A")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        setitem(object(), "X-A", "v")  # not a Headers
 
 
 def test_set_known_header_declines_what_it_does_not_know(configured: None) -> None:

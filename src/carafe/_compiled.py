@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import os
 
+#: The interface version of _speedups.c this Python code is written for. A build left
+#: over from another version (an editable install not rebuilt) is not used.
+VERSION = 2
+
 try:
     if os.environ.get("CARAFE_NO_SPEEDUPS"):
         raise ImportError("CARAFE_NO_SPEEDUPS is set")
     from carafe import _speedups as speedups
+
+    if getattr(speedups, "VERSION", None) != VERSION:
+        raise ImportError(f"carafe._speedups is not version {VERSION}: rebuild it")
 except ImportError:
     speedups = None  # type: ignore[assignment]
 

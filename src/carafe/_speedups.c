@@ -260,6 +260,66 @@ PyDoc_STRVAR(set_known_header_doc,
 "header in place or appends one and returns True; returns False, having\n"
 "changed nothing, in every other case.");
 
+/* The work of set_known_header: 1 if set, 0 if declined (nothing changed), -1
+ * with an exception set. */
+static int
+try_set_known(PyObject *items, PyObject *name, PyObject *value)
+{
+    if (known_names == NULL || !PyList_CheckExact(items) || !PyUnicode_CheckExact(name)
+        || !PyUnicode_CheckExact(value)) {
+        return 0;
+    }
+    /* Only str keys are looked up here, so no Python code runs in this function
+     * and the list cannot change under the loop. */
+    PyObject *lower = PyDict_GetItemWithError(known_names, name);
+    if (lower == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    int checked = PySet_Contains(valid_values, value);
+    if (checked <= 0) {
+        return checked;
+    }
+    Py_ssize_t found = -1;
+    Py_ssize_t count = PyList_GET_SIZE(items);
+    for (Py_ssize_t index = 0; index < count; index++) {
+        PyObject *item = PyList_GET_ITEM(items, index);
+        if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 2) {
+            return 0;
+        }
+        PyObject *other = PyTuple_GET_ITEM(item, 0);
+        if (!PyUnicode_CheckExact(other)) {
+            return 0;
+        }
+        int same = other == name;
+        if (!same) {
+            PyObject *other_lower = PyDict_GetItemWithError(known_names, other);
+            if (other_lower == NULL) {
+                return PyErr_Occurred() ? -1 : 0;
+            }
+            same = other_lower == lower || PyUnicode_Compare(other_lower, lower) == 0;
+        }
+        if (same) {
+            if (found >= 0) {
+                return 0;
+            }
+            found = index;
+        }
+    }
+    PyObject *pair = PyTuple_Pack(2, name, value);
+    if (pair == NULL) {
+        return -1;
+    }
+    if (found < 0) {
+        int failed = PyList_Append(items, pair);
+        Py_DECREF(pair);
+        return failed ? -1 : 1;
+    }
+    PyObject *old = PyList_GET_ITEM(items, found);
+    PyList_SET_ITEM(items, found, pair);
+    Py_DECREF(old);
+    return 1;
+}
+
 static PyObject *
 set_known_header(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -267,74 +327,61 @@ set_known_header(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "set_known_header() takes 3 arguments");
         return NULL;
     }
-    PyObject *items = args[0], *name = args[1], *value = args[2];
-    if (known_names == NULL || !PyList_CheckExact(items) || !PyUnicode_CheckExact(name)
-        || !PyUnicode_CheckExact(value)) {
-        Py_RETURN_FALSE;
-    }
-    /* Only str keys are looked up here, so no Python code runs in this function
-     * and the list cannot change under the loop. */
-    PyObject *lower = PyDict_GetItemWithError(known_names, name);
-    if (lower == NULL) {
-        if (PyErr_Occurred()) {
-            return NULL;
-        }
-        Py_RETURN_FALSE;
-    }
-    int checked = PySet_Contains(valid_values, value);
-    if (checked <= 0) {
-        if (checked < 0) {
-            return NULL;
-        }
-        Py_RETURN_FALSE;
-    }
-    Py_ssize_t found = -1;
-    Py_ssize_t count = PyList_GET_SIZE(items);
-    for (Py_ssize_t index = 0; index < count; index++) {
-        PyObject *item = PyList_GET_ITEM(items, index);
-        if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 2) {
-            Py_RETURN_FALSE;
-        }
-        PyObject *other = PyTuple_GET_ITEM(item, 0);
-        if (!PyUnicode_CheckExact(other)) {
-            Py_RETURN_FALSE;
-        }
-        int same = other == name;
-        if (!same) {
-            PyObject *other_lower = PyDict_GetItemWithError(known_names, other);
-            if (other_lower == NULL) {
-                if (PyErr_Occurred()) {
-                    return NULL;
-                }
-                Py_RETURN_FALSE;
-            }
-            same = other_lower == lower
-                   || PyUnicode_Compare(other_lower, lower) == 0;
-        }
-        if (same) {
-            if (found >= 0) {
-                Py_RETURN_FALSE;
-            }
-            found = index;
-        }
-    }
-    PyObject *pair = PyTuple_Pack(2, name, value);
-    if (pair == NULL) {
+    int done = try_set_known(args[0], args[1], args[2]);
+    if (done < 0) {
         return NULL;
     }
-    if (found < 0) {
-        int failed = PyList_Append(items, pair);
-        Py_DECREF(pair);
-        if (failed) {
-            return NULL;
-        }
+    return PyBool_FromLong(done);
+}
+
+/* Headers.__setitem__ as a method descriptor: the usual case is set here, with
+ * no Python frame; every other goes to the Python method it replaces. */
+static PyObject *setitem_fallback = NULL;
+static PyObject *s_list;
+
+static PyObject *
+headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "__setitem__ expected 2 arguments, got %zd", nargs);
+        return NULL;
     }
-    else {
-        PyObject *old = PyList_GET_ITEM(items, found);
-        PyList_SET_ITEM(items, found, pair);
-        Py_DECREF(old);
+    PyObject *items = PyObject_GetAttr(self, s_list);
+    if (items == NULL) {
+        return NULL;
     }
-    Py_RETURN_TRUE;
+    int done = try_set_known(items, args[0], args[1]);
+    Py_DECREF(items);
+    if (done < 0) {
+        return NULL;
+    }
+    if (done) {
+        Py_RETURN_NONE;
+    }
+    PyObject *call[3] = {self, args[0], args[1]};
+    return PyObject_Vectorcall(setitem_fallback, call, 3, NULL);
+}
+
+static PyMethodDef headers_setitem_def = {
+    "__setitem__", (PyCFunction)(void (*)(void))headers_setitem, METH_FASTCALL,
+    "headers[name] = value is set(); an int or slice replaces pairs.",
+};
+
+PyDoc_STRVAR(setitem_method_doc,
+"setitem_method(headers_class, fallback, /)\n--\n\n"
+"A __setitem__ method for headers_class: set_known_header's case in C,\n"
+"every other case handed to fallback(self, key, value), the Python method.");
+
+static PyObject *
+setitem_method(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "setitem_method() takes a class and a function");
+        return NULL;
+    }
+    Py_INCREF(args[1]);
+    Py_XSETREF(setitem_fallback, args[1]);
+    return PyDescr_NewMethod((PyTypeObject *)args[0], &headers_setitem_def);
 }
 
 /* -- responses ------------------------------------------------------------- */
@@ -350,7 +397,7 @@ static PyTypeObject *headers_class = NULL;
 /* Interned attribute names and header names. */
 static PyObject *s_default_status, *s_default_mimetype, *s_automatically_set_content_length;
 static PyObject *s_status_code, *s_status, *s_direct_passthrough, *s_on_close, *s_headers;
-static PyObject *s_response, *s_list, *s_content_type_name, *s_content_length_name;
+static PyObject *s_response, *s_content_type_name, *s_content_length_name;
 static PyObject *empty_tuple;
 
 PyDoc_STRVAR(configure_response_doc,
@@ -865,6 +912,8 @@ static PyMethodDef speedups_methods[] = {
      configure_headers_doc},
     {"set_known_header", (PyCFunction)(void (*)(void))set_known_header, METH_FASTCALL,
      set_known_header_doc},
+    {"setitem_method", (PyCFunction)(void (*)(void))setitem_method, METH_FASTCALL,
+     setitem_method_doc},
     {"configure_response", (PyCFunction)(void (*)(void))configure_response, METH_FASTCALL,
      configure_response_doc},
     {"init_text", (PyCFunction)(void (*)(void))init_text, METH_FASTCALL, init_text_doc},
@@ -920,6 +969,11 @@ PyInit__speedups(void)
     }
     PyObject *module = PyModule_Create(&speedups_module);
     if (module == NULL) {
+        return NULL;
+    }
+    /* _compiled.py loads the module only at the version its Python code expects. */
+    if (PyModule_AddIntConstant(module, "VERSION", 2) < 0) {
+        Py_DECREF(module);
         return NULL;
     }
     Py_INCREF(&RequestProxyType);

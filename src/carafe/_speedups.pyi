@@ -3,9 +3,14 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
+VERSION: int
+
 def urlencoded_lists(body: bytes, max_fields: int | None, /) -> dict[str, list[str]] | int: ...
 def configure_headers(known_names: dict[str, str], valid_values: set[str], /) -> None: ...
 def set_known_header(items: list[tuple[str, str]], name: Any, value: Any, /) -> bool: ...
+def setitem_method(
+    headers_class: type[Any], fallback: Callable[[Any, Any, Any], None], /
+) -> Callable[[Any, Any, Any], None]: ...
 def configure_response(
     status_lines: dict[int, str],
     for_mimetype: dict[str, str],

@@ -101,12 +101,9 @@ def _check_value(value: Any) -> str:
     return value  # type: ignore[no-any-return]
 
 
-# PERF: the compiled ``headers[name] = value`` for a known name and an already checked
-# value (carafe/_speedups.c), sharing the two caches above; None in pure Python.
-_set_known: Callable[[list[tuple[str, str]], Any, Any], bool] | None = None
 if speedups is not None:
+    # The compiled helpers share the two caches above.
     speedups.configure_headers(KNOWN_NAMES, _VALID_VALUES)
-    _set_known = speedups.set_known_header
 
 
 def _with_params(value: Any, params: dict[str, Any]) -> str:
@@ -353,8 +350,6 @@ class Headers:
 
     def __setitem__(self, key: str | int | slice, value: Any) -> None:
         """``headers[name] = value`` is :meth:`set`; an int or slice replaces pairs."""
-        if _set_known is not None and _set_known(self._list, key, value):
-            return
         if key.__class__ is not str:
             self._set_other(key, value)
             return
@@ -553,6 +548,15 @@ def _environ_key(name: str) -> str:
     if len(_ENVIRON_KEYS) < 1024:
         _ENVIRON_KEYS[name] = wsgi_name
     return wsgi_name
+
+
+#: The pure-Python ``Headers.__setitem__``: the reference, and the compiled one's fallback.
+_setitem_python = Headers.__setitem__
+if speedups is not None:
+    # PERF: ``headers[name] = value`` for a known name and an already checked value is
+    # done in C (carafe/_speedups.c), with no Python frame; every other case goes to
+    # the Python method.
+    setattr(Headers, "__setitem__", speedups.setitem_method(Headers, _setitem_python))  # noqa: B010
 
 
 class EnvironHeaders(Headers):
