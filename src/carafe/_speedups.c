@@ -364,6 +364,7 @@ headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
 static PyMethodDef headers_setitem_def = {
     "__setitem__", (PyCFunction)(void (*)(void))headers_setitem, METH_FASTCALL,
+    "__setitem__($self, key, value, /)\n--\n\n"
     "headers[name] = value is set(); an int or slice replaces pairs.",
 };
 
