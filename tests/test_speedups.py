@@ -235,7 +235,7 @@ def responses() -> Iterator[None]:
     # response.py shares its caches only when the speedups are active.
     native.configure_headers(KNOWN_NAMES, _VALID_VALUES)
     native.configure_response(
-        STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, response_module._length_text, Headers
+        STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, response_module._length_text, Headers, Response
     )
     yield
 
@@ -369,6 +369,49 @@ def test_init_text_declines_what_it_does_not_know(responses: None) -> None:
             response.status  # nothing was set
     with pytest.raises(UnicodeEncodeError):
         Response("\ud800")
+
+
+def test_text_response_matches_make_response(responses: None, monkeypatch: Any) -> None:
+    from carafe import app as app_module
+
+    app = Flask(__name__)
+    remember(["X-A", "X-B"], ["1", "2"])
+    Response("")  # the default mimetype checked and cached
+    bodies: list[Any] = ["Success", "", "\u2603", "\ud800", b"bytes", None, ["a"], {"a": 1}]
+    seconds: list[Any] = [201, 404, 600, None, "201 X", HTTPStatus.CREATED, True, {"X-A": "1"},
+                          {"X-New-Name": "v"}, [("X-A", "1")], Headers({"X-A": "1"})]  # fmt: skip
+    shapes: list[Any] = []
+    for body in bodies:
+        shapes.append(body)
+        for second in seconds:
+            shapes.append((body, second))
+            shapes.append((body, second, {"X-B": "2"}))
+            shapes.append((body, second, None))
+    shapes += [(), ("a",), ("a", 200, {}, 1)]
+
+    def python_make(rv: Any) -> Any:
+        with monkeypatch.context() as patch:
+            patch.setattr(app_module, "text_response", None)
+            try:
+                return state(app.make_response(rv))
+            except Exception as exc:
+                return type(exc)
+
+    with app.test_request_context():
+        for rv in shapes:
+            reference = python_make(rv)
+            response = native.text_response(rv)
+            if response is not None:
+                assert type(response) is Response
+                assert state(response) == reference, rv
+        # What views return most: taken on (the rest may go to the Python steps).
+        for rv in ["Success", ("Success", 201), ("Success", {"X-A": "1"}),
+                   ("Success", 201, {"X-A": "1", "X-B": "2"}), ("", 404, {})]:  # fmt: skip
+            assert native.text_response(rv) is not None, rv
+        assert native.text_response(("Made", 201, {"X-A": "1"})) is not None
+        made = app.make_response(("Made", 201, {"X-A": "1"}))
+        assert made.status == "201 CREATED"
+        assert made.headers["X-A"] == "1"
 
 
 def test_headers_ready_matches_wsgi_headers(responses: None) -> None:
@@ -542,6 +585,8 @@ def test_no_memory_is_leaked(responses: None, proxy: Any) -> None:
         native.headers_ready([("Content-Length", "1")])
         native.asgi_headers([("Content-Length", "1")], {"Content-Length": b"content-length"})
         native.json_plain({"a": [1, 2.5, None]})
+        native.text_response(("Success", 201, {"X-Known": "ok"}))
+        native.text_response(("Success", 600))
         proxy.path
         with contextlib.suppress(AttributeError):
             proxy.missing

@@ -394,6 +394,7 @@ static PyObject *for_mimetype = NULL;
 static PyObject *length_texts = NULL;
 static PyObject *length_text = NULL;
 static PyTypeObject *headers_class = NULL;
+static PyTypeObject *response_class = NULL;
 
 /* Interned attribute names and header names. */
 static PyObject *s_default_status, *s_default_mimetype, *s_automatically_set_content_length;
@@ -402,18 +403,20 @@ static PyObject *s_response, *s_content_type_name, *s_content_length_name;
 static PyObject *empty_tuple;
 
 PyDoc_STRVAR(configure_response_doc,
-"configure_response(status_lines, for_mimetype, length_texts, length_text, headers_class, /)\n"
+"configure_response(status_lines, for_mimetype, length_texts, length_text, headers_class,\n"
+"                   response_class, /)\n"
 "--\n\n"
-"Share response.py's caches, its _length_text function and the Headers\n"
-"class with init_text.");
+"Share response.py's caches, its _length_text function and the Headers and\n"
+"Response classes with init_text and text_response.");
 
 static PyObject *
 configure_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1])
-        || !PyDict_CheckExact(args[2]) || !PyCallable_Check(args[3]) || !PyType_Check(args[4])) {
+    if (nargs != 6 || !PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1])
+        || !PyDict_CheckExact(args[2]) || !PyCallable_Check(args[3]) || !PyType_Check(args[4])
+        || !PyType_Check(args[5])) {
         PyErr_SetString(PyExc_TypeError,
-                        "configure_response() takes three dicts, a function and a class");
+                        "configure_response() takes three dicts, a function and two classes");
         return NULL;
     }
     Py_INCREF(args[0]);
@@ -426,6 +429,8 @@ configure_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_XSETREF(length_text, args[3]);
     Py_INCREF(args[4]);
     Py_XSETREF(headers_class, (PyTypeObject *)args[4]);
+    Py_INCREF(args[5]);
+    Py_XSETREF(response_class, (PyTypeObject *)args[5]);
     Py_RETURN_NONE;
 }
 
@@ -471,25 +476,22 @@ PyDoc_STRVAR(init_text_doc,
 "sets the response up and returns True. Returns False, having set nothing,\n"
 "in every other case.");
 
-static PyObject *
-init_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* The work of init_text: 1 if the response was set up, 0 if declined (nothing
+ * set), -1 with an exception set. */
+static int
+init_text_core(PyObject *self, PyObject *body, PyObject *status, PyObject *given,
+               PyObject *mimetype, PyObject *content_type_given, PyObject *passthrough)
 {
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError, "init_text() takes 7 arguments");
-        return NULL;
-    }
-    PyObject *self = args[0], *body = args[1], *status = args[2], *given = args[3];
-    PyObject *mimetype = args[4];
     if (headers_class == NULL || known_names == NULL
-        || !(given == Py_None || PyDict_CheckExact(given)) || args[5] != Py_None
-        || args[6] != Py_False || !(PyUnicode_CheckExact(body) || PyBytes_CheckExact(body))
+        || !(given == Py_None || PyDict_CheckExact(given)) || content_type_given != Py_None
+        || passthrough != Py_False || !(PyUnicode_CheckExact(body) || PyBytes_CheckExact(body))
         || !(status == Py_None || PyLong_CheckExact(status))
         || !(mimetype == Py_None || PyUnicode_CheckExact(mimetype))) {
-        Py_RETURN_FALSE;
+        return 0;
     }
     PyObject *code = NULL, *line = NULL, *content_type = NULL, *length = NULL;
     PyObject *chunks = NULL, *header_list = NULL, *headers = NULL;
-    PyObject *result = NULL;
+    int result = -1;
 
     /* Everything is looked up first: nothing is set unless all of it is known. */
     header_list = PyList_New(0);
@@ -642,12 +644,10 @@ init_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         || PyObject_SetAttr(self, s_response, chunks) < 0) {
         goto done;
     }
-    result = Py_True;
-    Py_INCREF(result);
+    result = 1;
     goto done;
 decline:
-    result = Py_False;
-    Py_INCREF(result);
+    result = 0;
 done:
     Py_XDECREF(code);
     Py_XDECREF(line);
@@ -657,6 +657,73 @@ done:
     Py_XDECREF(header_list);
     Py_XDECREF(headers);
     return result;
+}
+
+static PyObject *
+init_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "init_text() takes 7 arguments");
+        return NULL;
+    }
+    int done = init_text_core(args[0], args[1], args[2], args[3], args[4], args[5], args[6]);
+    if (done < 0) {
+        return NULL;
+    }
+    return PyBool_FromLong(done);
+}
+
+PyDoc_STRVAR(text_response_doc,
+"text_response(rv, /)\n--\n\n"
+"Flask.make_response for a view's text return value, with the Response class\n"
+"itself as the app's response_class: rv is a str, or a tuple (str, int),\n"
+"(str, dict) or (str, int, dict) of the kinds init_text takes. The response,\n"
+"built without a Python frame, or None to leave rv to the Python code.");
+
+static PyObject *
+text_response(PyObject *module, PyObject *rv)
+{
+    PyObject *body = rv, *status = Py_None, *given = Py_None;
+    if (response_class == NULL) {
+        Py_RETURN_NONE;
+    }
+    if (PyTuple_CheckExact(rv)) {
+        Py_ssize_t size = PyTuple_GET_SIZE(rv);
+        body = size ? PyTuple_GET_ITEM(rv, 0) : Py_None;
+        if (size == 3) {
+            status = PyTuple_GET_ITEM(rv, 1);
+            given = PyTuple_GET_ITEM(rv, 2);
+        }
+        else if (size == 2) {
+            /* (body, headers) when the second item is a dict, else (body, status). */
+            PyObject *second = PyTuple_GET_ITEM(rv, 1);
+            if (PyDict_CheckExact(second)) {
+                given = second;
+            }
+            else {
+                status = second;
+            }
+        }
+        else {
+            Py_RETURN_NONE;
+        }
+    }
+    if (!PyUnicode_CheckExact(body)) {
+        Py_RETURN_NONE;
+    }
+    PyObject *response = response_class->tp_new(response_class, empty_tuple, NULL);
+    if (response == NULL) {
+        return NULL;
+    }
+    int done = init_text_core(response, body, status, given, Py_None, Py_None, Py_False);
+    if (done <= 0) {
+        Py_DECREF(response);
+        if (done < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    return response;
 }
 
 PyDoc_STRVAR(headers_ready_doc,
@@ -918,6 +985,7 @@ static PyMethodDef speedups_methods[] = {
     {"configure_response", (PyCFunction)(void (*)(void))configure_response, METH_FASTCALL,
      configure_response_doc},
     {"init_text", (PyCFunction)(void (*)(void))init_text, METH_FASTCALL, init_text_doc},
+    {"text_response", text_response, METH_O, text_response_doc},
     {"headers_ready", headers_ready, METH_O, headers_ready_doc},
     {"asgi_headers", (PyCFunction)(void (*)(void))asgi_headers, METH_FASTCALL, asgi_headers_doc},
     {"json_plain", json_plain, METH_O, json_plain_doc},
@@ -973,7 +1041,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 2) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 3) < 0) {
         Py_DECREF(module);
         return NULL;
     }

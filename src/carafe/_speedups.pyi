@@ -17,6 +17,7 @@ def configure_response(
     length_texts: dict[int, str],
     length_text: Callable[[int], str],
     headers_class: type[Any],
+    response_class: type[Any],
     /,
 ) -> None: ...
 def init_text(
@@ -29,6 +30,7 @@ def init_text(
     direct_passthrough: Any,
     /,
 ) -> bool: ...
+def text_response(rv: Any, /) -> Any: ...
 def headers_ready(items: list[tuple[str, str]], /) -> bool: ...
 def asgi_headers(
     items: list[tuple[str, str]], names: dict[str, bytes], /

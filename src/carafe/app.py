@@ -33,7 +33,7 @@ from carafe.exceptions import (
 from carafe.http.headers import Headers
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.request import Request
-from carafe.response import Response
+from carafe.response import Response, text_response
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
 from carafe.runner import is_async_body, is_coroutine_function, run_coroutine
 
@@ -568,6 +568,16 @@ class Flask:
         if rv.__class__ is response_class:
             # PERF: a view's finished response (the usual case) is returned as it is.
             return rv
+        if (
+            text_response is not None
+            and (rv.__class__ is str or rv.__class__ is tuple)
+            and response_class is Response
+        ):
+            # PERF: a text body, alone or with its status and headers, is a response
+            # built in C when it is of the usual kinds (the steps below otherwise).
+            response = text_response(rv)
+            if response is not None:
+                return response
         status: Any = None
         headers: Any = None
         if type(rv) is tuple:

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from carafe.ctx import _NO_APP, _cv_ctx, current_app
 from carafe.exceptions import abort as _abort
-
-if TYPE_CHECKING:
-    from carafe.response import Response
+from carafe.response import Response, text_response
 
 _REDIRECT_PAGE = (
     "<!doctype html>\n"
@@ -44,7 +42,10 @@ def make_response(*args: Any) -> Response:
             # PERF: make_response("text"), the tutorials' favourite, is a response
             # straight away, and so is make_response(jsonify(...)).
             if type(rv) is str:
-                return app.response_class(rv)
+                response_class = app.response_class
+                if text_response is not None and response_class is Response:
+                    return text_response(rv) or response_class(rv)
+                return response_class(rv)
             if rv.__class__ is app.response_class:
                 return rv
         return app.make_response(rv)

@@ -91,16 +91,6 @@ def _length_text(size: int) -> str:
     return text
 
 
-# PERF: the compiled constructor of a text response and check of a header list ready
-# to send (carafe/_speedups.c), sharing the caches above; None in pure Python.
-_init_text: Callable[..., bool] | None = None
-_headers_ready: Callable[[list[tuple[str, str]]], bool] | None = None
-if speedups is not None:
-    speedups.configure_response(STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, _length_text, Headers)
-    _init_text = speedups.init_text
-    _headers_ready = speedups.headers_ready
-
-
 def _header_property(name: str) -> Any:
     """A property reading and setting one header (``None`` removes it)."""
 
@@ -578,6 +568,22 @@ class Response:
         converted = cls(body, status=status, headers=headers)
         converted.call_on_close(body.close)
         return converted
+
+
+# PERF: compiled helpers (carafe/_speedups.c) sharing the caches above; None in pure
+# Python. The constructor of a text response and the check of a header list ready to
+# send, used by Response itself, and text_response: Flask.make_response of a view's
+# text return value when the app's response_class is Response, without a Python frame.
+_init_text: Callable[..., bool] | None = None
+_headers_ready: Callable[[list[tuple[str, str]]], bool] | None = None
+text_response: Callable[[Any], Response | None] | None = None
+if speedups is not None:
+    speedups.configure_response(
+        STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, _length_text, Headers, Response
+    )
+    _init_text = speedups.init_text
+    _headers_ready = speedups.headers_ready
+    text_response = speedups.text_response
 
 
 class _ClosingBody:
