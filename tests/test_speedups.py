@@ -414,6 +414,93 @@ def test_text_response_matches_make_response(responses: None, monkeypatch: Any) 
         assert made.headers["X-A"] == "1"
 
 
+class Sub(Response):
+    pass
+
+
+def check_asgi_messages(response: Response, method: str) -> None:
+    """asgi_messages gives what the ASGI app's Python fast path sends, or declines."""
+    from carafe import asgi
+
+    asgi._encode_headers(response.headers.to_wsgi_list())  # every name known
+    messages = native.asgi_messages(response, method, asgi._ASGI_NAMES)
+    if messages is None:
+        return
+    assert type(response) is Response and method != "HEAD"
+    assert messages == (
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": asgi._encode_headers(response.wsgi_headers()),
+        },
+        {"type": "http.response.body", "body": response.response[0], "more_body": False},
+    )
+
+
+def test_wsgi_respond_matches_wsgi_headers_and_body(responses: None) -> None:
+    remember(["Content-Type", "Content-Length", "Location", "X-A"], ["1"])
+    KNOWN_NAMES.pop("X-Unseen-Name", None)
+
+    def variants() -> Iterator[Response]:
+        for status in (200, 201, 204, 304, 101, 199, 404, 599):
+            yield Response(b"body", status)
+        yield Response("text")
+        yield Response([b"a", b"b"])
+        yield Response(iter([b"a"]))
+        yield Response([b"a"], headers={"Content-Length": "1"})
+        yield Response(b"x", headers={"X-A": "1"})
+        yield Response(b"x", headers={"Location": "/caf\u00e9"})
+        yield Response(b"x", headers={"X-Unseen-Name": "v"})
+        yield Sub(b"x")
+        closing = Response(b"x")
+        closing.call_on_close(lambda: None)
+        yield closing
+        emptied = Response(b"x")
+        emptied._on_close = []
+        yield emptied
+        chunk_str = Response(b"x")
+        chunk_str.response = ["x"]
+        yield chunk_str
+        odd = Response(b"x")
+        odd._status_code = True  # type: ignore[assignment]
+        yield odd
+
+    for method in ("GET", "POST", "HEAD"):
+        for response in variants():
+            check_asgi_messages(response, method)
+            calls: list[tuple[str, list[tuple[str, str]]]] = []
+            body = native.wsgi_respond(response, lambda s, h: calls.append((s, h)), method)
+            if body is None:
+                assert calls == []  # nothing sent: the Python methods answer
+                continue
+            assert type(response) is Response and method != "HEAD"
+            assert calls == [(response._status, response.wsgi_headers())]
+            assert body is response.response
+            assert list(body) == list(response.wsgi_body(method))
+    # The usual answer is taken on.
+    sent: list[Any] = []
+    assert native.wsgi_respond(Response("Hi"), lambda *a: sent.append(a), "GET") == [b"Hi"]
+    assert sent == [
+        ("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "2")])
+    ]
+
+    def failing(status: str, headers: list[tuple[str, str]]) -> None:
+        raise RuntimeError("the server refused")
+
+    with pytest.raises(RuntimeError, match="the server refused"):
+        native.wsgi_respond(Response("Hi"), failing, "GET")
+    # ASGI: the usual answer is taken on; a value that is not latin-1 is an error.
+    from carafe import asgi
+
+    asgi._encode_headers([("Content-Type", ""), ("Content-Length", ""), ("X-A", "")])
+    assert native.asgi_messages(Response("Hi"), "GET", asgi._ASGI_NAMES) is not None
+    snowman = Response("Hi", headers={"X-A": "\u2603"})
+    with pytest.raises(UnicodeEncodeError):
+        native.asgi_messages(snowman, "GET", asgi._ASGI_NAMES)
+    with pytest.raises(TypeError):
+        native.asgi_messages(Response("Hi"), "GET", [])  # type: ignore[arg-type]
+
+
 def test_headers_ready_matches_wsgi_headers(responses: None) -> None:
     remember(["Content-Type", "Content-Length", "Location", "X-A"], [])
     KNOWN_NAMES.pop("X-Unseen-Name", None)  # in case another test set it
@@ -587,6 +674,9 @@ def test_no_memory_is_leaked(responses: None, proxy: Any) -> None:
         native.json_plain({"a": [1, 2.5, None]})
         native.text_response(("Success", 201, {"X-Known": "ok"}))
         native.text_response(("Success", 600))
+        native.wsgi_respond(Response("Hi"), lambda *a: None, "GET")
+        native.wsgi_respond(Response("Hi", 204), lambda *a: None, "GET")
+        native.asgi_messages(Response("Hi"), "GET", {"Content-Length": b"content-length"})
         proxy.path
         with contextlib.suppress(AttributeError):
             proxy.missing

@@ -732,34 +732,158 @@ PyDoc_STRVAR(headers_ready_doc,
 "a body: every name known (headers.KNOWN_NAMES), a Content-Length among\n"
 "them and no Location. False otherwise: Response.wsgi_headers decides.");
 
-static PyObject *
-headers_ready(PyObject *module, PyObject *items)
+/* The work of headers_ready: 1 if ready, 0 if not, -1 with an exception set. */
+static int
+list_ready(PyObject *items)
 {
     if (known_names == NULL || !PyList_CheckExact(items)) {
-        Py_RETURN_FALSE;
+        return 0;
     }
     int has_length = 0;
     for (Py_ssize_t index = 0; index < PyList_GET_SIZE(items); index++) {
         PyObject *item = PyList_GET_ITEM(items, index);
         if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 2
             || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 0))) {
-            Py_RETURN_FALSE;
+            return 0;
         }
         PyObject *lower = PyDict_GetItemWithError(known_names, PyTuple_GET_ITEM(item, 0));
         if (lower == NULL) {
-            if (PyErr_Occurred()) {
-                return NULL;
-            }
-            Py_RETURN_FALSE;
+            return PyErr_Occurred() ? -1 : 0;
         }
         if (is_ascii_text(lower, "content-length", 14)) {
             has_length = 1;
         }
         else if (is_ascii_text(lower, "location", 8)) {
-            Py_RETURN_FALSE;
+            return 0;
         }
     }
-    return PyBool_FromLong(has_length);
+    return has_length;
+}
+
+static PyObject *
+headers_ready(PyObject *module, PyObject *items)
+{
+    int ready = list_ready(items);
+    if (ready < 0) {
+        return NULL;
+    }
+    return PyBool_FromLong(ready);
+}
+
+/* response.py's BODYLESS_CODES: 1xx, 204 and 304. */
+static int
+bodyless(long code)
+{
+    return (code >= 100 && code < 200) || code == 204 || code == 304;
+}
+
+/* The one bytes chunk of `response`'s body when it is sent as it is (a list of
+ * one bytes object, nothing to call on close), as a new reference; NULL without
+ * an exception when it is not, NULL with one on error. */
+static PyObject *
+single_chunk(PyObject *response)
+{
+    PyObject *on_close = PyObject_GetAttr(response, s_on_close);
+    if (on_close == NULL) {
+        return NULL;
+    }
+    int pending = on_close != Py_None && PyObject_IsTrue(on_close);
+    Py_DECREF(on_close);
+    if (pending) {
+        return NULL;  /* with the exception of a failed truth test, if any */
+    }
+    PyObject *body = PyObject_GetAttr(response, s_response);
+    if (body == NULL) {
+        return NULL;
+    }
+    if (PyList_CheckExact(body) && PyList_GET_SIZE(body) == 1
+        && PyBytes_CheckExact(PyList_GET_ITEM(body, 0))) {
+        return body;
+    }
+    Py_DECREF(body);
+    return NULL;
+}
+
+/* `response`'s status code when its answer is the usual one: an exact Response
+ * with an int code that allows a body, to a request that is not HEAD; -1
+ * otherwise (-2 with an exception set). */
+static long
+usual_code(PyObject *response, PyObject *method)
+{
+    if (response_class == NULL || Py_TYPE(response) != response_class
+        || !PyUnicode_CheckExact(method) || is_ascii_text(method, "HEAD", 4)) {
+        return -1;
+    }
+    PyObject *code_object = PyObject_GetAttr(response, s_status_code);
+    if (code_object == NULL) {
+        return -2;
+    }
+    long code = PyLong_CheckExact(code_object) ? PyLong_AsLong(code_object) : -1;
+    Py_DECREF(code_object);
+    if (code == -1 && PyErr_Occurred()) {
+        PyErr_Clear();  /* too large for a long: not a code this path knows */
+        return -1;
+    }
+    return code < 0 || bodyless(code) ? -1 : code;
+}
+
+PyDoc_STRVAR(wsgi_respond_doc,
+"wsgi_respond(response, start_response, method, /)\n--\n\n"
+"Send the usual answer: for an exact Response with a body of one bytes\n"
+"chunk, nothing to call on close, a code that allows a body, a header list\n"
+"ready as it is (headers_ready) and a request that is not HEAD, call\n"
+"start_response(status, header_list) and return the body list. Return None,\n"
+"having called nothing, otherwise (Response.wsgi_headers and wsgi_body then).");
+
+static PyObject *
+wsgi_respond(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "wsgi_respond() takes 3 arguments");
+        return NULL;
+    }
+    PyObject *response = args[0];
+    long code = usual_code(response, args[2]);
+    if (code < 0) {
+        if (code == -2) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    PyObject *body = single_chunk(response);
+    if (body == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    PyObject *headers = PyObject_GetAttr(response, s_headers);
+    PyObject *items = headers == NULL ? NULL : PyObject_GetAttr(headers, s_list);
+    Py_XDECREF(headers);
+    if (items == NULL) {
+        Py_DECREF(body);
+        return NULL;
+    }
+    int ready = list_ready(items);
+    PyObject *status = ready > 0 ? PyObject_GetAttr(response, s_status) : NULL;
+    if (status == NULL) {
+        Py_DECREF(items);
+        Py_DECREF(body);
+        if (ready < 0 || PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    PyObject *call[2] = {status, items};
+    PyObject *written = PyObject_Vectorcall(args[1], call, 2, NULL);
+    Py_DECREF(status);
+    Py_DECREF(items);
+    if (written == NULL) {
+        Py_DECREF(body);
+        return NULL;
+    }
+    Py_DECREF(written);
+    return body;
 }
 
 PyDoc_STRVAR(asgi_headers_doc,
@@ -776,16 +900,13 @@ is_bytes_text(PyObject *raw, const char *expected, Py_ssize_t size)
            && memcmp(PyBytes_AS_STRING(raw), expected, (size_t)size) == 0;
 }
 
+/* The work of asgi_headers: the encoded list (a new reference), or NULL: without
+ * an exception when declined, with one on error. */
 static PyObject *
-asgi_headers(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+encode_items(PyObject *items, PyObject *names)
 {
-    if (nargs != 2 || !PyDict_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "asgi_headers() takes a list and a dict");
-        return NULL;
-    }
-    PyObject *items = args[0], *names = args[1];
     if (!PyList_CheckExact(items)) {
-        Py_RETURN_NONE;
+        return NULL;
     }
     Py_ssize_t count = PyList_GET_SIZE(items);
     PyObject *encoded = PyList_New(count);
@@ -798,17 +919,11 @@ asgi_headers(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 2
             || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 0))
             || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 1))) {
-            goto decline;
+            goto fail;
         }
         PyObject *raw = PyDict_GetItemWithError(names, PyTuple_GET_ITEM(item, 0));
-        if (raw == NULL) {
-            if (PyErr_Occurred()) {
-                goto fail;
-            }
-            goto decline;
-        }
-        if (!PyBytes_CheckExact(raw) || is_bytes_text(raw, "location", 8)) {
-            goto decline;
+        if (raw == NULL || !PyBytes_CheckExact(raw) || is_bytes_text(raw, "location", 8)) {
+            goto fail;
         }
         if (is_bytes_text(raw, "content-length", 14)) {
             has_length = 1;
@@ -828,12 +943,91 @@ asgi_headers(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (has_length) {
         return encoded;
     }
-decline:
-    Py_DECREF(encoded);
-    Py_RETURN_NONE;
 fail:
     Py_DECREF(encoded);
     return NULL;
+}
+
+static PyObject *
+asgi_headers(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyDict_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "asgi_headers() takes a list and a dict");
+        return NULL;
+    }
+    PyObject *encoded = encode_items(args[0], args[1]);
+    if (encoded == NULL && !PyErr_Occurred()) {
+        Py_RETURN_NONE;
+    }
+    return encoded;
+}
+
+static PyObject *s_type, *s_status_key, *s_body, *s_more_body, *s_start_type, *s_body_type;
+
+PyDoc_STRVAR(asgi_messages_doc,
+"asgi_messages(response, method, names, /)\n--\n\n"
+"The two ASGI messages of the usual answer, (http.response.start,\n"
+"http.response.body), for what wsgi_respond takes; names is\n"
+"asgi._ASGI_NAMES. None otherwise, for the Python code to answer.");
+
+static PyObject *
+asgi_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "asgi_messages() takes a response, a str and a dict");
+        return NULL;
+    }
+    PyObject *response = args[0];
+    long code = usual_code(response, args[1]);
+    if (code < 0) {
+        if (code == -2) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    PyObject *chunks = single_chunk(response);
+    if (chunks == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    PyObject *start = NULL, *end = NULL, *result = NULL, *encoded = NULL, *status = NULL;
+    PyObject *headers = PyObject_GetAttr(response, s_headers);
+    PyObject *items = headers == NULL ? NULL : PyObject_GetAttr(headers, s_list);
+    Py_XDECREF(headers);
+    if (items == NULL) {
+        goto done;
+    }
+    encoded = encode_items(items, args[2]);
+    Py_DECREF(items);
+    if (encoded == NULL) {
+        if (!PyErr_Occurred()) {
+            result = Py_None;
+            Py_INCREF(result);
+        }
+        goto done;
+    }
+    status = PyLong_FromLong(code);
+    start = PyDict_New();
+    end = PyDict_New();
+    if (status == NULL || start == NULL || end == NULL
+        || PyDict_SetItem(start, s_type, s_start_type) < 0
+        || PyDict_SetItem(start, s_status_key, status) < 0
+        || PyDict_SetItem(start, s_headers, encoded) < 0
+        || PyDict_SetItem(end, s_type, s_body_type) < 0
+        || PyDict_SetItem(end, s_body, PyList_GET_ITEM(chunks, 0)) < 0
+        || PyDict_SetItem(end, s_more_body, Py_False) < 0) {
+        goto done;
+    }
+    result = PyTuple_Pack(2, start, end);
+done:
+    Py_DECREF(chunks);
+    Py_XDECREF(encoded);
+    Py_XDECREF(status);
+    Py_XDECREF(start);
+    Py_XDECREF(end);
+    return result;
 }
 
 /* -- JSON ------------------------------------------------------------------ */
@@ -987,7 +1181,10 @@ static PyMethodDef speedups_methods[] = {
     {"init_text", (PyCFunction)(void (*)(void))init_text, METH_FASTCALL, init_text_doc},
     {"text_response", text_response, METH_O, text_response_doc},
     {"headers_ready", headers_ready, METH_O, headers_ready_doc},
+    {"wsgi_respond", (PyCFunction)(void (*)(void))wsgi_respond, METH_FASTCALL, wsgi_respond_doc},
     {"asgi_headers", (PyCFunction)(void (*)(void))asgi_headers, METH_FASTCALL, asgi_headers_doc},
+    {"asgi_messages", (PyCFunction)(void (*)(void))asgi_messages, METH_FASTCALL,
+     asgi_messages_doc},
     {"json_plain", json_plain, METH_O, json_plain_doc},
     {"configure_proxy", (PyCFunction)(void (*)(void))configure_proxy, METH_FASTCALL,
      configure_proxy_doc},
@@ -1025,6 +1222,12 @@ PyInit__speedups(void)
         {&s_list, "_list"},
         {&s_content_type_name, "Content-Type"},
         {&s_content_length_name, "Content-Length"},
+        {&s_type, "type"},
+        {&s_status_key, "status"},
+        {&s_body, "body"},
+        {&s_more_body, "more_body"},
+        {&s_start_type, "http.response.start"},
+        {&s_body_type, "http.response.body"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].target = PyUnicode_InternFromString(names[i].text);
@@ -1041,7 +1244,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 3) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 5) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -33,7 +33,7 @@ from carafe.exceptions import (
 from carafe.http.headers import Headers
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.request import Request
-from carafe.response import Response, text_response
+from carafe.response import Response, text_response, wsgi_respond
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
 from carafe.runner import is_async_body, is_coroutine_function, run_coroutine
 
@@ -400,6 +400,11 @@ class Flask:
         if "carafe.preserve_context" in environ:
             ctx._preserve_in = environ
         response = dispatch.handle_sync(self, ctx)
+        if wsgi_respond is not None:
+            # PERF: the usual answer (one bytes chunk, headers ready) is sent in C.
+            body = wsgi_respond(response, start_response, request.method)
+            if body is not None:
+                return body
         start_response(response._status, response.wsgi_headers())
         return response.wsgi_body(request.method)
 

@@ -577,6 +577,8 @@ class Response:
 _init_text: Callable[..., bool] | None = None
 _headers_ready: Callable[[list[tuple[str, str]]], bool] | None = None
 text_response: Callable[[Any], Response | None] | None = None
+#: The usual WSGI answer sent in C: start_response called, the body list returned.
+wsgi_respond: Callable[[Response, Any, str], Iterable[bytes] | None] | None = None
 if speedups is not None:
     speedups.configure_response(
         STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, _length_text, Headers, Response
@@ -584,6 +586,7 @@ if speedups is not None:
     _init_text = speedups.init_text
     _headers_ready = speedups.headers_ready
     text_response = speedups.text_response
+    wsgi_respond = speedups.wsgi_respond
 
 
 class _ClosingBody:
