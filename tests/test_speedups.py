@@ -549,6 +549,62 @@ def test_asgi_headers_matches_python(responses: None) -> None:
         native.asgi_headers(ok, list(names))  # type: ignore[arg-type]
 
 
+# -- requests -------------------------------------------------------------------------
+
+
+def request_state(request: Any) -> dict[str, Any]:
+    from carafe.request import Request
+
+    return {name: getattr(request, name, "<unset>") for name in Request.__slots__}
+
+
+def test_request_init_matches_python() -> None:
+    from carafe.request import UPPER_METHODS, Request, _init_python
+
+    native.configure_request(Request, UPPER_METHODS, _init_python)
+    init = native.init_method(Request)
+    app = Flask(__name__)
+    methods: list[Any] = ["GET", "POST", "get", "PATCH", "FOO", "", None, 5, "<missing>"]
+    paths: list[Any] = ["/", "", "/a/b", "//a", "a", "/caf\xc3\xa9", "/\u2603", None, 7,
+                        "<missing>", "///"]  # fmt: skip
+    for method in methods:
+        for path in paths:
+            environ: dict[str, Any] = {"QUERY_STRING": ""}
+            if method != "<missing>":
+                environ["REQUEST_METHOD"] = method
+            if path != "<missing>":
+                environ["PATH_INFO"] = path
+            for owner in (app, None):
+                compiled, reference = Request.__new__(Request), Request.__new__(Request)
+                outcomes = []
+                for target, call in ((compiled, init), (reference, _init_python)):
+                    try:
+                        call(target, environ, owner)
+                        outcomes.append(None)
+                    except Exception as exc:
+                        outcomes.append(type(exc))
+                assert outcomes[0] == outcomes[1], (method, path)
+                assert request_state(compiled) == request_state(reference), (method, path)
+    # Keywords, a missing argument and a subclass go to the Python method.
+    request = Request.__new__(Request)
+    init(request, environ={"REQUEST_METHOD": "GET", "PATH_INFO": "/k"})
+    assert (request.method, request.path, request.app) == ("GET", "/k", None)
+    with pytest.raises(TypeError):
+        init(Request.__new__(Request))
+
+    class Custom(Request):
+        __slots__ = ("extra",)
+
+        def __init__(self, environ: dict[str, Any], app: Any = None) -> None:
+            super().__init__(environ, app)
+            self.extra = self.path.upper()
+
+    custom = Custom({"REQUEST_METHOD": "GET", "PATH_INFO": "/x"})
+    assert (custom.method, custom.path, custom.extra) == ("GET", "/x", "/X")
+    with pytest.raises(TypeError):
+        native.configure_request(dict, {}, _init_python)  # no such slots
+
+
 # -- JSON -------------------------------------------------------------------------------
 
 
@@ -657,6 +713,10 @@ def allocated_after(step: Callable[[], object], rounds: int) -> int:
 
 
 def test_no_memory_is_leaked(responses: None, proxy: Any) -> None:
+    from carafe.request import UPPER_METHODS, Request, _init_python
+
+    native.configure_request(Request, UPPER_METHODS, _init_python)
+    request_init = native.init_method(Request)
     remember(["X-Known", "Content-Length"], ["ok"])
     body = b"a=1&b=%C3%A9+x&a&c=%E9&\xc3\xa9=\xff&d=%zz"
     app = Flask(__name__)
@@ -677,6 +737,8 @@ def test_no_memory_is_leaked(responses: None, proxy: Any) -> None:
         native.wsgi_respond(Response("Hi"), lambda *a: None, "GET")
         native.wsgi_respond(Response("Hi", 204), lambda *a: None, "GET")
         native.asgi_messages(Response("Hi"), "GET", {"Content-Length": b"content-length"})
+        request_init(Request.__new__(Request), {"REQUEST_METHOD": "GET", "PATH_INFO": "/"})
+        request_init(Request.__new__(Request), {"REQUEST_METHOD": "GET", "PATH_INFO": "//"})
         proxy.path
         with contextlib.suppress(AttributeError):
             proxy.missing

@@ -21,6 +21,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <structmember.h>
 
 /* -- urlencoded ------------------------------------------------------------ */
 
@@ -1030,6 +1031,182 @@ done:
     return result;
 }
 
+/* -- requests -------------------------------------------------------------- */
+
+/* Request.__init__ for the Request class itself, writing its slots where the
+ * interpreter's own STORE_ATTR does: at the offsets of the class's member
+ * descriptors, read once by configure_request(). Any other class (a subclass may
+ * put a property over a slot) goes to the Python __init__. */
+enum {
+    R_ENVIRON, R_APP, R_METHOD, R_PATH, R_URL_RULE, R_VIEW_ARGS, R_ROUTING_EXCEPTION,
+    R_ARGS, R_FORM, R_FILES, R_COOKIES, R_HEADERS, R_DATA, R_JSON, R_STREAM, R_LIMITS,
+    R_CONTENT_LENGTH, R_COUNT
+};
+static const char *request_slots[R_COUNT] = {
+    "environ", "app", "method", "path", "url_rule", "view_args", "routing_exception",
+    "_args", "_form", "_files", "_cookies", "_headers", "_data", "_json", "_stream",
+    "_limits", "_content_length",
+};
+static Py_ssize_t request_offsets[R_COUNT];
+static PyTypeObject *request_type = NULL;
+static PyObject *upper_methods = NULL;
+static PyObject *init_fallback = NULL;
+static PyObject *s_request_method, *s_path_info, *s_slash;
+
+PyDoc_STRVAR(configure_request_doc,
+"configure_request(request_class, upper_methods, fallback, /)\n--\n\n"
+"Read the slot offsets of request_class (a class with __slots__), and share\n"
+"request.UPPER_METHODS and the Python __init__ (fallback) with init_method.");
+
+static PyObject *
+configure_request(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyType_Check(args[0]) || !PyDict_CheckExact(args[1])
+        || !PyCallable_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure_request() takes a class, a dict and a function");
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)args[0];
+    Py_ssize_t offsets[R_COUNT];
+    for (int i = 0; i < R_COUNT; i++) {
+        PyObject *descriptor = PyDict_GetItemString(type->tp_dict, request_slots[i]);
+        if (descriptor == NULL || Py_TYPE(descriptor) != &PyMemberDescr_Type) {
+            PyErr_Format(PyExc_TypeError, "%.100s has no slot %s", type->tp_name,
+                         request_slots[i]);
+            return NULL;
+        }
+        PyMemberDef *member = ((PyMemberDescrObject *)descriptor)->d_member;
+        if (member->type != T_OBJECT_EX || (member->flags & READONLY) || member->offset <= 0
+            || member->offset + (Py_ssize_t)sizeof(PyObject *) > type->tp_basicsize) {
+            PyErr_Format(PyExc_TypeError, "%.100s.%s is not a plain slot", type->tp_name,
+                         request_slots[i]);
+            return NULL;
+        }
+        offsets[i] = member->offset;
+    }
+    memcpy(request_offsets, offsets, sizeof(offsets));
+    Py_INCREF(type);
+    Py_XSETREF(request_type, type);
+    Py_INCREF(args[1]);
+    Py_XSETREF(upper_methods, args[1]);
+    Py_INCREF(args[2]);
+    Py_XSETREF(init_fallback, args[2]);
+    Py_RETURN_NONE;
+}
+
+static void
+set_slot(PyObject *self, int slot, PyObject *value)
+{
+    PyObject **place = (PyObject **)((char *)self + request_offsets[slot]);
+    PyObject *old = *place;
+    Py_INCREF(value);
+    *place = value;
+    Py_XDECREF(old);
+}
+
+/* Request.__init__(self, environ, app=None) for the usual request: the Request
+ * class itself, a dict environ with a known method and an ASCII PATH_INFO
+ * starting with one "/" (or empty). 1 if done, 0 if declined, -1 on error. */
+static int
+init_request_core(PyObject *self, PyObject *environ, PyObject *app)
+{
+    if (request_type == NULL || Py_TYPE(self) != request_type || !PyDict_CheckExact(environ)) {
+        return 0;
+    }
+    PyObject *raw_method = PyDict_GetItemWithError(environ, s_request_method);
+    if (raw_method == NULL || !PyUnicode_CheckExact(raw_method)) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *method = PyDict_GetItemWithError(upper_methods, raw_method);
+    if (method == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *path = PyDict_GetItemWithError(environ, s_path_info);
+    if (path == NULL) {
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+        path = s_slash;
+    }
+    else if (!PyUnicode_CheckExact(path) || !PyUnicode_IS_ASCII(path)) {
+        return 0;
+    }
+    else if (PyUnicode_GET_LENGTH(path) == 0) {
+        path = s_slash;
+    }
+    else {
+        /* "/" + path.lstrip("/") is path itself when it starts with exactly one "/". */
+        const char *text = (const char *)PyUnicode_DATA(path);
+        if (text[0] != '/' || (PyUnicode_GET_LENGTH(path) > 1 && text[1] == '/')) {
+            return 0;
+        }
+    }
+    set_slot(self, R_ENVIRON, environ);
+    set_slot(self, R_APP, app);
+    set_slot(self, R_METHOD, method);
+    set_slot(self, R_PATH, path);
+    for (int slot = R_URL_RULE; slot < R_CONTENT_LENGTH; slot++) {
+        set_slot(self, slot, Py_None);
+    }
+    set_slot(self, R_CONTENT_LENGTH, Py_False);
+    return 1;
+}
+
+static PyObject *
+request_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    Py_ssize_t given = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    if (kwnames == NULL && (nargs == 1 || nargs == 2)) {
+        int done = init_request_core(self, args[0], nargs == 2 ? args[1] : Py_None);
+        if (done < 0) {
+            return NULL;
+        }
+        if (done) {
+            Py_RETURN_NONE;
+        }
+    }
+    /* Everything else, keyword arguments included, as the Python method does it. */
+    PyObject *small[4];
+    PyObject **call = small;
+    if (given + 1 > 4) {
+        call = PyMem_Malloc((size_t)(given + 1) * sizeof(PyObject *));
+        if (call == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    call[0] = self;
+    for (Py_ssize_t i = 0; i < given; i++) {
+        call[i + 1] = args[i];
+    }
+    PyObject *result = PyObject_Vectorcall(init_fallback, call, nargs + 1, kwnames);
+    if (call != small) {
+        PyMem_Free(call);
+    }
+    return result;
+}
+
+static PyMethodDef request_init_def = {
+    "__init__", (PyCFunction)(void (*)(void))request_init, METH_FASTCALL | METH_KEYWORDS,
+    "__init__($self, environ, app=None, /)\n--\n\n"
+    "Read the method and path of a WSGI environ; everything else is lazy.",
+};
+
+PyDoc_STRVAR(init_method_doc,
+"init_method(request_class, /)\n--\n\n"
+"An __init__ method for request_class (configure_request first): the usual\n"
+"request set up in C, every other handed to the Python __init__.");
+
+static PyObject *
+init_method(PyObject *module, PyObject *type)
+{
+    if (!PyType_Check(type) || request_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "init_method() takes a configured class");
+        return NULL;
+    }
+    return PyDescr_NewMethod((PyTypeObject *)type, &request_init_def);
+}
+
 /* -- JSON ------------------------------------------------------------------ */
 
 /* json._is_plain: orjson writes obj exactly as json.dumps does. Called only on
@@ -1186,6 +1363,9 @@ static PyMethodDef speedups_methods[] = {
     {"asgi_messages", (PyCFunction)(void (*)(void))asgi_messages, METH_FASTCALL,
      asgi_messages_doc},
     {"json_plain", json_plain, METH_O, json_plain_doc},
+    {"configure_request", (PyCFunction)(void (*)(void))configure_request, METH_FASTCALL,
+     configure_request_doc},
+    {"init_method", init_method, METH_O, init_method_doc},
     {"configure_proxy", (PyCFunction)(void (*)(void))configure_proxy, METH_FASTCALL,
      configure_proxy_doc},
     {NULL, NULL, 0, NULL},
@@ -1223,6 +1403,9 @@ PyInit__speedups(void)
         {&s_content_type_name, "Content-Type"},
         {&s_content_length_name, "Content-Length"},
         {&s_type, "type"},
+        {&s_request_method, "REQUEST_METHOD"},
+        {&s_path_info, "PATH_INFO"},
+        {&s_slash, "/"},
         {&s_status_key, "status"},
         {&s_body, "body"},
         {&s_more_body, "more_body"},
@@ -1244,7 +1427,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 5) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 6) < 0) {
         Py_DECREF(module);
         return NULL;
     }

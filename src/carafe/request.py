@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, cast
 
+from carafe._compiled import speedups
 from carafe.ctx import get_current_app_or_none as _current_app
 from carafe.exceptions import (
     BadRequest,
@@ -643,6 +644,15 @@ class Request:
             for storages in files.listvalues():
                 for storage in storages:
                     storage.close()
+
+
+#: The pure-Python ``Request.__init__``: the reference, and the compiled one's fallback.
+_init_python = Request.__init__
+if speedups is not None:
+    # PERF: the usual request (the Request class itself, a known method, an ASCII path)
+    # is set up in C (carafe/_speedups.c), without a Python frame.
+    speedups.configure_request(Request, UPPER_METHODS, _init_python)
+    setattr(Request, "__init__", speedups.init_method(Request))  # noqa: B010
 
 
 def _stdlib_loads(data: bytes) -> Any:
