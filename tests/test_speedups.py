@@ -605,6 +605,61 @@ def test_request_init_matches_python() -> None:
         native.configure_request(dict, {}, _init_python)  # no such slots
 
 
+def test_asgi_request_init_matches_python() -> None:
+    from carafe.asgi_request import ASGIRequest
+    from carafe.asgi_request import _init_python as asgi_python
+    from carafe.request import UPPER_METHODS, Request
+    from carafe.request import _init_python as wsgi_python
+
+    native.configure_request(Request, UPPER_METHODS, wsgi_python)
+    native.configure_asgi_request(ASGIRequest, asgi_python)
+    init = native.asgi_init_method(ASGIRequest)
+    app = Flask(__name__)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request"}
+
+    header_sets: list[Any] = [
+        [], [(b"host", b"x"), (b"content-length", b"3")],
+        [(b"cookie", b"a=1"), (b"cookie", b"b=2")],
+        [[b"host", b"x"]], ((b"host", b"x"),), [("host", b"x")], "<missing>",
+    ]  # fmt: skip
+    rng = random.Random(13 + SEED)
+    for _ in range(400 * ROUNDS):
+        scope: dict[str, Any] = {"type": "http"}
+        for key, choices in (
+            ("method", ["GET", "post", "PATCH", "BREW", 5, "<missing>"]),
+            ("path", ["/", "", "/a/b", "//a", "a", "/caf\u00e9", None, "<missing>", "/app/x"]),
+            ("root_path", ["", None, "/app", "/other", 0, "<missing>"]),
+            ("headers", header_sets),
+        ):
+            value = rng.choice(choices)
+            if value != "<missing>":
+                scope[key] = value
+        compiled, reference = ASGIRequest.__new__(ASGIRequest), ASGIRequest.__new__(ASGIRequest)
+        outcomes = []
+        for target, call in ((compiled, init), (reference, asgi_python)):
+            try:
+                call(target, scope, receive, app)
+                outcomes.append(None)
+            except Exception as exc:
+                outcomes.append(type(exc))
+        assert outcomes[0] == outcomes[1], scope
+        if outcomes[0] is None:
+            for name in [*Request.__slots__, *ASGIRequest.__slots__]:
+                if name != "environ":
+                    assert getattr(compiled, name, "<unset>") == getattr(
+                        reference, name, "<unset>"
+                    ), (name, scope)
+    # The usual scope is taken on: nothing but the slots, no environ built.
+    usual = ASGIRequest.__new__(ASGIRequest)
+    init(usual, {"method": "GET", "path": "/u", "headers": [(b"host", b"h")]}, receive, app)
+    assert (usual.method, usual.path, usual._raw_headers) == ("GET", "/u", {b"host": b"h"})
+    assert usual._lazy_environ is None
+    with pytest.raises(TypeError):
+        native.configure_asgi_request(dict, asgi_python)
+
+
 # -- JSON -------------------------------------------------------------------------------
 
 

@@ -1207,6 +1207,221 @@ init_method(PyObject *module, PyObject *type)
     return PyDescr_NewMethod((PyTypeObject *)type, &request_init_def);
 }
 
+/* ASGIRequest.__init__(self, scope, receive, app) for the usual scope, the same
+ * way: the ASGIRequest class itself, a dict scope with a known method, no
+ * root_path, a path starting with one "/" (or empty) and a list of (name, value)
+ * tuples with each name once. Its own slots are read by configure_asgi_request();
+ * the inherited ones are Request's (its `environ` is a property over a slot of
+ * its own, built on first use, so the environ slot is not set). */
+enum { A_SCOPE, A_RECEIVE, A_BODY, A_LAZY_ENVIRON, A_RAW_HEADERS, A_COUNT };
+static const char *asgi_slots[A_COUNT] = {
+    "scope", "_receive", "_body", "_lazy_environ", "_raw_headers",
+};
+static Py_ssize_t asgi_offsets[A_COUNT];
+static PyTypeObject *asgi_type = NULL;
+static PyObject *asgi_fallback = NULL;
+static PyObject *s_method, *s_path, *s_root_path, *s_headers_key;
+
+/* The offsets of `names` in `type`'s own dict, or -1 with an exception set. */
+static int
+read_offsets(PyTypeObject *type, const char **names, int count, Py_ssize_t *offsets)
+{
+    for (int i = 0; i < count; i++) {
+        PyObject *descriptor = PyDict_GetItemString(type->tp_dict, names[i]);
+        if (descriptor == NULL || Py_TYPE(descriptor) != &PyMemberDescr_Type) {
+            PyErr_Format(PyExc_TypeError, "%.100s has no slot %s", type->tp_name, names[i]);
+            return -1;
+        }
+        PyMemberDef *member = ((PyMemberDescrObject *)descriptor)->d_member;
+        if (member->type != T_OBJECT_EX || (member->flags & READONLY) || member->offset <= 0
+            || member->offset + (Py_ssize_t)sizeof(PyObject *) > type->tp_basicsize) {
+            PyErr_Format(PyExc_TypeError, "%.100s.%s is not a plain slot", type->tp_name,
+                         names[i]);
+            return -1;
+        }
+        offsets[i] = member->offset;
+    }
+    return 0;
+}
+
+static void
+set_at(PyObject *self, Py_ssize_t offset, PyObject *value)
+{
+    PyObject **place = (PyObject **)((char *)self + offset);
+    PyObject *old = *place;
+    Py_INCREF(value);
+    *place = value;
+    Py_XDECREF(old);
+}
+
+PyDoc_STRVAR(configure_asgi_request_doc,
+"configure_asgi_request(asgi_request_class, fallback, /)\n--\n\n"
+"Read the offsets of asgi_request_class's own slots (a subclass of the class\n"
+"given to configure_request) and keep its Python __init__ as the fallback.");
+
+static PyObject *
+configure_asgi_request(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyCallable_Check(args[1])
+        || request_type == NULL
+        || !PyType_IsSubtype((PyTypeObject *)args[0], request_type)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure_asgi_request() takes a subclass of the request class"
+                        " and a function");
+        return NULL;
+    }
+    Py_ssize_t offsets[A_COUNT];
+    if (read_offsets((PyTypeObject *)args[0], asgi_slots, A_COUNT, offsets) < 0) {
+        return NULL;
+    }
+    memcpy(asgi_offsets, offsets, sizeof(offsets));
+    Py_INCREF(args[0]);
+    Py_XSETREF(asgi_type, (PyTypeObject *)args[0]);
+    Py_INCREF(args[1]);
+    Py_XSETREF(asgi_fallback, args[1]);
+    Py_RETURN_NONE;
+}
+
+/* The path as the request keeps it, "/" + path.lstrip("/"), when that is simple:
+ * a borrowed reference, or NULL to decline. */
+static PyObject *
+plain_path(PyObject *path)
+{
+    if (!PyUnicode_CheckExact(path)) {
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(path);
+    if (length == 0) {
+        return s_slash;
+    }
+    if (PyUnicode_READ_CHAR(path, 0) != '/' || (length > 1 && PyUnicode_READ_CHAR(path, 1) == '/')) {
+        return NULL;
+    }
+    return path;
+}
+
+static int
+init_asgi_core(PyObject *self, PyObject *scope, PyObject *receive, PyObject *app)
+{
+    if (asgi_type == NULL || Py_TYPE(self) != asgi_type || !PyDict_CheckExact(scope)) {
+        return 0;
+    }
+    PyObject *raw_method = PyDict_GetItemWithError(scope, s_method);
+    if (raw_method == NULL || !PyUnicode_CheckExact(raw_method)) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *method = PyDict_GetItemWithError(upper_methods, raw_method);
+    if (method == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *root_path = PyDict_GetItemWithError(scope, s_root_path);
+    if (root_path != NULL && !(PyUnicode_CheckExact(root_path) && PyUnicode_GET_LENGTH(root_path) == 0)
+        && root_path != Py_None) {
+        return 0;  /* a mount point to take off the path */
+    }
+    PyObject *raw_path = PyDict_GetItemWithError(scope, s_path);
+    PyObject *path = raw_path == NULL ? NULL : plain_path(raw_path);
+    if (path == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *pairs = PyDict_GetItemWithError(scope, s_headers_key);
+    if (pairs == NULL) {
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    else if (!PyList_CheckExact(pairs)) {
+        return 0;
+    }
+    PyObject *headers = PyDict_New();
+    if (headers == NULL) {
+        return -1;
+    }
+    Py_ssize_t count = pairs == NULL ? 0 : PyList_GET_SIZE(pairs);
+    for (Py_ssize_t index = 0; index < count; index++) {
+        PyObject *pair = PyList_GET_ITEM(pairs, index);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2
+            || !PyBytes_CheckExact(PyTuple_GET_ITEM(pair, 0))) {
+            Py_DECREF(headers);
+            return 0;
+        }
+        if (PyDict_SetItem(headers, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0) {
+            Py_DECREF(headers);
+            return -1;
+        }
+    }
+    if (PyDict_GET_SIZE(headers) != count) {
+        Py_DECREF(headers);
+        return 0;  /* a repeated header: the Python code joins the values */
+    }
+    set_at(self, asgi_offsets[A_SCOPE], scope);
+    set_at(self, asgi_offsets[A_RECEIVE], receive);
+    set_at(self, asgi_offsets[A_BODY], Py_None);
+    set_at(self, asgi_offsets[A_LAZY_ENVIRON], Py_None);
+    set_at(self, asgi_offsets[A_RAW_HEADERS], headers);
+    Py_DECREF(headers);
+    set_slot(self, R_APP, app);
+    set_slot(self, R_METHOD, method);
+    set_slot(self, R_PATH, path);
+    for (int slot = R_URL_RULE; slot < R_CONTENT_LENGTH; slot++) {
+        set_slot(self, slot, Py_None);
+    }
+    set_slot(self, R_CONTENT_LENGTH, Py_False);
+    return 1;
+}
+
+static PyObject *
+asgi_request_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (kwnames == NULL && nargs == 3) {
+        int done = init_asgi_core(self, args[0], args[1], args[2]);
+        if (done < 0) {
+            return NULL;
+        }
+        if (done) {
+            Py_RETURN_NONE;
+        }
+    }
+    Py_ssize_t given = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    PyObject *small[5];
+    PyObject **call = small;
+    if (given + 1 > 5) {
+        call = PyMem_Malloc((size_t)(given + 1) * sizeof(PyObject *));
+        if (call == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    call[0] = self;
+    for (Py_ssize_t i = 0; i < given; i++) {
+        call[i + 1] = args[i];
+    }
+    PyObject *result = PyObject_Vectorcall(asgi_fallback, call, nargs + 1, kwnames);
+    if (call != small) {
+        PyMem_Free(call);
+    }
+    return result;
+}
+
+static PyMethodDef asgi_request_init_def = {
+    "__init__", (PyCFunction)(void (*)(void))asgi_request_init, METH_FASTCALL | METH_KEYWORDS,
+    "__init__($self, scope, receive, app, /)\n--\n\n"
+    "Read the method, path and headers of an ASGI HTTP scope; everything else is lazy.",
+};
+
+PyDoc_STRVAR(asgi_init_method_doc,
+"asgi_init_method(asgi_request_class, /)\n--\n\n"
+"An __init__ method for asgi_request_class (configure_asgi_request first).");
+
+static PyObject *
+asgi_init_method(PyObject *module, PyObject *type)
+{
+    if (!PyType_Check(type) || asgi_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "asgi_init_method() takes a configured class");
+        return NULL;
+    }
+    return PyDescr_NewMethod((PyTypeObject *)type, &asgi_request_init_def);
+}
+
 /* -- JSON ------------------------------------------------------------------ */
 
 /* json._is_plain: orjson writes obj exactly as json.dumps does. Called only on
@@ -1366,6 +1581,9 @@ static PyMethodDef speedups_methods[] = {
     {"configure_request", (PyCFunction)(void (*)(void))configure_request, METH_FASTCALL,
      configure_request_doc},
     {"init_method", init_method, METH_O, init_method_doc},
+    {"configure_asgi_request", (PyCFunction)(void (*)(void))configure_asgi_request,
+     METH_FASTCALL, configure_asgi_request_doc},
+    {"asgi_init_method", asgi_init_method, METH_O, asgi_init_method_doc},
     {"configure_proxy", (PyCFunction)(void (*)(void))configure_proxy, METH_FASTCALL,
      configure_proxy_doc},
     {NULL, NULL, 0, NULL},
@@ -1405,6 +1623,10 @@ PyInit__speedups(void)
         {&s_type, "type"},
         {&s_request_method, "REQUEST_METHOD"},
         {&s_path_info, "PATH_INFO"},
+        {&s_method, "method"},
+        {&s_path, "path"},
+        {&s_root_path, "root_path"},
+        {&s_headers_key, "headers"},
         {&s_slash, "/"},
         {&s_status_key, "status"},
         {&s_body, "body"},
@@ -1427,7 +1649,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 6) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 7) < 0) {
         Py_DECREF(module);
         return NULL;
     }
