@@ -501,6 +501,47 @@ def test_wsgi_respond_matches_wsgi_headers_and_body(responses: None) -> None:
         native.asgi_messages(Response("Hi"), "GET", [])  # type: ignore[arg-type]
 
 
+def test_make_response_matches_python(responses: None) -> None:
+    from carafe.helpers import _make_response_python
+
+    native.configure_proxy(_cv_ctx, _PROXY_OWN, _NO_REQUEST)
+    native.configure_make_response(_make_response_python)
+
+    class Custom(Flask):
+        response_class = Sub
+
+    class OwnMake(Flask):
+        def make_response(self, rv: Any) -> Response:
+            response = super().make_response(rv)
+            response.headers["X-Own"] = "1"
+            return response
+
+    def outcome(call: Callable[..., Any], *args: Any) -> Any:
+        try:
+            response = call(*args)
+        except Exception as exc:
+            return type(exc)
+        return type(response), state(response)
+
+    argument_lists: list[tuple[Any, ...]] = [
+        ("Hello",), ("",), ("\ud800",), (b"raw",), ({"a": 1},), (["a"],), (None,),
+        ("Hi", 201), ("Hi", {"X-A": "1"}), (), ("a", 1, 2, 3), (Response("made"),),
+        (Sub("sub"),),
+    ]  # fmt: skip
+    assert outcome(native.make_response, "x") is RuntimeError  # no app context
+    for app in (Flask(__name__), Custom(__name__), OwnMake(__name__)):
+        with app.test_request_context():
+            for args in argument_lists:
+                assert outcome(native.make_response, *args) == outcome(
+                    _make_response_python, *args
+                ), (type(app).__name__, args)
+            made = Response("made")
+            if type(app) is Flask:
+                assert native.make_response(made) is made
+    with pytest.raises(TypeError):
+        native.make_response("x", status=201)  # type: ignore[call-arg]
+
+
 def test_headers_ready_matches_wsgi_headers(responses: None) -> None:
     remember(["Content-Type", "Content-Length", "Location", "X-A"], [])
     KNOWN_NAMES.pop("X-Unseen-Name", None)  # in case another test set it
@@ -793,10 +834,15 @@ def test_no_memory_is_leaked(responses: None, proxy: Any) -> None:
         native.wsgi_respond(Response("Hi", 204), lambda *a: None, "GET")
         native.asgi_messages(Response("Hi"), "GET", {"Content-Length": b"content-length"})
         request_init(Request.__new__(Request), {"REQUEST_METHOD": "GET", "PATH_INFO": "/"})
+        native.make_response("Hello")
+        native.make_response(b"bytes")
         request_init(Request.__new__(Request), {"REQUEST_METHOD": "GET", "PATH_INFO": "//"})
         proxy.path
         with contextlib.suppress(AttributeError):
             proxy.missing
 
+    from carafe.helpers import _make_response_python
+
+    native.configure_make_response(_make_response_python)
     with ctx:
         assert allocated_after(step, 20_000) < 4096

@@ -1031,6 +1031,128 @@ done:
     return result;
 }
 
+/* -- make_response --------------------------------------------------------- */
+
+/* The current context's variable, set by configure_proxy() (below). */
+static PyObject *proxy_var;
+
+static PyObject *make_response_fallback = NULL;
+static PyObject *s_app, *s_plain_make_response, *s_response_class, *s_make_response;
+
+PyDoc_STRVAR(configure_make_response_doc,
+"configure_make_response(fallback, /)\n--\n\n"
+"Keep helpers.make_response, the Python function, for make_response's other cases\n"
+"(configure_proxy and configure_response first).");
+
+static PyObject *
+configure_make_response(PyObject *module, PyObject *fallback)
+{
+    if (!PyCallable_Check(fallback)) {
+        PyErr_SetString(PyExc_TypeError, "configure_make_response() takes a function");
+        return NULL;
+    }
+    Py_INCREF(fallback);
+    Py_XSETREF(make_response_fallback, fallback);
+    Py_RETURN_NONE;
+}
+
+/* The answer of make_response(rv) for one argument when the app's make_response
+ * is Flask's: a text response or the response itself (a new reference), or NULL
+ * to hand over (with an exception set on error). */
+static PyObject *
+make_response_one(PyObject *rv)
+{
+    if (proxy_var == NULL || response_class == NULL) {
+        return NULL;
+    }
+    PyObject *ctx;
+    if (PyContextVar_Get(proxy_var, NULL, &ctx) < 0 || ctx == NULL) {
+        return NULL;
+    }
+    PyObject *app = PyObject_GetAttr(ctx, s_app);
+    Py_DECREF(ctx);
+    if (app == NULL) {
+        return NULL;
+    }
+    PyObject *plain = PyObject_GetAttr(app, s_plain_make_response);
+    PyObject *cls = plain == NULL ? NULL : PyObject_GetAttr(app, s_response_class);
+    Py_DECREF(app);
+    PyObject *result = NULL;
+    if (cls != NULL && plain == Py_True) {
+        if (PyUnicode_CheckExact(rv) && cls == (PyObject *)response_class) {
+            PyObject *response = response_class->tp_new(response_class, empty_tuple, NULL);
+            if (response != NULL) {
+                int done = init_text_core(response, rv, Py_None, Py_None, Py_None, Py_None,
+                                          Py_False);
+                if (done > 0) {
+                    result = response;
+                }
+                else {
+                    Py_DECREF(response);
+                }
+            }
+        }
+        else if ((PyObject *)Py_TYPE(rv) == cls) {
+            result = rv;
+            Py_INCREF(result);
+        }
+    }
+    Py_XDECREF(plain);
+    Py_XDECREF(cls);
+    return result;
+}
+
+PyDoc_STRVAR(make_response_doc,
+"make_response(*args)\n--\n\n"
+"Turn view-style return values into a response, so headers can be added.\n\n"
+"make_response() is an empty response; one argument is converted like a\n"
+"view's return value; several are taken as a tuple: make_response(body, 404).\n"
+"(Compiled: a text body or a finished response here, the rest by the Python\n"
+"helpers.make_response.)");
+
+static PyObject *
+make_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (make_response_fallback == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "make_response is not configured");
+        return NULL;
+    }
+    if (nargs == 1 && kwnames == NULL) {
+        PyObject *result = make_response_one(args[0]);
+        if (result != NULL || PyErr_Occurred()) {
+            return result;
+        }
+    }
+    else if (nargs >= 2 && kwnames == NULL && proxy_var != NULL) {
+        /* make_response(body, status, ...): app.make_response(args), as the Python does. */
+        PyObject *ctx;
+        if (PyContextVar_Get(proxy_var, NULL, &ctx) < 0) {
+            return NULL;
+        }
+        if (ctx != NULL) {
+            PyObject *app = PyObject_GetAttr(ctx, s_app);
+            Py_DECREF(ctx);
+            if (app == NULL) {
+                return NULL;
+            }
+            PyObject *rv = PyTuple_New(nargs);
+            if (rv == NULL) {
+                Py_DECREF(app);
+                return NULL;
+            }
+            for (Py_ssize_t i = 0; i < nargs; i++) {
+                Py_INCREF(args[i]);
+                PyTuple_SET_ITEM(rv, i, args[i]);
+            }
+            PyObject *result = PyObject_CallMethodOneArg(app, s_make_response, rv);
+            Py_DECREF(rv);
+            Py_DECREF(app);
+            return result;
+        }
+    }
+    return PyObject_Vectorcall(make_response_fallback, args, nargs, kwnames);
+}
+
 /* -- requests -------------------------------------------------------------- */
 
 /* Request.__init__ for the Request class itself, writing its slots where the
@@ -1578,6 +1700,9 @@ static PyMethodDef speedups_methods[] = {
     {"asgi_messages", (PyCFunction)(void (*)(void))asgi_messages, METH_FASTCALL,
      asgi_messages_doc},
     {"json_plain", json_plain, METH_O, json_plain_doc},
+    {"configure_make_response", configure_make_response, METH_O, configure_make_response_doc},
+    {"make_response", (PyCFunction)(void (*)(void))make_response, METH_FASTCALL | METH_KEYWORDS,
+     make_response_doc},
     {"configure_request", (PyCFunction)(void (*)(void))configure_request, METH_FASTCALL,
      configure_request_doc},
     {"init_method", init_method, METH_O, init_method_doc},
@@ -1623,6 +1748,10 @@ PyInit__speedups(void)
         {&s_type, "type"},
         {&s_request_method, "REQUEST_METHOD"},
         {&s_path_info, "PATH_INFO"},
+        {&s_app, "app"},
+        {&s_plain_make_response, "_plain_make_response"},
+        {&s_response_class, "response_class"},
+        {&s_make_response, "make_response"},
         {&s_method, "method"},
         {&s_path, "path"},
         {&s_root_path, "root_path"},
@@ -1649,7 +1778,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 7) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 8) < 0) {
         Py_DECREF(module);
         return NULL;
     }

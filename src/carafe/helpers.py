@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from carafe._compiled import speedups
 from carafe.ctx import _NO_APP, _cv_ctx, current_app
 from carafe.exceptions import abort as _abort
-from carafe.response import Response, text_response
+
+if TYPE_CHECKING:
+    from carafe.response import Response
 
 _REDIRECT_PAGE = (
     "<!doctype html>\n"
@@ -42,16 +45,23 @@ def make_response(*args: Any) -> Response:
             # PERF: make_response("text"), the tutorials' favourite, is a response
             # straight away, and so is make_response(jsonify(...)).
             if type(rv) is str:
-                response_class = app.response_class
-                if text_response is not None and response_class is Response:
-                    return text_response(rv) or response_class(rv)
-                return response_class(rv)
+                return app.response_class(rv)
             if rv.__class__ is app.response_class:
                 return rv
         return app.make_response(rv)
     if not args:
         return app.response_class()
     return app.make_response(args)
+
+
+#: The pure-Python ``make_response``: the reference, and the compiled one's fallback.
+_make_response_python = make_response
+if speedups is not None:
+    # PERF: ``make_response("text")`` and ``make_response(response)``, the usual calls,
+    # are answered in C (carafe/_speedups.c) without a Python frame; the rest goes to
+    # the Python function.
+    speedups.configure_make_response(_make_response_python)
+    make_response = speedups.make_response
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
