@@ -701,6 +701,43 @@ def test_asgi_request_init_matches_python() -> None:
         native.configure_asgi_request(dict, asgi_python)
 
 
+def test_context_init_matches_python() -> None:
+    from carafe.ctx import AppContext, RequestContext
+    from carafe.ctx import _init_python as context_python
+    from carafe.runner import run_coroutine
+
+    native.configure_context(RequestContext, AppContext, run_coroutine, context_python)
+    init = native.context_init_method(RequestContext)
+    app = Flask(__name__)
+    names = [*AppContext.__slots__, *RequestContext.__slots__]
+    with app.test_request_context("/x"):
+        request_object = request._get_current_object()  # type: ignore[attr-defined]
+    compiled = RequestContext.__new__(RequestContext)
+    reference = RequestContext.__new__(RequestContext)
+    init(compiled, app, request_object)
+    context_python(reference, app, request_object)
+    for name in names:
+        assert getattr(compiled, name) == getattr(reference, name), name
+    assert compiled._tokens is not compiled._after_request_functions  # two new lists
+    # A context made this way works: pushed, read through the proxies, popped.
+    compiled.push()
+    try:
+        assert request.path == "/x"
+    finally:
+        compiled.pop()
+
+    class Sub(RequestContext):
+        __slots__ = ()
+
+    sub = Sub.__new__(Sub)
+    init(sub, app, request_object)  # the Python method, for a subclass
+    assert sub.app is app and sub._tokens == []
+    with pytest.raises(TypeError):
+        init(RequestContext.__new__(RequestContext), app)
+    with pytest.raises(TypeError):
+        native.configure_context(AppContext, RequestContext, run_coroutine, context_python)
+
+
 # -- JSON -------------------------------------------------------------------------------
 
 

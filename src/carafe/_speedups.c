@@ -1544,6 +1544,112 @@ asgi_init_method(PyObject *module, PyObject *type)
     return PyDescr_NewMethod((PyTypeObject *)type, &asgi_request_init_def);
 }
 
+/* RequestContext.__init__(self, app, request) for the RequestContext class itself,
+ * the same way: its slots and its base AppContext's, read by configure_context(). */
+enum { C_APP, C_REQUEST, C_G, C_TOKENS, C_COUNT_BASE };
+static const char *context_base_slots[C_COUNT_BASE] = {"app", "request", "_g", "_tokens"};
+enum { C_AFTER, C_OUTER, C_PRESERVE, C_RUN, C_COUNT_OWN };
+static const char *context_own_slots[C_COUNT_OWN] = {
+    "_after_request_functions", "_outer", "_preserve_in", "run_coroutine",
+};
+static Py_ssize_t context_base_offsets[C_COUNT_BASE];
+static Py_ssize_t context_own_offsets[C_COUNT_OWN];
+static PyTypeObject *context_type = NULL;
+static PyObject *context_runner = NULL;
+static PyObject *context_fallback = NULL;
+
+PyDoc_STRVAR(configure_context_doc,
+"configure_context(context_class, base_class, run_coroutine, fallback, /)\n--\n\n"
+"Read the slot offsets of context_class and its base_class, and keep the\n"
+"default coroutine runner and the Python __init__ (fallback).");
+
+static PyObject *
+configure_context(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyType_Check(args[0]) || !PyType_Check(args[1])
+        || !PyType_IsSubtype((PyTypeObject *)args[0], (PyTypeObject *)args[1])
+        || !PyCallable_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure_context() takes a class, its base, a runner and a function");
+        return NULL;
+    }
+    Py_ssize_t base[C_COUNT_BASE], own[C_COUNT_OWN];
+    if (read_offsets((PyTypeObject *)args[1], context_base_slots, C_COUNT_BASE, base) < 0
+        || read_offsets((PyTypeObject *)args[0], context_own_slots, C_COUNT_OWN, own) < 0) {
+        return NULL;
+    }
+    memcpy(context_base_offsets, base, sizeof(base));
+    memcpy(context_own_offsets, own, sizeof(own));
+    Py_INCREF(args[0]);
+    Py_XSETREF(context_type, (PyTypeObject *)args[0]);
+    Py_INCREF(args[2]);
+    Py_XSETREF(context_runner, args[2]);
+    Py_INCREF(args[3]);
+    Py_XSETREF(context_fallback, args[3]);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+context_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (kwnames == NULL && nargs == 2 && Py_TYPE(self) == context_type) {
+        PyObject *tokens = PyList_New(0);
+        PyObject *after = tokens == NULL ? NULL : PyList_New(0);
+        if (after == NULL) {
+            Py_XDECREF(tokens);
+            return NULL;
+        }
+        set_at(self, context_base_offsets[C_APP], args[0]);
+        set_at(self, context_base_offsets[C_REQUEST], args[1]);
+        set_at(self, context_base_offsets[C_G], Py_None);
+        set_at(self, context_base_offsets[C_TOKENS], tokens);
+        set_at(self, context_own_offsets[C_AFTER], after);
+        set_at(self, context_own_offsets[C_OUTER], Py_None);
+        set_at(self, context_own_offsets[C_PRESERVE], Py_None);
+        set_at(self, context_own_offsets[C_RUN], context_runner);
+        Py_DECREF(tokens);
+        Py_DECREF(after);
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t given = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    PyObject *small[4];
+    PyObject **call = small;
+    if (given + 1 > 4) {
+        call = PyMem_Malloc((size_t)(given + 1) * sizeof(PyObject *));
+        if (call == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    call[0] = self;
+    for (Py_ssize_t i = 0; i < given; i++) {
+        call[i + 1] = args[i];
+    }
+    PyObject *result = PyObject_Vectorcall(context_fallback, call, nargs + 1, kwnames);
+    if (call != small) {
+        PyMem_Free(call);
+    }
+    return result;
+}
+
+static PyMethodDef context_init_def = {
+    "__init__", (PyCFunction)(void (*)(void))context_init, METH_FASTCALL | METH_KEYWORDS,
+    "__init__($self, app, request, /)\n--\n\nA request's context, not pushed yet.",
+};
+
+PyDoc_STRVAR(context_init_method_doc,
+"context_init_method(context_class, /)\n--\n\n"
+"An __init__ method for context_class (configure_context first).");
+
+static PyObject *
+context_init_method(PyObject *module, PyObject *type)
+{
+    if (!PyType_Check(type) || context_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "context_init_method() takes a configured class");
+        return NULL;
+    }
+    return PyDescr_NewMethod((PyTypeObject *)type, &context_init_def);
+}
+
 /* -- JSON ------------------------------------------------------------------ */
 
 /* json._is_plain: orjson writes obj exactly as json.dumps does. Called only on
@@ -1709,6 +1815,9 @@ static PyMethodDef speedups_methods[] = {
     {"configure_asgi_request", (PyCFunction)(void (*)(void))configure_asgi_request,
      METH_FASTCALL, configure_asgi_request_doc},
     {"asgi_init_method", asgi_init_method, METH_O, asgi_init_method_doc},
+    {"configure_context", (PyCFunction)(void (*)(void))configure_context, METH_FASTCALL,
+     configure_context_doc},
+    {"context_init_method", context_init_method, METH_O, context_init_method_doc},
     {"configure_proxy", (PyCFunction)(void (*)(void))configure_proxy, METH_FASTCALL,
      configure_proxy_doc},
     {NULL, NULL, 0, NULL},
@@ -1778,7 +1887,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 8) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 9) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -173,6 +173,16 @@ class RequestContext(AppContext):
         return self
 
 
+#: The pure-Python ``RequestContext.__init__``: the reference, and the compiled one's
+#: fallback.
+_init_python = RequestContext.__init__
+if speedups is not None:
+    # PERF: a request's context is set up in C (carafe/_speedups.c), without a Python
+    # frame, for the RequestContext class itself.
+    speedups.configure_context(RequestContext, AppContext, run_coroutine, _init_python)
+    setattr(RequestContext, "__init__", speedups.context_init_method(RequestContext))  # noqa: B010
+
+
 # The proxy's own attributes: everything else is read from the proxied object.
 _PROXY_OWN = frozenset({"_get_current_object", "_Proxy__get_current", "_Proxy__name"})
 
