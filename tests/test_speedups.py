@@ -654,7 +654,7 @@ def test_asgi_request_init_matches_python() -> None:
 
     native.configure_request(Request, UPPER_METHODS, wsgi_python)
     native.configure_asgi_request(ASGIRequest, asgi_python)
-    init = native.asgi_init_method(ASGIRequest)
+    init = native.init_method(ASGIRequest)
     app = Flask(__name__)
 
     async def receive() -> dict[str, Any]:
@@ -707,7 +707,7 @@ def test_context_init_matches_python() -> None:
     from carafe.runner import run_coroutine
 
     native.configure_context(RequestContext, AppContext, run_coroutine, context_python)
-    init = native.context_init_method(RequestContext)
+    init = native.init_method(RequestContext)
     app = Flask(__name__)
     names = [*AppContext.__slots__, *RequestContext.__slots__]
     with app.test_request_context("/x"):
@@ -736,6 +736,56 @@ def test_context_init_matches_python() -> None:
         init(RequestContext.__new__(RequestContext), app)
     with pytest.raises(TypeError):
         native.configure_context(AppContext, RequestContext, run_coroutine, context_python)
+
+
+# -- coroutines -------------------------------------------------------------------------
+
+
+def test_run_step_is_context_run_send() -> None:
+    import contextvars
+    import types
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="outer")
+
+    async def finishes() -> str:
+        var.set("inner")
+        return "done " + var.get()
+
+    @types.coroutine
+    def bare_yield() -> Any:
+        yield "waiting"
+
+    async def waits() -> str:
+        await bare_yield()
+        return "resumed"
+
+    async def raises() -> None:
+        raise ValueError("from the view")
+
+    context = contextvars.copy_context()
+    assert native.run_step(context, finishes()) == (True, "done inner")
+    assert var.get() == "outer" and context[var] == "inner"  # set in the copy only
+    coroutine = waits()
+    assert native.run_step(contextvars.copy_context(), coroutine) == (False, "waiting")
+    assert native.run_step(contextvars.copy_context(), coroutine) == (True, "resumed")
+    with pytest.raises(ValueError, match="from the view"):
+        native.run_step(contextvars.copy_context(), raises())
+    unstarted = finishes()
+    with pytest.raises(TypeError):
+        native.run_step({}, unstarted)  # type: ignore[arg-type]
+    unstarted.close()
+    # Entered once at a time, as Context.run: a context already entered is refused.
+    inner = contextvars.copy_context()
+
+    async def nested() -> None:
+        again = finishes()
+        try:
+            native.run_step(inner, again)
+        finally:
+            again.close()
+
+    with pytest.raises(RuntimeError):
+        native.run_step(inner, nested())
 
 
 # -- JSON -------------------------------------------------------------------------------

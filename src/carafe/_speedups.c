@@ -23,6 +23,65 @@
 #include <math.h>
 #include <structmember.h>
 
+/* -- shared helpers ------------------------------------------------------ */
+
+/* The offsets of `names` in `type`'s own dict, or -1 with an exception set. */
+static int
+read_offsets(PyTypeObject *type, const char **names, int count, Py_ssize_t *offsets)
+{
+    for (int i = 0; i < count; i++) {
+        PyObject *descriptor = PyDict_GetItemString(type->tp_dict, names[i]);
+        if (descriptor == NULL || Py_TYPE(descriptor) != &PyMemberDescr_Type) {
+            PyErr_Format(PyExc_TypeError, "%.100s has no slot %s", type->tp_name, names[i]);
+            return -1;
+        }
+        PyMemberDef *member = ((PyMemberDescrObject *)descriptor)->d_member;
+        if (member->type != T_OBJECT_EX || (member->flags & READONLY) || member->offset <= 0
+            || member->offset + (Py_ssize_t)sizeof(PyObject *) > type->tp_basicsize) {
+            PyErr_Format(PyExc_TypeError, "%.100s.%s is not a plain slot", type->tp_name,
+                         names[i]);
+            return -1;
+        }
+        offsets[i] = member->offset;
+    }
+    return 0;
+}
+
+static void
+set_at(PyObject *self, Py_ssize_t offset, PyObject *value)
+{
+    PyObject **place = (PyObject **)((char *)self + offset);
+    PyObject *old = *place;
+    Py_INCREF(value);
+    *place = value;
+    Py_XDECREF(old);
+}
+
+/* fallback(self, *args, **kwargs): a method descriptor's call handed to Python. */
+static PyObject *
+call_with_self(PyObject *fallback, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    Py_ssize_t given = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    PyObject *small[6];
+    PyObject **call = small;
+    if (given + 1 > 6) {
+        call = PyMem_Malloc((size_t)(given + 1) * sizeof(PyObject *));
+        if (call == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    call[0] = self;
+    for (Py_ssize_t i = 0; i < given; i++) {
+        call[i + 1] = args[i];
+    }
+    PyObject *result = PyObject_Vectorcall(fallback, call, nargs + 1, kwnames);
+    if (call != small) {
+        PyMem_Free(call);
+    }
+    return result;
+}
+
 /* -- urlencoded ------------------------------------------------------------ */
 
 static int
@@ -359,8 +418,7 @@ headers_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (done) {
         Py_RETURN_NONE;
     }
-    PyObject *call[3] = {self, args[0], args[1]};
-    return PyObject_Vectorcall(setitem_fallback, call, 3, NULL);
+    return call_with_self(setitem_fallback, self, args, 2, NULL);
 }
 
 static PyMethodDef headers_setitem_def = {
@@ -828,6 +886,30 @@ usual_code(PyObject *response, PyObject *method)
     return code < 0 || bodyless(code) ? -1 : code;
 }
 
+/* The parts of the usual answer (see usual_code and single_chunk): the body list
+ * (returned) and the header list (*items), both new references, and the code.
+ * NULL to decline (no exception set) or on error. */
+static PyObject *
+usual_parts(PyObject *response, PyObject *method, long *code, PyObject **items)
+{
+    *code = usual_code(response, method);
+    if (*code < 0) {
+        return NULL;
+    }
+    PyObject *body = single_chunk(response);
+    if (body == NULL) {
+        return NULL;
+    }
+    PyObject *headers = PyObject_GetAttr(response, s_headers);
+    *items = headers == NULL ? NULL : PyObject_GetAttr(headers, s_list);
+    Py_XDECREF(headers);
+    if (*items == NULL) {
+        Py_DECREF(body);
+        return NULL;
+    }
+    return body;
+}
+
 PyDoc_STRVAR(wsgi_respond_doc,
 "wsgi_respond(response, start_response, method, /)\n--\n\n"
 "Send the usual answer: for an exact Response with a body of one bytes\n"
@@ -843,27 +925,14 @@ wsgi_respond(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "wsgi_respond() takes 3 arguments");
         return NULL;
     }
-    PyObject *response = args[0];
-    long code = usual_code(response, args[2]);
-    if (code < 0) {
-        if (code == -2) {
-            return NULL;
-        }
-        Py_RETURN_NONE;
-    }
-    PyObject *body = single_chunk(response);
+    PyObject *response = args[0], *items;
+    long code;
+    PyObject *body = usual_parts(response, args[2], &code, &items);
     if (body == NULL) {
         if (PyErr_Occurred()) {
             return NULL;
         }
         Py_RETURN_NONE;
-    }
-    PyObject *headers = PyObject_GetAttr(response, s_headers);
-    PyObject *items = headers == NULL ? NULL : PyObject_GetAttr(headers, s_list);
-    Py_XDECREF(headers);
-    if (items == NULL) {
-        Py_DECREF(body);
-        return NULL;
     }
     int ready = list_ready(items);
     PyObject *status = ready > 0 ? PyObject_GetAttr(response, s_status) : NULL;
@@ -978,15 +1047,9 @@ asgi_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "asgi_messages() takes a response, a str and a dict");
         return NULL;
     }
-    PyObject *response = args[0];
-    long code = usual_code(response, args[1]);
-    if (code < 0) {
-        if (code == -2) {
-            return NULL;
-        }
-        Py_RETURN_NONE;
-    }
-    PyObject *chunks = single_chunk(response);
+    PyObject *items;
+    long code;
+    PyObject *chunks = usual_parts(args[0], args[1], &code, &items);
     if (chunks == NULL) {
         if (PyErr_Occurred()) {
             return NULL;
@@ -994,12 +1057,6 @@ asgi_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_RETURN_NONE;
     }
     PyObject *start = NULL, *end = NULL, *result = NULL, *encoded = NULL, *status = NULL;
-    PyObject *headers = PyObject_GetAttr(response, s_headers);
-    PyObject *items = headers == NULL ? NULL : PyObject_GetAttr(headers, s_list);
-    Py_XDECREF(headers);
-    if (items == NULL) {
-        goto done;
-    }
     encoded = encode_items(items, args[2]);
     Py_DECREF(items);
     if (encoded == NULL) {
@@ -1191,21 +1248,8 @@ configure_request(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyTypeObject *type = (PyTypeObject *)args[0];
     Py_ssize_t offsets[R_COUNT];
-    for (int i = 0; i < R_COUNT; i++) {
-        PyObject *descriptor = PyDict_GetItemString(type->tp_dict, request_slots[i]);
-        if (descriptor == NULL || Py_TYPE(descriptor) != &PyMemberDescr_Type) {
-            PyErr_Format(PyExc_TypeError, "%.100s has no slot %s", type->tp_name,
-                         request_slots[i]);
-            return NULL;
-        }
-        PyMemberDef *member = ((PyMemberDescrObject *)descriptor)->d_member;
-        if (member->type != T_OBJECT_EX || (member->flags & READONLY) || member->offset <= 0
-            || member->offset + (Py_ssize_t)sizeof(PyObject *) > type->tp_basicsize) {
-            PyErr_Format(PyExc_TypeError, "%.100s.%s is not a plain slot", type->tp_name,
-                         request_slots[i]);
-            return NULL;
-        }
-        offsets[i] = member->offset;
+    if (read_offsets(type, request_slots, R_COUNT, offsets) < 0) {
+        return NULL;
     }
     memcpy(request_offsets, offsets, sizeof(offsets));
     Py_INCREF(type);
@@ -1220,11 +1264,7 @@ configure_request(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static void
 set_slot(PyObject *self, int slot, PyObject *value)
 {
-    PyObject **place = (PyObject **)((char *)self + request_offsets[slot]);
-    PyObject *old = *place;
-    Py_INCREF(value);
-    *place = value;
-    Py_XDECREF(old);
+    set_at(self, request_offsets[slot], value);
 }
 
 /* Request.__init__(self, environ, app=None) for the usual request: the Request
@@ -1278,7 +1318,6 @@ init_request_core(PyObject *self, PyObject *environ, PyObject *app)
 static PyObject *
 request_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    Py_ssize_t given = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
     if (kwnames == NULL && (nargs == 1 || nargs == 2)) {
         int done = init_request_core(self, args[0], nargs == 2 ? args[1] : Py_None);
         if (done < 0) {
@@ -1289,23 +1328,7 @@ request_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *
         }
     }
     /* Everything else, keyword arguments included, as the Python method does it. */
-    PyObject *small[4];
-    PyObject **call = small;
-    if (given + 1 > 4) {
-        call = PyMem_Malloc((size_t)(given + 1) * sizeof(PyObject *));
-        if (call == NULL) {
-            return PyErr_NoMemory();
-        }
-    }
-    call[0] = self;
-    for (Py_ssize_t i = 0; i < given; i++) {
-        call[i + 1] = args[i];
-    }
-    PyObject *result = PyObject_Vectorcall(init_fallback, call, nargs + 1, kwnames);
-    if (call != small) {
-        PyMem_Free(call);
-    }
-    return result;
+    return call_with_self(init_fallback, self, args, nargs, kwnames);
 }
 
 static PyMethodDef request_init_def = {
@@ -1313,21 +1336,6 @@ static PyMethodDef request_init_def = {
     "__init__($self, environ, app=None, /)\n--\n\n"
     "Read the method and path of a WSGI environ; everything else is lazy.",
 };
-
-PyDoc_STRVAR(init_method_doc,
-"init_method(request_class, /)\n--\n\n"
-"An __init__ method for request_class (configure_request first): the usual\n"
-"request set up in C, every other handed to the Python __init__.");
-
-static PyObject *
-init_method(PyObject *module, PyObject *type)
-{
-    if (!PyType_Check(type) || request_type == NULL) {
-        PyErr_SetString(PyExc_TypeError, "init_method() takes a configured class");
-        return NULL;
-    }
-    return PyDescr_NewMethod((PyTypeObject *)type, &request_init_def);
-}
 
 /* ASGIRequest.__init__(self, scope, receive, app) for the usual scope, the same
  * way: the ASGIRequest class itself, a dict scope with a known method, no
@@ -1343,38 +1351,6 @@ static Py_ssize_t asgi_offsets[A_COUNT];
 static PyTypeObject *asgi_type = NULL;
 static PyObject *asgi_fallback = NULL;
 static PyObject *s_method, *s_path, *s_root_path, *s_headers_key;
-
-/* The offsets of `names` in `type`'s own dict, or -1 with an exception set. */
-static int
-read_offsets(PyTypeObject *type, const char **names, int count, Py_ssize_t *offsets)
-{
-    for (int i = 0; i < count; i++) {
-        PyObject *descriptor = PyDict_GetItemString(type->tp_dict, names[i]);
-        if (descriptor == NULL || Py_TYPE(descriptor) != &PyMemberDescr_Type) {
-            PyErr_Format(PyExc_TypeError, "%.100s has no slot %s", type->tp_name, names[i]);
-            return -1;
-        }
-        PyMemberDef *member = ((PyMemberDescrObject *)descriptor)->d_member;
-        if (member->type != T_OBJECT_EX || (member->flags & READONLY) || member->offset <= 0
-            || member->offset + (Py_ssize_t)sizeof(PyObject *) > type->tp_basicsize) {
-            PyErr_Format(PyExc_TypeError, "%.100s.%s is not a plain slot", type->tp_name,
-                         names[i]);
-            return -1;
-        }
-        offsets[i] = member->offset;
-    }
-    return 0;
-}
-
-static void
-set_at(PyObject *self, Py_ssize_t offset, PyObject *value)
-{
-    PyObject **place = (PyObject **)((char *)self + offset);
-    PyObject *old = *place;
-    Py_INCREF(value);
-    *place = value;
-    Py_XDECREF(old);
-}
 
 PyDoc_STRVAR(configure_asgi_request_doc,
 "configure_asgi_request(asgi_request_class, fallback, /)\n--\n\n"
@@ -1504,24 +1480,7 @@ asgi_request_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
             Py_RETURN_NONE;
         }
     }
-    Py_ssize_t given = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
-    PyObject *small[5];
-    PyObject **call = small;
-    if (given + 1 > 5) {
-        call = PyMem_Malloc((size_t)(given + 1) * sizeof(PyObject *));
-        if (call == NULL) {
-            return PyErr_NoMemory();
-        }
-    }
-    call[0] = self;
-    for (Py_ssize_t i = 0; i < given; i++) {
-        call[i + 1] = args[i];
-    }
-    PyObject *result = PyObject_Vectorcall(asgi_fallback, call, nargs + 1, kwnames);
-    if (call != small) {
-        PyMem_Free(call);
-    }
-    return result;
+    return call_with_self(asgi_fallback, self, args, nargs, kwnames);
 }
 
 static PyMethodDef asgi_request_init_def = {
@@ -1529,20 +1488,6 @@ static PyMethodDef asgi_request_init_def = {
     "__init__($self, scope, receive, app, /)\n--\n\n"
     "Read the method, path and headers of an ASGI HTTP scope; everything else is lazy.",
 };
-
-PyDoc_STRVAR(asgi_init_method_doc,
-"asgi_init_method(asgi_request_class, /)\n--\n\n"
-"An __init__ method for asgi_request_class (configure_asgi_request first).");
-
-static PyObject *
-asgi_init_method(PyObject *module, PyObject *type)
-{
-    if (!PyType_Check(type) || asgi_type == NULL) {
-        PyErr_SetString(PyExc_TypeError, "asgi_init_method() takes a configured class");
-        return NULL;
-    }
-    return PyDescr_NewMethod((PyTypeObject *)type, &asgi_request_init_def);
-}
 
 /* RequestContext.__init__(self, app, request) for the RequestContext class itself,
  * the same way: its slots and its base AppContext's, read by configure_context(). */
@@ -1611,24 +1556,7 @@ context_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *
         Py_DECREF(after);
         Py_RETURN_NONE;
     }
-    Py_ssize_t given = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
-    PyObject *small[4];
-    PyObject **call = small;
-    if (given + 1 > 4) {
-        call = PyMem_Malloc((size_t)(given + 1) * sizeof(PyObject *));
-        if (call == NULL) {
-            return PyErr_NoMemory();
-        }
-    }
-    call[0] = self;
-    for (Py_ssize_t i = 0; i < given; i++) {
-        call[i + 1] = args[i];
-    }
-    PyObject *result = PyObject_Vectorcall(context_fallback, call, nargs + 1, kwnames);
-    if (call != small) {
-        PyMem_Free(call);
-    }
-    return result;
+    return call_with_self(context_fallback, self, args, nargs, kwnames);
 }
 
 static PyMethodDef context_init_def = {
@@ -1636,18 +1564,65 @@ static PyMethodDef context_init_def = {
     "__init__($self, app, request, /)\n--\n\nA request's context, not pushed yet.",
 };
 
-PyDoc_STRVAR(context_init_method_doc,
-"context_init_method(context_class, /)\n--\n\n"
-"An __init__ method for context_class (configure_context first).");
+/* -- the __init__ methods --------------------------------------------------- */
+
+PyDoc_STRVAR(init_method_doc,
+"init_method(cls, /)\n--\n\n"
+"The compiled __init__ method of cls, one of the classes configured by\n"
+"configure_request, configure_asgi_request and configure_context: the usual\n"
+"object set up in C, every other call handed to the Python __init__.");
 
 static PyObject *
-context_init_method(PyObject *module, PyObject *type)
+init_method(PyObject *module, PyObject *type)
 {
-    if (!PyType_Check(type) || context_type == NULL) {
-        PyErr_SetString(PyExc_TypeError, "context_init_method() takes a configured class");
+    PyMethodDef *method = NULL;
+    if (type == (PyObject *)request_type) {
+        method = &request_init_def;
+    }
+    else if (type == (PyObject *)asgi_type) {
+        method = &asgi_request_init_def;
+    }
+    else if (type == (PyObject *)context_type) {
+        method = &context_init_def;
+    }
+    if (method == NULL) {
+        PyErr_SetString(PyExc_TypeError, "init_method() takes a configured class");
         return NULL;
     }
-    return PyDescr_NewMethod((PyTypeObject *)type, &context_init_def);
+    return PyDescr_NewMethod((PyTypeObject *)type, method);
+}
+
+/* -- coroutines ------------------------------------------------------------ */
+
+PyDoc_STRVAR(run_step_doc,
+"run_step(context, coroutine, /)\n--\n\n"
+"One step of coroutine run in context (a contextvars.Context), as\n"
+"context.run(coroutine.send, None) does: (True, its return value) when it\n"
+"finished, (False, what it yielded) when it waits; its exception, if it raised.\n"
+"A finished coroutine's value comes without a StopIteration to raise and catch.");
+
+static PyObject *
+run_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyContext_CheckExact(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "run_step() takes a Context and a coroutine");
+        return NULL;
+    }
+    if (PyContext_Enter(args[0]) < 0) {
+        return NULL;
+    }
+    PyObject *value = NULL;
+    PySendResult sent = PyIter_Send(args[1], Py_None, &value);
+    if (PyContext_Exit(args[0]) < 0) {
+        Py_XDECREF(value);
+        return NULL;
+    }
+    if (sent == PYGEN_ERROR) {
+        return NULL;
+    }
+    PyObject *result = PyTuple_Pack(2, sent == PYGEN_RETURN ? Py_True : Py_False, value);
+    Py_DECREF(value);
+    return result;
 }
 
 /* -- JSON ------------------------------------------------------------------ */
@@ -1806,18 +1781,17 @@ static PyMethodDef speedups_methods[] = {
     {"asgi_messages", (PyCFunction)(void (*)(void))asgi_messages, METH_FASTCALL,
      asgi_messages_doc},
     {"json_plain", json_plain, METH_O, json_plain_doc},
+    {"run_step", (PyCFunction)(void (*)(void))run_step, METH_FASTCALL, run_step_doc},
     {"configure_make_response", configure_make_response, METH_O, configure_make_response_doc},
     {"make_response", (PyCFunction)(void (*)(void))make_response, METH_FASTCALL | METH_KEYWORDS,
      make_response_doc},
     {"configure_request", (PyCFunction)(void (*)(void))configure_request, METH_FASTCALL,
      configure_request_doc},
-    {"init_method", init_method, METH_O, init_method_doc},
     {"configure_asgi_request", (PyCFunction)(void (*)(void))configure_asgi_request,
      METH_FASTCALL, configure_asgi_request_doc},
-    {"asgi_init_method", asgi_init_method, METH_O, asgi_init_method_doc},
     {"configure_context", (PyCFunction)(void (*)(void))configure_context, METH_FASTCALL,
      configure_context_doc},
-    {"context_init_method", context_init_method, METH_O, context_init_method_doc},
+    {"init_method", init_method, METH_O, init_method_doc},
     {"configure_proxy", (PyCFunction)(void (*)(void))configure_proxy, METH_FASTCALL,
      configure_proxy_doc},
     {NULL, NULL, 0, NULL},
@@ -1887,7 +1861,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 9) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 10) < 0) {
         Py_DECREF(module);
         return NULL;
     }

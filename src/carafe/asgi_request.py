@@ -307,7 +307,7 @@ if speedups is not None:
     # PERF: the usual scope (no root_path, each header once) is read in C
     # (carafe/_speedups.c), without a Python frame, as Request's environ is.
     speedups.configure_asgi_request(ASGIRequest, _init_python)
-    setattr(ASGIRequest, "__init__", speedups.asgi_init_method(ASGIRequest))  # noqa: B010
+    setattr(ASGIRequest, "__init__", speedups.init_method(ASGIRequest))  # noqa: B010
 
 
 def _header_dict(pairs: Any) -> dict[bytes, bytes]:

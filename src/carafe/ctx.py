@@ -180,7 +180,7 @@ if speedups is not None:
     # PERF: a request's context is set up in C (carafe/_speedups.c), without a Python
     # frame, for the RequestContext class itself.
     speedups.configure_context(RequestContext, AppContext, run_coroutine, _init_python)
-    setattr(RequestContext, "__init__", speedups.context_init_method(RequestContext))  # noqa: B010
+    setattr(RequestContext, "__init__", speedups.init_method(RequestContext))  # noqa: B010
 
 
 # The proxy's own attributes: everything else is read from the proxied object.
