@@ -732,6 +732,24 @@ init_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyBool_FromLong(done);
 }
 
+/* A new Response (the class itself) with a text body, status and headers, set up
+ * by init_text_core: a new reference, or NULL when declined (no exception set)
+ * or on error. */
+static PyObject *
+new_text_response(PyObject *body, PyObject *status, PyObject *given)
+{
+    PyObject *response = response_class->tp_new(response_class, empty_tuple, NULL);
+    if (response == NULL) {
+        return NULL;
+    }
+    int done = init_text_core(response, body, status, given, Py_None, Py_None, Py_False);
+    if (done <= 0) {
+        Py_DECREF(response);
+        return NULL;
+    }
+    return response;
+}
+
 PyDoc_STRVAR(text_response_doc,
 "text_response(rv, /)\n--\n\n"
 "Flask.make_response for a view's text return value, with the Response class\n"
@@ -770,16 +788,8 @@ text_response(PyObject *module, PyObject *rv)
     if (!PyUnicode_CheckExact(body)) {
         Py_RETURN_NONE;
     }
-    PyObject *response = response_class->tp_new(response_class, empty_tuple, NULL);
-    if (response == NULL) {
-        return NULL;
-    }
-    int done = init_text_core(response, body, status, given, Py_None, Py_None, Py_False);
-    if (done <= 0) {
-        Py_DECREF(response);
-        if (done < 0) {
-            return NULL;
-        }
+    PyObject *response = new_text_response(body, status, given);
+    if (response == NULL && !PyErr_Occurred()) {
         Py_RETURN_NONE;
     }
     return response;
@@ -1137,17 +1147,7 @@ make_response_one(PyObject *rv)
     PyObject *result = NULL;
     if (cls != NULL && plain == Py_True) {
         if (PyUnicode_CheckExact(rv) && cls == (PyObject *)response_class) {
-            PyObject *response = response_class->tp_new(response_class, empty_tuple, NULL);
-            if (response != NULL) {
-                int done = init_text_core(response, rv, Py_None, Py_None, Py_None, Py_None,
-                                          Py_False);
-                if (done > 0) {
-                    result = response;
-                }
-                else {
-                    Py_DECREF(response);
-                }
-            }
+            result = new_text_response(rv, Py_None, Py_None);
         }
         else if ((PyObject *)Py_TYPE(rv) == cls) {
             result = rv;
