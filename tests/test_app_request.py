@@ -894,8 +894,9 @@ def test_limits_come_from_the_request_then_the_config_then_the_defaults(app):
 
     app.config.update(MAX_CONTENT_LENGTH=100, MAX_FORM_MEMORY_SIZE=50, MAX_FORM_PARTS=3)
     alone = Request({})
+    # Carafe's body limit is on by default (docs/security.md); Flask's is None.
     assert (alone.max_content_length, alone.max_form_memory_size, alone.max_form_parts) == (
-        None,
+        16 * 1024 * 1024,
         500_000,
         1000,
     )
@@ -942,10 +943,15 @@ def test_a_view_can_set_its_own_limits(app, client):
     assert client.post("/parts", data={"f": (io.BytesIO(b"x"), "f.txt")}).status_code == 200
 
 
-def test_default_limits_are_flasks(app):
-    assert app.config["MAX_CONTENT_LENGTH"] is None
+def test_default_limits(app):
+    # Flask's form limits; a body limit where Flask has none (docs/security.md).
+    assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
     assert app.config["MAX_FORM_MEMORY_SIZE"] == 500_000
     assert app.config["MAX_FORM_PARTS"] == 1000
+    assert app.config["MAX_URL_LENGTH"] == 8192
+    assert app.config["MAX_QUERY_FIELDS"] == 1000
+    assert app.config["MAX_JSON_SIZE"] == 1024 * 1024
+    assert app.config["MAX_JSON_DEPTH"] == 100
 
 
 def test_truncated_body_is_400(app, client):

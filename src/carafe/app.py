@@ -26,13 +26,16 @@ from carafe.ctx import (
 from carafe.dispatch import drive
 from carafe.exceptions import (
     Aborter,
+    BadHost,
     BadRequestKeyError,
     HTTPException,
+    RequestURITooLarge,
+    SecurityError,
     default_exceptions,
 )
 from carafe.http.headers import Headers
 from carafe.json import DefaultJSONProvider, JSONProvider
-from carafe.request import Request
+from carafe.request import VALID_HOST_HEADERS, Request
 from carafe.response import Response, text_response, wsgi_respond
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
 from carafe.runner import is_async_body, is_coroutine_function, run_coroutine
@@ -438,7 +441,26 @@ class Flask:
         return adapter
 
     def match_request(self, request: Request) -> None:
-        """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error."""
+        """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error.
+
+        SECURITY: first, a URL longer than ``MAX_URL_LENGTH`` is a 414, and a
+        malformed ``Host`` or one outside ``TRUSTED_HOSTS`` a 400, as in Flask 3.1
+        (whose routing reads the host). PERF: a Host header already found valid is
+        one set lookup.
+        """
+        config = self.config
+        limit = config["MAX_URL_LENGTH"]
+        if limit is not None and request._url_length() > limit:
+            request.routing_exception = RequestURITooLarge(
+                f"The URL is longer than {limit} characters (MAX_URL_LENGTH)."
+            )
+            return
+        if request._host_header() not in VALID_HOST_HEADERS or config["TRUSTED_HOSTS"] is not None:
+            try:
+                request.host  # noqa: B018 - checks the header.
+            except (BadHost, SecurityError) as exc:
+                request.routing_exception = exc
+                return
         found = self.url_map.route(request.path, request.method)
         if found.__class__ is tuple:
             request.url_rule, request.view_args = found
@@ -697,7 +719,9 @@ class Flask:
             if _external is None:
                 _external = _scheme is not None
             scheme = _scheme or request.scheme
-            host = request.host
+            # SECURITY: with SERVER_NAME set, an external URL names it, not whatever
+            # Host the client sent (as in Flask 3.1); request.host is validated.
+            host = self.config["SERVER_NAME"] or request.host
             root = request.script_root
         else:
             server_name = self.config["SERVER_NAME"]

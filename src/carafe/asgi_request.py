@@ -268,6 +268,18 @@ class ASGIRequest(Request):
     def _cookie_header(self) -> str | None:
         return self._header(b"cookie")
 
+    def _host_header(self) -> str | None:
+        return self._header(b"host")
+
+    def _url_length(self) -> int:
+        scope = self.scope
+        return len(scope["path"]) + len(scope.get("query_string", b""))
+
+    @property
+    def scheme(self) -> str:
+        """``http`` or ``https`` (the scope's ``scheme``)."""
+        return self.scope.get("scheme", "http")  # type: ignore[no-any-return]
+
     async def _prefetch(self) -> ReceiveStream | None:
         """Read the announced body now, for a view on the event loop; the stream over
         ``receive`` it took, or None for a body that came whole in one message.

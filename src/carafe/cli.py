@@ -211,6 +211,23 @@ def cli(ctx: click.Context, app_spec: str | None, debug: bool | None) -> None:
     envvar="CARAFE_RUN_ACCESS_LOG",
     help="Log every request to stderr.",
 )
+@click.option(
+    "--respawn/--no-respawn",
+    default=True,
+    show_default=True,
+    show_envvar=True,
+    envvar="CARAFE_RUN_RESPAWN",
+    help="Start a new worker when one dies, instead of stopping the server.",
+)
+@click.option(
+    "--max-header-size",
+    default=serving.DEFAULT_MAX_HEADER_SIZE,
+    show_default=True,
+    type=click.IntRange(min=serving.MIN_MAX_HEADER_SIZE),
+    show_envvar=True,
+    envvar="CARAFE_RUN_MAX_HEADER_SIZE",
+    help="The largest request line and headers in bytes; a larger request head is a 431.",
+)
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate.")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
 @pass_locator
@@ -225,6 +242,8 @@ def run_command(
     reload: bool | None,
     debugger: bool | None,
     access_log: bool,
+    respawn: bool,
+    max_header_size: int,
     cert: str | None,
     key: str | None,
 ) -> None:
@@ -266,6 +285,8 @@ def run_command(
             reload_paths=serving.source_directories(app) if reload else (),
             debugger=debug if debugger is None else debugger,
             access_log=access_log,
+            respawn=respawn,
+            max_header_size=max_header_size,
             ssl_cert=cert,
             ssl_key=key,
         )

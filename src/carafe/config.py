@@ -28,9 +28,16 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SESSION_COOKIE_PARTITIONED": False,
     "SESSION_COOKIE_SAMESITE": None,
     "SESSION_REFRESH_EACH_REQUEST": True,
-    "MAX_CONTENT_LENGTH": None,
+    # SECURITY: Flask sets no body limit; Carafe's default bounds what one request can
+    # make the server read or spool to disk (docs/security.md). None lifts it.
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 500_000,
     "MAX_FORM_PARTS": 1000,
+    # Carafe's own limits (docs/security.md): the URL, query fields, JSON bodies.
+    "MAX_URL_LENGTH": 8192,
+    "MAX_QUERY_FIELDS": 1000,
+    "MAX_JSON_SIZE": 1024 * 1024,
+    "MAX_JSON_DEPTH": 100,
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "TRAP_BAD_REQUEST_ERRORS": None,
     "TRAP_HTTP_EXCEPTIONS": False,

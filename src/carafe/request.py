@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, cast
 from carafe._compiled import speedups
 from carafe.ctx import get_current_app_or_none as _current_app
 from carafe.exceptions import (
+    BadHost,
     BadRequest,
     BadRequestKeyError,
     HTTPException,
     RequestEntityTooLarge,
+    RequestURITooLarge,
+    SecurityError,
     UnsupportedMediaType,
 )
 from carafe.http.cookies import parse_cookie_header
@@ -33,6 +36,8 @@ from carafe.http.headers import (
     mimetype_of,
     parse_options_header,
 )
+from carafe.http.hosts import DEFAULT_PORTS, host_is_trusted, parse_host
+from carafe.http.nesting import json_depth_exceeds
 from carafe.http.urls import iri_path, iri_query
 
 if TYPE_CHECKING:
@@ -46,6 +51,13 @@ UPPER_METHODS = {
     method: method
     for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
 }
+
+
+#: Host headers found valid, so routing checks a repeated one with a set lookup
+#: (see ``Flask.match_request``); None stands for no header. Bounded: the values
+#: come from clients, and one not in the set is simply checked in full.
+VALID_HOST_HEADERS: set[str | None] = {None}
+_VALID_HOST_HEADERS_MAX = 256
 
 
 class RequestDict(ImmutableMultiDict[str, Any]):
@@ -164,9 +176,13 @@ class Request:
     _limits: list[int | None] | None
 
     #: Defaults for requests built without an app; an app's config overrides them.
-    default_max_content_length: ClassVar[int | None] = None
+    default_max_content_length: ClassVar[int | None] = 16 * 1024 * 1024
     default_max_form_memory_size: ClassVar[int | None] = 500_000
     default_max_form_parts: ClassVar[int | None] = 1000
+    default_max_query_fields: ClassVar[int | None] = 1000
+    default_max_json_size: ClassVar[int | None] = 1024 * 1024
+    default_max_json_depth: ClassVar[int | None] = 100
+    default_trusted_hosts: ClassVar[list[str] | None] = None
 
     def __init__(self, environ: dict[str, Any], app: Flask | None = None) -> None:
         self.environ = environ
@@ -221,16 +237,47 @@ class Request:
 
     @property
     def host(self) -> str:
-        """The host the request was sent to, with the port when it is not the default."""
-        environ = self.environ
-        host = environ.get("HTTP_HOST")
-        if host:
-            return host  # type: ignore[no-any-return]
-        host = environ.get("SERVER_NAME", "")
-        port = environ.get("SERVER_PORT")
-        if port and (self.scheme, port) not in (("http", "80"), ("https", "443")):
-            host = f"{host}:{port}"
+        """The host the request was sent to, with the port when it is not the default.
+
+        SECURITY: a ``Host`` header that is not a valid ``host[:port]`` (a path, two
+        joined headers, a space, ...) is a 400, and so is a host outside the app's
+        ``TRUSTED_HOSTS`` when that is set (Werkzeug's ``SecurityError``); every URL
+        built from the host goes through here.
+        """
+        header = self._host_header()
+        if header:
+            host = parse_host(header, self.scheme)
+            if host is None:
+                raise BadHost("The Host header is not a valid host[:port].")
+            if len(VALID_HOST_HEADERS) < _VALID_HOST_HEADERS_MAX:
+                VALID_HOST_HEADERS.add(header)
+        else:
+            environ = self.environ
+            host = environ.get("SERVER_NAME", "")
+            port = environ.get("SERVER_PORT")
+            if port and DEFAULT_PORTS.get(self.scheme) != port:
+                host = f"{host}:{port}"
+        trusted = self.trusted_hosts
+        if trusted is not None and not host_is_trusted(host, trusted):
+            raise SecurityError(f"Host {host!r} is not trusted.")
         return host
+
+    @property
+    def trusted_hosts(self) -> list[str] | None:
+        """The hosts this request may be addressed to (``TRUSTED_HOSTS``; None: any)."""
+        app = self.app or _current_app()
+        if app is None:
+            return self.default_trusted_hosts
+        return app.config.get("TRUSTED_HOSTS", self.default_trusted_hosts)
+
+    def _host_header(self) -> str | None:
+        """The ``Host`` header as WSGI carries it."""
+        return self.environ.get("HTTP_HOST")
+
+    def _url_length(self) -> int:
+        """The length of the path and the query string, as the server decoded them."""
+        environ = self.environ
+        return len(environ.get("PATH_INFO") or "") + len(environ.get("QUERY_STRING") or "")
 
     @property
     def host_url(self) -> str:
@@ -382,7 +429,14 @@ class Request:
         """The query-string arguments."""
         args = self._args
         if args is None:
-            query = parse_urlencoded_lists(self.query_string, max_fields=None)
+            query_string = self.query_string
+            limit = self._config_limit("MAX_QUERY_FIELDS", self.default_max_query_fields)
+            # SECURITY: the fields are counted before any is parsed (``&`` separates them).
+            if limit is not None and query_string.count(b"&") >= limit:
+                raise RequestURITooLarge(
+                    f"The query string has more than {limit} fields (MAX_QUERY_FIELDS)."
+                )
+            query = parse_urlencoded_lists(query_string, max_fields=None)
             args = self._args = _request_lists(query)
         return args
 
@@ -430,6 +484,26 @@ class Request:
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
         self._set_limit(2, value)
+
+    @property
+    def max_query_fields(self) -> int | None:
+        """The most query-string fields accepted (``MAX_QUERY_FIELDS``); more is a 414."""
+        return self._config_limit("MAX_QUERY_FIELDS", self.default_max_query_fields)
+
+    @property
+    def max_json_size(self) -> int | None:
+        """The largest JSON body :meth:`get_json` parses (``MAX_JSON_SIZE``); larger is a 413."""
+        return self._config_limit("MAX_JSON_SIZE", self.default_max_json_size)
+
+    @property
+    def max_json_depth(self) -> int | None:
+        """The deepest nesting :meth:`get_json` parses (``MAX_JSON_DEPTH``); deeper is a 400."""
+        return self._config_limit("MAX_JSON_DEPTH", self.default_max_json_depth)
+
+    def _config_limit(self, key: str, default: int | None) -> int | None:
+        """One of Carafe's own limits: the app's config, else the class default."""
+        app = self.app or _current_app()
+        return default if app is None else app.config.get(key, default)
 
     def _set_limit(self, index: int, value: int | None) -> None:
         """Set one of this request's limits; None goes back to the config's."""
@@ -568,9 +642,15 @@ class Request:
             self._form = _request_dict(fields)
             self._files = _request_dict(files) if files else _EMPTY_DICT
         else:
-            # As in Flask, MAX_FORM_PARTS counts multipart parts only; an urlencoded
-            # body is bounded by MAX_FORM_MEMORY_SIZE.
+            # An urlencoded body is bounded by MAX_FORM_MEMORY_SIZE, as in Flask, and
+            # (unlike Flask, whose MAX_FORM_PARTS counts multipart parts only) its
+            # fields by MAX_FORM_PARTS, counted before any is parsed.
             body = self._read_all(self.max_form_memory_size)
+            limit = self.max_form_parts
+            if limit is not None and body.count(b"&") >= limit:
+                raise RequestEntityTooLarge(
+                    f"The form has more than {limit} fields (MAX_FORM_PARTS)."
+                )
             self._form = _request_lists(parse_urlencoded_lists(body, max_fields=None))
             self._files = _EMPTY_DICT
         self._data = _EMPTY
@@ -609,7 +689,22 @@ class Request:
             if silent:
                 return None
             return self.on_json_loading_failed(None)
-        data = self.get_data(cache=cache)
+        data = self._data
+        if data is None:
+            # SECURITY: a JSON body is read no further than MAX_JSON_SIZE (a 413):
+            # parsed, it takes tens of times its size in memory.
+            data = self._read_all(self.max_json_size)
+            if cache:
+                self._data = data
+        else:
+            limit = self.max_json_size
+            if limit is not None and len(data) > limit:
+                raise RequestEntityTooLarge()
+        depth = self.max_json_depth
+        if depth is not None and json_depth_exceeds(data, depth):
+            if silent:
+                return None
+            raise BadRequest(f"The JSON body nests deeper than {depth} levels (MAX_JSON_DEPTH).")
         try:
             loads: Callable[[bytes], Any] = (
                 self.app.json.loads if self.app is not None else _stdlib_loads

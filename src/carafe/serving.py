@@ -53,6 +53,16 @@ DEBUG_ENV = "CARAFE_DEBUG"
 #: Set to a true value to skip loading ``.env`` files (Flask's ``FLASK_SKIP_DOTENV``).
 SKIP_DOTENV_ENV = "CARAFE_SKIP_DOTENV"
 
+#: The largest request head (request line and headers) ``carafe run`` accepts, in
+#: bytes: nginx's default total (four 8 KiB buffers); Node.js allows 16 KiB.
+DEFAULT_MAX_HEADER_SIZE = 32 * 1024
+
+#: The least a request head limit can be: Granian's (hyper's) smallest buffer.
+MIN_MAX_HEADER_SIZE = 8192
+
+#: Seconds before a worker that died is started again.
+RESPAWN_INTERVAL = 1.0
+
 #: What ``--interface`` accepts: ``auto`` picks ASGI when the app has async code.
 INTERFACES = ("auto", "wsgi", "asgi")
 
@@ -411,6 +421,8 @@ def serve(
     ssl_cert: str | None = None,
     ssl_key: str | None = None,
     shutdown_timeout: int = 10,
+    respawn: bool = True,
+    max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
 ) -> None:
     """Serve what ``loader`` returns in each worker with Granian, over WSGI or ASGI.
 
@@ -426,6 +438,10 @@ def serve(
     :param reload: restart the workers when a Python file under ``reload_paths`` changes.
     :param debugger: only shown in the banner; the loader adds the traceback page.
     :param shutdown_timeout: seconds a worker may take to stop before it is killed.
+    :param respawn: start a new worker when one dies (killed, out of memory, a crash
+        in native code); without it one dead worker stops the whole server.
+    :param max_header_size: the largest request head (request line and headers) in
+        bytes; a larger one is answered 431 by the server (at least 8192).
     :raises UnavailableError: ``reload`` without the watchfiles package.
     """
     from granian.constants import HTTPModes, Interfaces
@@ -446,7 +462,8 @@ def serve(
         # Granian runs an ASGI app on its event loop and allows it one blocking thread.
         blocking_threads=blocking_threads,
         http=HTTPModes.auto,
-        http1_settings=HTTP1Settings(keep_alive=True),
+        # SECURITY: the request head is bounded far below Granian's 408 KiB default.
+        http1_settings=HTTP1Settings(keep_alive=True, max_buffer_size=max_header_size),
         websockets=False,
         log_level=LogLevels.info if debug else LogLevels.warning,
         log_dictconfig=_granian_log_config(),
@@ -456,6 +473,9 @@ def serve(
         # A worker that misses the stop signal (a CTRL+C racing its start-up) would
         # otherwise keep the server waiting forever on shutdown.
         workers_kill_timeout=shutdown_timeout,
+        # SECURITY: a worker that dies is replaced; the others serve meanwhile.
+        respawn_failed_workers=respawn,
+        respawn_interval=RESPAWN_INTERVAL,
         **reload_options,
     )
     scheme = "https" if ssl_cert else "http"
@@ -568,7 +588,7 @@ def run_app(
     for key, value in options.items():
         if key in ("workers", "processes"):
             serve_options["workers"] = int(value)
-        elif key in ("threads", "access_log"):
+        elif key in ("threads", "access_log", "respawn", "max_header_size"):
             serve_options[key] = value
         elif key == "ssl_context":
             if value is None:
