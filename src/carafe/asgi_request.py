@@ -271,10 +271,6 @@ class ASGIRequest(Request):
     def _host_header(self) -> str | None:
         return self._header(b"host")
 
-    def _url_length(self) -> int:
-        scope = self.scope
-        return len(scope["path"]) + len(scope.get("query_string", b""))
-
     @property
     def scheme(self) -> str:
         """``http`` or ``https`` (the scope's ``scheme``)."""

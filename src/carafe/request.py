@@ -53,10 +53,10 @@ UPPER_METHODS = {
 }
 
 
-#: Host headers found valid, so routing checks a repeated one with a set lookup
-#: (see ``Flask.match_request``); None stands for no header. Bounded: the values
-#: come from clients, and one not in the set is simply checked in full.
-VALID_HOST_HEADERS: set[str | None] = {None}
+#: Host headers found valid, as text (WSGI) and bytes (ASGI), so a repeated one is
+#: checked with a set lookup (see ``Flask.match_request``); None stands for no
+#: header. Bounded: the values come from clients; one not in the set is checked in full.
+VALID_HOST_HEADERS: set[str | bytes | None] = {None}
 _VALID_HOST_HEADERS_MAX = 256
 
 
@@ -180,6 +180,7 @@ class Request:
     default_max_form_memory_size: ClassVar[int | None] = 500_000
     default_max_form_parts: ClassVar[int | None] = 1000
     default_max_query_fields: ClassVar[int | None] = 1000
+    default_max_url_length: ClassVar[int | None] = 8192
     default_max_json_size: ClassVar[int | None] = 1024 * 1024
     default_max_json_depth: ClassVar[int | None] = 100
     default_trusted_hosts: ClassVar[list[str] | None] = None
@@ -250,7 +251,9 @@ class Request:
             if host is None:
                 raise BadHost("The Host header is not a valid host[:port].")
             if len(VALID_HOST_HEADERS) < _VALID_HOST_HEADERS_MAX:
+                # As WSGI carries it, and as the ASGI scope does.
                 VALID_HOST_HEADERS.add(header)
+                VALID_HOST_HEADERS.add(header.encode("latin-1"))
         else:
             environ = self.environ
             host = environ.get("SERVER_NAME", "")
@@ -273,11 +276,6 @@ class Request:
     def _host_header(self) -> str | None:
         """The ``Host`` header as WSGI carries it."""
         return self.environ.get("HTTP_HOST")
-
-    def _url_length(self) -> int:
-        """The length of the path and the query string, as the server decoded them."""
-        environ = self.environ
-        return len(environ.get("PATH_INFO") or "") + len(environ.get("QUERY_STRING") or "")
 
     @property
     def host_url(self) -> str:
@@ -435,6 +433,13 @@ class Request:
             if limit is not None and query_string.count(b"&") >= limit:
                 raise RequestURITooLarge(
                     f"The query string has more than {limit} fields (MAX_QUERY_FIELDS)."
+                )
+            # Routing checked the path alone against MAX_URL_LENGTH (PERF: most
+            # requests never read their query string); with it, the URL is bounded too.
+            limit = self._config_limit("MAX_URL_LENGTH", self.default_max_url_length)
+            if limit is not None and len(self.path) + len(query_string) > limit:
+                raise RequestURITooLarge(
+                    f"The URL is longer than {limit} characters (MAX_URL_LENGTH)."
                 )
             query = parse_urlencoded_lists(query_string, max_fields=None)
             args = self._args = _request_lists(query)
