@@ -344,7 +344,7 @@ class Rule:
         self.arguments = set(self._converters) | set(self.defaults)
         if self._converters:
             slash = "" if self.rule.endswith("/") or self.strict_slashes else "/?"
-            pattern.append(slash + "$")
+            pattern.append(slash + r"\Z")
             self._regex = re.compile("".join(pattern), re.DOTALL)
         # Static segments sort before placeholders, lighter converters before heavier
         # ones, more segments before fewer: the order Werkzeug's matcher prefers.
