@@ -1,9 +1,10 @@
-# The two commands of the README: `make run` serves the seed app, `make test` checks everything.
+# The two commands of the README: `make run` serves the seed app, `make test` checks everything
+# (Debian packages the tests need included).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit fuzz bench bench-e2e bench-instructions clean
+.PHONY: run test system-packages lint typecheck unit fuzz bench bench-e2e bench-instructions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,21 @@ $(VENV)/.dev-installed: $(BIN)/python $(BUILD_INPUTS)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
+# The Debian packages the end-to-end tests run for real (curl as a client, nginx as the
+# proxy in front), installed when missing (apt-get; sudo when not root).
+SYSTEM_PACKAGES := curl:/usr/bin/curl nginx:/usr/sbin/nginx
+
+system-packages:
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+		[ -x "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		echo "installing Debian packages:$$missing"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 run: $(VENV)/.run-installed
 	$(BIN)/carafe --app examples.seeds.app run --host 127.0.0.1 --port 5000
 
@@ -39,7 +55,7 @@ unit: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q
 	CARAFE_NO_SPEEDUPS=1 $(BIN)/python -m pytest -q
 
-test: lint typecheck unit
+test: system-packages lint typecheck unit
 
 # The compiled speedups' random differential tests (each C helper against its Python
 # reference) at 250x their make-test rounds, on a new seed each run (~1 minute).

@@ -351,6 +351,47 @@ def test_two_host_headers_are_400_on_asgi_and_wsgi(quiet_app, interface):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("protocol", "host", "expected"),
+    [
+        ("HTTP/1.1", None, "400"),
+        ("HTTP/1.1", "", "400"),
+        ("HTTP/1.0", None, "internal:8080"),
+        ("HTTP/2", None, "internal:8080"),
+    ],
+    ids=["http11-no-host", "http11-empty-host", "http10-no-host", "http2-no-host"],
+)
+def test_http11_request_without_host_is_400(quiet_app, protocol, host, expected):
+    # RFC 9112 3.2: an HTTP/1.1 request with no Host header is a 400 (Flask answers it
+    # from SERVER_NAME), and so is an empty one (an http URL always has a host);
+    # HTTP/1.0 and HTTP/2 (whose :authority some servers keep out of the headers)
+    # fall back to SERVER_NAME:SERVER_PORT.
+    @quiet_app.route("/")
+    def index():
+        return request.host
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "internal",
+        "SERVER_PORT": "8080",
+        "SERVER_PROTOCOL": protocol,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+    }
+    if host is not None:
+        environ["HTTP_HOST"] = host
+    statuses = []
+    body = b"".join(quiet_app(environ, lambda status, headers: statuses.append(status)))
+    if expected == "400":
+        assert statuses == ["400 BAD REQUEST"]
+        assert b"Host header" in body
+    else:
+        assert statuses == ["200 OK"]
+        assert body == expected.encode()
+
+
 def test_invalid_host_does_not_redirect_anywhere(quiet_app):
     @quiet_app.route("/folder/")
     def folder():

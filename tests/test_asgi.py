@@ -321,6 +321,85 @@ def test_http2_body_without_length_is_read_to_its_end(view_kind) -> None:
     assert json.loads(ex.body) == {"data": "hello", "length": None}
 
 
+class CutExchange(Exchange):
+    """An exchange whose body never ends: its chunks, then ``http.disconnect`` (what
+    a server sends for a client gone mid-body, or for a malformed chunked body)."""
+
+    async def receive(self) -> dict[str, Any]:
+        self.receive_calls += 1
+        if self.body_chunks:
+            return {"type": "http.request", "body": self.body_chunks.pop(0), "more_body": True}
+        return {"type": "http.disconnect"}
+
+
+@pytest.mark.parametrize("view_kind", ["async", "sync"])
+@pytest.mark.parametrize("reader", ["data", "form", "json", "stream"])
+@pytest.mark.parametrize(
+    "chunks",
+    [[], [b"a=1"], [b"a=1", b"&b=2"], [b"a" * (PREFETCH_SMALL + 10)], [b"a" * 1_100_000]],
+    ids=["nothing", "one-chunk", "two-chunks", "past-prefetch", "past-spool"],
+)
+def test_body_cut_by_a_disconnect_is_400_not_a_shorter_body(view_kind, reader, chunks) -> None:
+    # A chunked body whose last chunk never came is incomplete: reading it is a 400
+    # (ClientDisconnected), never a 200 built from the part that arrived.
+    app = Flask(__name__)
+    # Only the cut is tested here: the big bodies would trip the form and JSON limits.
+    app.config.update(MAX_FORM_MEMORY_SIZE=None, MAX_JSON_SIZE=None)
+    seen: list[Any] = []
+
+    def read() -> str:
+        if reader == "data":
+            seen.append(request.get_data())
+        elif reader == "form":
+            seen.append(request.form.to_dict())
+        elif reader == "json":
+            seen.append(request.get_json(force=True))
+        else:
+            seen.append(request.stream.read())
+        return "read whole"
+
+    async def async_view() -> str:
+        return read()
+
+    app.add_url_rule("/", "view", async_view if view_kind == "async" else read, methods=["POST"])
+    content_type = b"application/x-www-form-urlencoded"
+    headers = [(b"transfer-encoding", b"chunked"), (b"content-type", content_type)]
+    ex = run(exchange(app, http_scope("/", "POST", headers), CutExchange(chunks)))
+    assert ex.status == 400, ex.body
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    ("version", "headers", "expected"),
+    [("1.1", [], 400), ("1.1", [(b"host", b"")], 400), ("1.0", [], 200), ("2", [], 200)],
+    ids=["http11-no-host", "http11-empty-host", "http10-no-host", "http2-no-host"],
+)
+def test_http11_request_without_host_is_400(version, headers, expected) -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return request.host
+
+    scope = http_scope("/")
+    scope["headers"] = headers
+    scope["http_version"] = version
+    ex = run(exchange(app, scope, Exchange()))
+    assert ex.status == expected, ex.body
+    if expected == 200:
+        assert ex.body == b"testserver"
+
+
+def test_client_disconnected_is_one_public_class() -> None:
+    import importlib
+
+    from carafe import exceptions
+
+    request_module = importlib.import_module("carafe.request")
+    assert request_module.ClientDisconnected is exceptions.ClientDisconnected
+    assert issubclass(exceptions.ClientDisconnected, exceptions.BadRequest)
+
+
 def test_sync_view_reads_the_body_lazily() -> None:
     app = Flask(__name__)
 

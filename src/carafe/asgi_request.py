@@ -16,9 +16,10 @@ import sys
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from carafe._compiled import speedups
+from carafe.exceptions import ClientDisconnected
 from carafe.request import UPPER_METHODS, Request, parse_content_length
 
 if TYPE_CHECKING:
@@ -33,6 +34,11 @@ SPOOL_MAX_SIZE = 1024 * 1024
 
 # HTTP versions whose requests may carry a body without announcing its length.
 _STREAMS_TO_END = frozenset({"2", "3"})
+
+
+def _raise_truncated() -> NoReturn:
+    """Refuse a body whose end never came: a 400 (``ClientDisconnected``)."""
+    raise ClientDisconnected("The request body ended before it was complete.")
 
 
 class ReceiveStream:
@@ -51,6 +57,7 @@ class ReceiveStream:
         "_more",
         "_receive",
         "_spooled",
+        "_truncated",
         "disconnected",
     )
 
@@ -62,6 +69,8 @@ class ReceiveStream:
         self._buffer = bytearray()
         self._more = True
         self._spooled: BinaryIO | None = None
+        #: The client went away (or the server gave up on the body) before its end.
+        self._truncated = False
         self.disconnected = False
 
     def read_from(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -80,6 +89,10 @@ class ReceiveStream:
     def _take(self, message: Message) -> bytes:
         """The body bytes of a received message (none for a disconnect)."""
         if message["type"] == "http.disconnect":
+            # SECURITY: a disconnect before the last body message means the body is
+            # not whole (a server also sends it for a malformed chunked body); reading
+            # its end is then a 400, never a shorter body taken as complete.
+            self._truncated = self._more
             self._more = False
             self.disconnected = True
             return b""
@@ -121,8 +134,12 @@ class ReceiveStream:
 
     def read(self, size: int = -1) -> bytes:
         """Read up to ``size`` bytes (all that is left if negative)."""
-        if self._spooled is not None:
-            return self._spooled.read(size)
+        spooled = self._spooled
+        if spooled is not None:
+            data = spooled.read(size)
+            if self._truncated and (size < 0 or not data):
+                _raise_truncated()
+            return data
         loop = self._loop
         if loop is None or threading.get_ident() == self._loop_thread:
             raise RuntimeError(
@@ -132,6 +149,8 @@ class ReceiveStream:
         buffer = self._buffer
         while self._more and (size < 0 or len(buffer) < size):
             buffer += asyncio.run_coroutine_threadsafe(self._next_chunk(), loop).result()
+        if self._truncated and (size < 0 or not buffer):
+            _raise_truncated()
         if size < 0 or size >= len(buffer):
             data = bytes(buffer)
             buffer.clear()

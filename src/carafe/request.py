@@ -21,6 +21,7 @@ from carafe.exceptions import (
     BadHost,
     BadRequest,
     BadRequestKeyError,
+    ClientDisconnected,
     HTTPException,
     RequestEntityTooLarge,
     RequestURITooLarge,
@@ -54,9 +55,10 @@ UPPER_METHODS = {
 
 
 #: Host headers found valid, as text (WSGI) and bytes (ASGI), so a repeated one is
-#: checked with a set lookup (see ``Flask.match_request``); None stands for no
-#: header. Bounded: the values come from clients; one not in the set is checked in full.
-VALID_HOST_HEADERS: set[str | bytes | None] = {None}
+#: checked with a set lookup (see ``Flask.match_request``); a request without one is
+#: checked in full (HTTP/1.1 requires it). Bounded: the values come from clients; one
+#: not in the set is checked in full.
+VALID_HOST_HEADERS: set[str | bytes | None] = set()
 _VALID_HOST_HEADERS_MAX = 256
 
 
@@ -86,10 +88,6 @@ class RequestHeaders(EnvironHeaders):
     """
 
     missing_key_error = BadRequestKeyError
-
-
-class ClientDisconnected(BadRequest):
-    """The client sent less body than its ``Content-Length`` announced."""
 
 
 class UserAgent:
@@ -256,6 +254,12 @@ class Request:
                 VALID_HOST_HEADERS.add(header.encode("latin-1"))
         else:
             environ = self.environ
+            if environ.get("SERVER_PROTOCOL") == "HTTP/1.1":
+                # SECURITY: RFC 9112 (3.2) has a server answer 400 to an HTTP/1.1
+                # request without a Host header; an empty one is only for a target
+                # with no authority, which an http(s) URL always has. (Granian
+                # passes a missing Host on as an empty one.)
+                raise BadHost("An HTTP/1.1 request must have a Host header.")
             host = environ.get("SERVER_NAME", "")
             port = environ.get("SERVER_PORT")
             if port and DEFAULT_PORTS.get(self.scheme) != port:

@@ -895,12 +895,22 @@ def _echo_view(fw, app, methods=("GET", "POST", "PUT")):
         "SERVER_PORT": "8443",
     },
 )
-@case("echo without a Host header", "GET", "/echo", environ={"HTTP_HOST": None})
 @case(
-    "echo without a Host header, odd port",
+    "echo without a Host header (HTTP/1.0)",
     "GET",
     "/echo",
-    environ={"HTTP_HOST": None, "SERVER_NAME": "internal", "SERVER_PORT": "8080"},
+    environ={"HTTP_HOST": None, "SERVER_PROTOCOL": "HTTP/1.0"},
+)
+@case(
+    "echo without a Host header (HTTP/1.0), odd port",
+    "GET",
+    "/echo",
+    environ={
+        "HTTP_HOST": None,
+        "SERVER_NAME": "internal",
+        "SERVER_PORT": "8080",
+        "SERVER_PROTOCOL": "HTTP/1.0",
+    },
 )
 def _echo(fw, app):
     _echo_view(fw, app)

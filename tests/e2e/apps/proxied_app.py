@@ -9,6 +9,7 @@ with :class:`~carafe.middleware.ProxyFixASGI`.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from carafe import Flask, request, url_for
@@ -30,6 +31,23 @@ def whoami() -> dict[str, Any]:
         "url": url_for("whoami", _external=True),
         "forwarded_for": request.headers.get("X-Forwarded-For"),
     }
+
+
+@app.route("/echo", methods=["POST"])
+def echo() -> dict[str, Any]:
+    """The length of the body the app got, and how it came."""
+    return {
+        "length": len(request.get_data()),
+        "content_length": request.headers.get("Content-Length"),
+        "transfer_encoding": request.headers.get("Transfer-Encoding"),
+    }
+
+
+@app.route("/slow")
+def slow() -> str:
+    """Answers after 0.3 s: long enough to see what the client does meanwhile."""
+    time.sleep(0.3)
+    return "slow"
 
 
 @app.route("/healthz")
