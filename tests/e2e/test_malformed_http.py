@@ -515,6 +515,62 @@ def test_get_then_half_close_is_dropped_by_granian(server: RunningServer) -> Non
     assert_still_serving(server)
 
 
+# -- injection and redirects ---------------------------------------------------------
+
+INJECTED_VALUES = {
+    "crlf": "a%0d%0aX-Injected:%20yes",
+    "lf": "a%0aX-Injected:%20yes",
+    "cr": "a%0dX-Injected:%20yes",
+    "crlf-crlf-body": "a%0d%0a%0d%0a%3Chtml%3Einjected",
+    "nul": "a%00b",
+}
+
+
+@pytest.mark.parametrize("where", ["header", "cookie", "redirect"])
+@pytest.mark.parametrize("value", INJECTED_VALUES.values(), ids=INJECTED_VALUES.keys())
+def test_reflected_client_data_cannot_split_the_answer(
+    server: RunningServer, where: str, value: str
+) -> None:
+    # A view that copies a query value into a header or a redirect's Location (refused
+    # with a ValueError, never on the wire) or a cookie (quoted).
+    answer = exchange(server.port, request("GET", f"/reflect?where={where}&v={value}"))
+    responses = parse_responses(answer)
+    assert len(responses) == 1, answer
+    status, headers, _ = responses[0]
+    head = answer.partition(b"\r\n\r\n")[0]
+    lines = head.split(b"\r\n")
+    assert not any(line.lower().startswith(b"x-injected") for line in lines), answer
+    assert not any(b"\r" in line or b"\n" in line or b"\x00" in line for line in lines)
+    if where == "cookie":
+        # Quoted (RFC 6265), so the value stays inside the cookie.
+        assert status == 200
+        assert headers["set-cookie"].startswith('echo="a'), headers["set-cookie"]
+    else:
+        # Refused in the app (ValueError), as Flask refuses it.
+        assert status == 400, answer
+    assert_still_serving(server)
+
+
+@pytest.mark.parametrize("prefix", ["//evil.example", "///evil.example", "/\\evil.example"])
+def test_framework_redirects_stay_on_the_site(server: RunningServer, prefix: str) -> None:
+    # The trailing-slash and the defaults redirects Carafe makes itself: the Location
+    # is on the request's own host, never scheme-relative ("//evil.example/...").
+    for target in (f"{prefix}/page", f"{prefix}/page/1"):
+        answer = exchange(server.port, request("GET", target))
+        location = parse_responses(answer)[0][1].get("location", "")
+        assert not location.startswith(("//", "/\\")), (target, location)
+        if location:
+            assert location.startswith("http://127.0.0.1/"), (target, location)
+    assert_still_serving(server)
+
+
+def test_defaults_redirect_goes_to_the_shorter_rule(server: RunningServer) -> None:
+    answer = exchange(server.port, request("GET", "/page/1"))
+    status, headers, _ = parse_responses(answer)[0]
+    assert status == 308
+    assert headers["location"] == "http://127.0.0.1/page/"
+
+
 # -- slowloris ------------------------------------------------------------------------
 
 

@@ -61,6 +61,34 @@ def args() -> dict[str, Any]:
     return {"args": request.args.to_dict(), "path": request.path}
 
 
+@app.route("/reflect")
+def reflect() -> Any:
+    """Client data put into a header, a cookie and a redirect, as careless views do.
+
+    Carafe (as Werkzeug) refuses a header value with CR or LF with a ``ValueError``:
+    the view's bug, answered 400 here so the server log stays free of tracebacks.
+    """
+    value = request.args.get("v", "")
+    where = request.args.get("where", "header")
+    try:
+        if where == "redirect":
+            return redirect("/next?v=" + value)
+        response = app.make_response("reflected")
+        if where == "cookie":
+            response.set_cookie("echo", value)
+        else:
+            response.headers["X-Echo"] = value
+    except ValueError:
+        return "refused", 400
+    return response
+
+
+@app.route("/page/", defaults={"number": 1})
+@app.route("/page/<int:number>")
+def page(number: int) -> str:
+    return f"page {number}"
+
+
 @app.route("/redirect")
 def to_index() -> Any:
     return redirect("/")
