@@ -390,6 +390,65 @@ def test_http11_request_without_host_is_400(version, headers, expected) -> None:
         assert ex.body == b"testserver"
 
 
+def test_large_form_for_an_async_view_is_parsed_off_the_event_loop(monkeypatch) -> None:
+    # A form past SPOOL_MAX_SIZE (an upload) is parsed in the pool before the async
+    # view runs: its file parts are written to temporary files, which would block the
+    # loop. A smaller one is parsed where the view reads it.
+    import importlib
+
+    request_module = importlib.import_module("carafe.request")
+    parsed_in: list[int] = []
+    parse = request_module.parse_multipart
+
+    def recording_parse(*args: Any, **kwargs: Any) -> Any:
+        parsed_in.append(threading.get_ident())
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(request_module, "parse_multipart", recording_parse)
+    app = Flask(__name__)
+    loop_threads: list[int] = []
+
+    @app.post("/")
+    async def upload() -> dict[str, Any]:
+        loop_threads.append(threading.get_ident())
+        return {"name": request.form["name"], "size": len(request.files["file"].read())}
+
+    for size in (1000, 2 * 1024 * 1024):
+        body = (
+            b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nupload\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\n'
+            + b"x" * size
+            + b"\r\n--b--\r\n"
+        )
+        headers = [
+            (b"content-type", b"multipart/form-data; boundary=b"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+        ex = run(exchange(app, http_scope("/", "POST", headers), Exchange(chunks)))
+        assert json.loads(ex.body) == {"name": "upload", "size": size}
+    small, large = parsed_in
+    assert small == loop_threads[0]
+    assert large != loop_threads[1]
+
+
+def test_large_form_that_fails_to_parse_off_the_loop_fails_in_the_view() -> None:
+    app = Flask(__name__)
+
+    @app.post("/")
+    async def upload() -> str:
+        return str(len(request.form))
+
+    body = b"--b\r\nnot a part header\r\n\r\n" + b"x" * (2 * 1024 * 1024)
+    headers = [
+        (b"content-type", b"multipart/form-data; boundary=b"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+    ex = run(exchange(app, http_scope("/", "POST", headers), Exchange(chunks)))
+    assert ex.status == 400
+
+
 def test_client_disconnected_is_one_public_class() -> None:
     import importlib
 

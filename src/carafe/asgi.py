@@ -43,8 +43,9 @@ from carafe import dispatch
 from carafe._compiled import speedups
 from carafe.asgi_request import SPOOL_MAX_SIZE, ASGIRequest, ReceiveStream, scope_to_environ
 from carafe.ctx import RequestContext
+from carafe.exceptions import HTTPException
 from carafe.http.status import BODYLESS_CODES
-from carafe.request import Request
+from carafe.request import FORM_MIMETYPES, Request
 from carafe.runner import is_async_body
 
 if TYPE_CHECKING:
@@ -129,6 +130,12 @@ class ASGIApp:
                 else:
                     body = _body_stream(request)
                     await body.prefetch(request.max_content_length)
+                if body is not None and body.on_disk and request.mimetype in FORM_MIMETYPES:
+                    # A large form (an upload) is parsed in the pool: its file parts
+                    # are written to temporary files, which would block the loop.
+                    await asyncio.get_running_loop().run_in_executor(
+                        self.executor, _parse_form, request, body
+                    )
             response = await dispatch.handle(app, ctx)
         else:
             loop = asyncio.get_running_loop()
@@ -178,7 +185,11 @@ class ASGIApp:
         try:
             await self._send_response(response, request, receive, send, body)
         finally:
-            body.close()
+            if body.on_disk:
+                # Removing a large temporary file takes long enough to keep off the loop.
+                await asyncio.get_running_loop().run_in_executor(self.executor, body.close)
+            else:
+                body.close()
 
     async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -295,6 +306,16 @@ async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
 # lower-cased and encoded once. Bounded: views may make up names.
 _ASGI_NAMES: dict[str, bytes] = {}
 _ASGI_NAMES_MAX = 512
+
+
+def _parse_form(request: Request, body: ReceiveStream) -> None:
+    """Parse a prefetched form body now (in a pool thread); on a parsing error, leave
+    it unparsed, so the view that reads it gets the same error."""
+    try:
+        request.form  # noqa: B018 - parses the body into form and files.
+    except HTTPException:
+        body.rewind()
+        request._stream = None
 
 
 def _body_stream(request: Request) -> ReceiveStream:

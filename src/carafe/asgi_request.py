@@ -55,6 +55,7 @@ class ReceiveStream:
         "_loop",
         "_loop_thread",
         "_more",
+        "_prefetched",
         "_receive",
         "_spooled",
         "_truncated",
@@ -69,6 +70,7 @@ class ReceiveStream:
         self._buffer = bytearray()
         self._more = True
         self._spooled: BinaryIO | None = None
+        self._prefetched = 0
         #: The client went away (or the server gave up on the body) before its end.
         self._truncated = False
         self.disconnected = False
@@ -121,6 +123,18 @@ class ReceiveStream:
             total += len(chunk)
         spooled.seek(0)
         self._spooled = spooled  # type: ignore[assignment]
+        self._prefetched = total
+
+    @property
+    def on_disk(self) -> bool:
+        """True when the prefetched body was large enough to spool to a file: reading
+        or closing it is file I/O, to keep off the event loop."""
+        return self._prefetched > SPOOL_MAX_SIZE
+
+    def rewind(self) -> None:
+        """Read a prefetched body from its start again."""
+        if self._spooled is not None:
+            self._spooled.seek(0)
 
     async def wait_disconnect(self) -> None:
         """Wait until the client goes away (draining any body nobody read)."""

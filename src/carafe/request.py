@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from carafe.app import Flask
     from carafe.routing import Rule
 
-_FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+#: The body types ``request.form`` parses.
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _EMPTY = b""
 #: The usual request methods, each mapped to itself (see Request.__init__).
 UPPER_METHODS = {
@@ -637,7 +638,7 @@ class Request:
             mimetype = content_type
         else:
             mimetype = mimetype_of(content_type)
-        if mimetype not in _FORM_MIMETYPES or self._data is not None:
+        if mimetype not in FORM_MIMETYPES or self._data is not None:
             self._form = self._files = _EMPTY_DICT
             return
         if mimetype == "multipart/form-data":
