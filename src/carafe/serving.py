@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import sysconfig
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -60,8 +61,16 @@ DEFAULT_MAX_HEADER_SIZE = 32 * 1024
 #: The least a request head limit can be: Granian's (hyper's) smallest buffer.
 MIN_MAX_HEADER_SIZE = 8192
 
-#: Seconds before a worker that died is started again.
+#: Seconds between workers replaced one by one on purpose (a reload): Granian's
+#: ``respawn_interval``. A worker that died is replaced at once.
 RESPAWN_INTERVAL = 1.0
+
+#: A replaced worker that dies again within this many seconds of its start is
+#: crash-looping: the next replacement waits, twice as long each time, up to
+#: :data:`RESPAWN_BACKOFF_MAX` seconds.
+RESPAWN_FAST_DEATH = 1.0
+RESPAWN_BACKOFF_FIRST = 0.1
+RESPAWN_BACKOFF_MAX = 2.0
 
 #: What ``--interface`` accepts: ``auto`` picks ASGI when the app has async code.
 INTERFACES = ("auto", "wsgi", "asgi")
@@ -403,6 +412,41 @@ def default_threads() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
+def _keep_serving(server_class: type[Any]) -> type[Any]:
+    """Granian's server class, with a worker that keeps dying replaced each time.
+
+    SECURITY: Granian (2.8) stops every worker and exits when a worker it replaced
+    dies again within 5.5 seconds ("crash loop"), so two crashes in a row (a request
+    that kills its worker, the OOM killer) would take the whole server down. Here the
+    replacement always comes; a worker that dies within :data:`RESPAWN_FAST_DEATH`
+    of its start is replaced after a growing pause instead, so a real crash loop (a
+    worker that cannot start) costs little CPU while the other workers keep serving.
+    """
+
+    class KeepServing(server_class):  # type: ignore[misc]
+        def _respawn_workers(
+            self, workers: list[int], spawn_target: Any, target_loader: Any, delay: float = 0
+        ) -> None:
+            started: dict[int, float] = self.__dict__.setdefault("carafe_started", {})
+            fast_deaths: dict[int, int] = self.__dict__.setdefault("carafe_fast_deaths", {})
+            if not delay:  # workers that died (a reload replaces them with a delay)
+                now = time.monotonic()
+                for index in workers:
+                    fast = now - started.get(index, 0.0) < RESPAWN_FAST_DEATH
+                    fast_deaths[index] = fast_deaths.get(index, 0) + 1 if fast else 0
+                streak = max((fast_deaths.get(index, 0) for index in workers), default=0)
+                if streak:
+                    time.sleep(min(RESPAWN_BACKOFF_FIRST * 2 ** (streak - 1), RESPAWN_BACKOFF_MAX))
+            super()._respawn_workers(workers, spawn_target, target_loader, delay)
+            for index in workers:
+                started[index] = time.monotonic()
+                # What Granian's crash-loop rule reads: without it, no exit.
+                self.respawned_wrks.pop(index, None)
+
+    KeepServing.__name__ = KeepServing.__qualname__ = server_class.__name__
+    return KeepServing
+
+
 def serve(
     loader: Callable[[], Any],
     *,
@@ -453,7 +497,7 @@ def serve(
     reload_options = _reload_options(reload_paths) if reload else {}
     ensure_address_free(host, port)
     blocking_threads = 1 if asgi else threads or default_threads()
-    server = Server(
+    server = _keep_serving(Server)(
         target,
         address=host,
         port=port,

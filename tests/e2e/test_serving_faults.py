@@ -168,6 +168,40 @@ def test_killed_worker_is_replaced_and_the_others_keep_answering(start_extra_ser
     assert pids <= {str(pid) for pid in worker_pids(server.process.pid)}
 
 
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_worker_killed_again_and_again_is_replaced_each_time(start_extra_server, interface):
+    # A kill loop on one worker: each replacement is killed as soon as it answers.
+    # Granian alone exits, stopping the healthy worker too, when a replaced worker
+    # dies within 5.5 s; `carafe run` keeps replacing it while the other one serves.
+    port = free_port()
+    server = start_extra_server(
+        carafe_run_command(port, APP, ["--workers", "2", "--interface", interface]), port
+    )
+    assert wait_for(lambda: len(worker_pids(server.process.pid)) == 2, 10)
+    survivor = min(worker_pids(server.process.pid))
+    answered = 0
+    for _round in range(5):
+        victim = max(worker_pids(server.process.pid))
+        assert victim != survivor
+        os.kill(victim, signal.SIGKILL)
+        assert wait_for(
+            lambda victim=victim: (
+                len(worker_pids(server.process.pid)) == 2
+                and victim not in worker_pids(server.process.pid)
+            ),
+            10,
+        ), server.output()
+        # The healthy worker answered all along, and still does.
+        with httpx.Client() as client:
+            answered += client.get(server.url + "/pid", timeout=5).status_code == 200
+    assert answered == 5
+    assert survivor in worker_pids(server.process.pid)
+    assert server.process.poll() is None, server.output()
+    assert "crash loop" not in server.output()
+    pids = {httpx.get(server.url + "/pid").text for _ in range(40)}
+    assert pids <= {str(pid) for pid in worker_pids(server.process.pid)}
+
+
 def test_no_respawn_stops_the_server_when_a_worker_dies(start_extra_server):
     port = free_port()
     server = start_extra_server(
