@@ -42,8 +42,8 @@ run: $(VENV)/.run-installed
 	$(BIN)/carafe --app examples.seeds.app run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check setup.py src tests bench examples
-	$(BIN)/ruff format --check setup.py src tests bench examples
+	$(BIN)/ruff check setup.py src tests bench examples fuzz
+	$(BIN)/ruff format --check setup.py src tests bench examples fuzz
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict src
@@ -57,10 +57,20 @@ unit: $(VENV)/.dev-installed
 
 test: system-packages lint typecheck unit
 
-# The compiled speedups' random differential tests (each C helper against its Python
-# reference) at 250x their make-test rounds, on a new seed each run (~1 minute).
+# Fuzzing, not part of make test (~7 minutes; fuzz/README.md): the compiled speedups' random
+# differential tests at 250x their make-test rounds on a new seed; every coverage-guided
+# harness of fuzz/ (atheris, installed when missing) for FUZZ_SECONDS each; then the speedups
+# built with AddressSanitizer and UndefinedBehaviorSanitizer into build/fuzz/sanitized/ (never
+# src/), their tests and differential harness run against that build. Fails on any crash.
+FUZZ_SECONDS ?= 30
+
 fuzz: $(VENV)/.dev-installed
 	CARAFE_FUZZ_ROUNDS=250 CARAFE_FUZZ_SEED=$$(date +%s) $(BIN)/python -m pytest -q -k "fuzz or matches_python" tests/test_speedups.py
+	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet atheris
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python fuzz/run_all.py
+	$(BIN)/python fuzz/sanitized.py build
+	$(BIN)/python fuzz/sanitized.py run $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_speedups.py
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python fuzz/sanitized.py run $(BIN)/python fuzz/run_all.py speedups
 
 # Bench install: the development one plus the `bench` extra (Starlette, Quart, matplotlib, ...).
 $(VENV)/.bench-installed: $(VENV)/.dev-installed $(BUILD_INPUTS)
@@ -81,6 +91,13 @@ bench-e2e: $(VENV)/.dev-installed
 		$$SUDO apt-get update && $$SUDO apt-get install -y wrk; }
 	@$(BIN)/python -c "import gunicorn" 2>/dev/null || $(BIN)/python -m pip install --quiet gunicorn
 	$(BIN)/python bench/e2e.py --markdown docs/benchmarks.md $(E2E_ARGS)
+
+# Soak: the seed app on `carafe run` under 64 keep-alive connections for 60 s, over WSGI then
+# ASGI; fails on any error, unexpected status or body, or RSS growth of 5% or more (~2.5 min).
+# Extra options: make soak SOAK_ARGS="--seconds 300 --workers 2" (see bench/soak.py --help).
+.PHONY: soak
+soak: $(VENV)/.run-installed
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 # CPU instructions per request under valgrind's callgrind: repeatable where times are not
 # (~20 s per framework x scenario, 2 at a time). Needs valgrind (apt-get install valgrind).

@@ -556,3 +556,26 @@ def test_utf8_names_and_filenames() -> None:
     # Header bytes that are not UTF-8 are replaced, not fatal.
     body = body_of(b'Content-Disposition: form-data; name="\xff"\r\n\r\nv')
     assert parse(body)[0] == [("\ufffd", "v")]
+
+
+def test_multipart_preamble_outcome_does_not_depend_on_chunks() -> None:
+    # Found by fuzz/fuzz_multipart.py: the parser library took a boundary at the start
+    # of a chunk as the start of the body once the preamble before it was skipped, so
+    # these bodies were a 400 or an empty form depending on how they were cut.
+    for chunk_size in (1, 2, 3, 5, 7, 11, 64, 65536):
+        # The first "--BOUND" follows "x", not a line break: refused, however cut.
+        with pytest.raises(MalformedForm, match="in front of the first boundary"):
+            parse(b"0123456789x--BOUND--", boundary="BOUND", chunk_size=chunk_size)
+        # After a line break (CRLF, LF or CR, as Werkzeug allows): the preamble is skipped.
+        for body in (b"--\r\n-BOUND---\n--BOUND--", b"pre\r\namble\r\n--BOUND--", b"\r--BOUND--"):
+            assert parse(body, boundary="BOUND", chunk_size=chunk_size) == ([], [])
+
+
+def test_multipart_bare_lf_in_a_part_header_does_not_depend_on_chunks() -> None:
+    # Found by fuzz/fuzz_multipart.py: the library refused a bare LF in a header line
+    # only while the line's CRLF was not in the chunk yet, and read whole, took
+    # "Content-Disposition\n" as the header's name.
+    body = b"--BOUND\r\nContent-Disposition\n:form-data\r\n\r\n\r\n--BOUND--"
+    for chunk_size in (1, 7, 8, 64, 65536):
+        with pytest.raises(MalformedForm, match="Invalid line break in segment header"):
+            parse(body, boundary="BOUND", chunk_size=chunk_size)

@@ -39,8 +39,10 @@ def parse_http_date(value: str | None) -> datetime | None:
 
     try:
         moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        # OverflowError: a field too large for a datetime, or a time zone that moves
+        # the date past year 9999 (both found by fuzz/fuzz_headers.py).
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)

@@ -214,7 +214,7 @@ def parse_multipart(
 
     import multipart  # type: ignore[import-untyped]
 
-    parser = multipart.PushMultipartParser(
+    parser = _push_parser_class()(
         boundary,
         content_length=-1 if content_length is None else content_length,
         max_segment_count=float("inf") if max_form_parts is None else max_form_parts,
@@ -224,6 +224,14 @@ def parse_multipart(
     files: list[tuple[str, FileStorage]] = []
     remaining = content_length
     first = True
+    # SECURITY: the preamble (anything before the first boundary) is skipped here, not by
+    # the parser library, which decides whether the first boundary is preceded by CRLF
+    # from the chunk it sees: a body it refuses read whole, it would accept read in
+    # other chunks (a client chooses the chunks, as ASGI body messages). Here the
+    # answer does not depend on the chunks: the first ``--boundary`` must open the body
+    # or a line (after CRLF, LF or CR, as Werkzeug allows).
+    opener = b"--" + boundary.encode("ascii")
+    preamble: bytes | None = b""  # Its end, kept while the first boundary is looked for.
     # State of the part being read.
     name = ""
     headers: Headers | None = None
@@ -248,6 +256,20 @@ def parse_multipart(
                     parsed = True
                     return [], []
                 first = False
+            if preamble is not None and chunk:
+                chunk = preamble + chunk
+                start = chunk.find(opener)
+                if start == -1:
+                    # Keep what may begin a boundary, and the byte before it.
+                    preamble = chunk[-len(opener) :]
+                    continue
+                if start > 0 and chunk[start - 1] not in b"\r\n":
+                    raise MalformedForm(
+                        "The multipart form is malformed: unexpected bytes in front of"
+                        " the first boundary."
+                    )
+                chunk = chunk[start:]
+                preamble = None
             for event in parser.parse(chunk):
                 if isinstance(event, bytes):
                     if spool is not None:
@@ -302,6 +324,30 @@ def parse_multipart(
             for _, storage in files:
                 storage.close()
     return fields, files
+
+
+_push_parser: type | None = None
+
+
+def _push_parser_class() -> type:
+    """The parser library's push parser, refusing a bare LF in a part's header lines.
+
+    SECURITY: the library refuses one only in a header line it has not seen the end
+    of yet, so whether a body is refused would depend on how it is cut into chunks
+    (and a client chooses that); here it is refused wherever it is.
+    """
+    global _push_parser
+    if _push_parser is None:
+        import multipart
+
+        class PushParser(multipart.PushMultipartParser):  # type: ignore[misc]
+            def _on_segment_headerline(self, line: bytes) -> None:
+                if b"\n" in line:
+                    raise multipart.ParserError("Invalid line break in segment header")
+                super()._on_segment_headerline(line)
+
+        _push_parser = PushParser
+    return _push_parser
 
 
 def _part_headers(headerlist: list[tuple[str, str]]) -> Headers:
