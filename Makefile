@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-packages lint typecheck unit fuzz bench bench-e2e bench-instructions clean
+.PHONY: run test system-packages lint typecheck unit generate fuzz bench bench-e2e bench-instructions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,8 @@ run: $(VENV)/.run-installed
 	$(BIN)/carafe --app examples.seeds.app run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check setup.py src tests bench examples fuzz
-	$(BIN)/ruff format --check setup.py src tests bench examples fuzz
+	$(BIN)/ruff check setup.py src tests bench examples fuzz scripts
+	$(BIN)/ruff format --check setup.py src tests bench examples fuzz scripts
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict src
@@ -56,6 +56,11 @@ unit: $(VENV)/.dev-installed
 	CARAFE_NO_SPEEDUPS=1 $(BIN)/python -m pytest -q
 
 test: system-packages lint typecheck unit
+
+# The synchronous request pipeline, generated from the one written for the event loop
+# (src/carafe/pipeline.py -> src/carafe/_pipeline_sync.py; tests/test_pipeline.py checks it).
+generate: $(VENV)/.dev-installed
+	$(BIN)/python scripts/unasync_pipeline.py
 
 # Fuzzing, not part of make test (~7 minutes; fuzz/README.md): the compiled speedups' random
 # differential tests at 250x their make-test rounds on a new seed; every coverage-guided

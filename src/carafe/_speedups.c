@@ -1104,7 +1104,7 @@ done:
 static PyObject *proxy_var;
 
 static PyObject *make_response_fallback = NULL;
-static PyObject *s_app, *s_plain_make_response, *s_response_class, *s_make_response;
+static PyObject *s_app, *s_plan, *s_plain_make_response, *s_response_class, *s_make_response;
 
 PyDoc_STRVAR(configure_make_response_doc,
 "configure_make_response(fallback, /)\n--\n\n"
@@ -1141,7 +1141,13 @@ make_response_one(PyObject *rv)
     if (app == NULL) {
         return NULL;
     }
-    PyObject *plain = PyObject_GetAttr(app, s_plain_make_response);
+    /* app.plan.plain_make_response (the plan is None before the first request). */
+    PyObject *plan = PyObject_GetAttr(app, s_plan);
+    PyObject *plain = plan == NULL ? NULL : PyObject_GetAttr(plan, s_plain_make_response);
+    if (plain == NULL && plan == Py_None) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(plan);
     PyObject *cls = plain == NULL ? NULL : PyObject_GetAttr(app, s_response_class);
     Py_DECREF(app);
     PyObject *result = NULL;
@@ -1832,7 +1838,8 @@ PyInit__speedups(void)
         {&s_request_method, "REQUEST_METHOD"},
         {&s_path_info, "PATH_INFO"},
         {&s_app, "app"},
-        {&s_plain_make_response, "_plain_make_response"},
+        {&s_plan, "plan"},
+        {&s_plain_make_response, "plain_make_response"},
         {&s_response_class, "response_class"},
         {&s_make_response, "make_response"},
         {&s_method, "method"},
@@ -1861,7 +1868,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 10) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 11) < 0) {
         Py_DECREF(module);
         return NULL;
     }

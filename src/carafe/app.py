@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from carafe import dispatch
+from carafe import _pipeline_sync as pipeline
 from carafe.config import DEFAULT_CONFIG, Config
 from carafe.ctx import (
     AppContext,
@@ -23,7 +23,6 @@ from carafe.ctx import (
     _AppCtxGlobals,
     get_request_context,
 )
-from carafe.dispatch import drive
 from carafe.exceptions import (
     Aborter,
     BadHost,
@@ -35,10 +34,11 @@ from carafe.exceptions import (
 )
 from carafe.http.headers import Headers
 from carafe.json import DefaultJSONProvider, JSONProvider
+from carafe.plan import STEP_METHODS, Plan, Steps, settle
 from carafe.request import VALID_HOST_HEADERS, Request
 from carafe.response import Response, text_response, wsgi_respond
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
-from carafe.runner import is_async_body, is_coroutine_function, run_coroutine
+from carafe.runner import is_async_body, is_coroutine_function
 
 if TYPE_CHECKING:
     import logging
@@ -51,14 +51,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 ErrorHandler = Callable[[Any], Any]
 
 _ROUTE_SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
-
-
-def _call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a view, hook or handler; an ``async def`` one runs to completion."""
-    result = func(*args, **kwargs)
-    if type(result) is CoroutineType:
-        return run_coroutine(result)
-    return result
 
 
 class Flask:
@@ -112,12 +104,8 @@ class Flask:
         self.extensions: dict[str, Any] = {}
         self.blueprints: dict[str, Any] = {}
         self._got_first_request = False
-        self._plain_make_response = False
-        # Chosen once, at the first request (see _finalize).
-        self._before_hooks: tuple[Callable[[], Any], ...] = ()
-        self._after_hooks: tuple[Callable[[Response], Any], ...] = ()
-        self._teardown_hooks: tuple[Callable[[BaseException | None], Any], ...] = ()
-        self._async_endpoints: frozenset[str] = frozenset()
+        #: What the request pipeline runs, frozen at the first request (see _finalize).
+        self.plan: Plan | None = None
         self._error_handler_cache: dict[
             tuple[type[BaseException], int | None], ErrorHandler | None
         ] = {}
@@ -369,40 +357,61 @@ class Flask:
 
     # -- dispatch -------------------------------------------------------------
 
-    def _freeze_hooks(self) -> None:
-        """Copy the hook lists into the tuples the request path runs.
+    def make_plan(self) -> Plan:
+        """Freeze what the request pipeline needs into a :class:`~carafe.plan.Plan`.
 
-        PERF: the request path then tests an empty tuple instead of looking up
-        and iterating lists, and an app without hooks pays nothing for them.
+        PERF: the pipeline then tests an empty tuple instead of looking up and
+        iterating the registration dicts, and an app without hooks pays nothing for
+        them. Flask's pipeline methods that this app's class overrides are what the
+        pipeline calls for those steps.
         """
-        self._before_hooks = tuple(self.before_request_funcs.get(None, ()))
-        self._after_hooks = tuple(reversed(self.after_request_funcs.get(None, ())))
-        self._teardown_hooks = tuple(reversed(self.teardown_request_funcs.get(None, ())))
-        # PERF: make_response("text") may skip the conversion rules, unless a
-        # subclass has its own make_response.
-        self._plain_make_response = type(self).make_response is Flask.make_response
-        # The ASGI interface runs these endpoints' views on the event loop.
-        self._async_endpoints = frozenset(
-            endpoint
-            for endpoint, view in self.view_functions.items()
-            if is_coroutine_function(view)
+        cls = type(self)
+        overrides = frozenset(
+            name
+            for name in (*STEP_METHODS, "make_response")
+            if getattr(cls, name) is not getattr(Flask, name)
+        )
+        sync_steps = {step: getattr(pipeline, step) for step in STEP_METHODS.values()}
+        for method in overrides & STEP_METHODS.keys():
+            sync_steps[STEP_METHODS[method]] = _call_method(method)
+        return Plan(
+            self,
+            before=tuple(self.before_request_funcs.get(None, ())),
+            after=tuple(reversed(self.after_request_funcs.get(None, ()))),
+            teardown=tuple(reversed(self.teardown_request_funcs.get(None, ()))),
+            teardown_appcontext_funcs=self.teardown_appcontext_funcs,
+            views=self.view_functions,
+            # The ASGI edge runs these endpoints' views on the event loop; an app that
+            # overrides a pipeline method has every request run in the thread pool,
+            # where its synchronous override can run async views.
+            async_endpoints=frozenset(
+                endpoint
+                for endpoint, view in self.view_functions.items()
+                if is_coroutine_function(view)
+            )
+            if not overrides & STEP_METHODS.keys()
+            else frozenset(),
+            overrides=overrides,
+            sync_steps=Steps(**sync_steps),
         )
 
-    def _finalize(self) -> None:
-        """At the first request: freeze the hooks; setup methods are closed from now on."""
-        self._freeze_hooks()
+    def _finalize(self) -> Plan:
+        """At the first request: freeze the plan; setup methods are closed from now on."""
+        plan = self.plan = self.make_plan()
         self._got_first_request = True
+        return plan
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI application; ``app.wsgi_app`` is what middleware wraps."""
-        if not self._got_first_request:
-            self._finalize()
+        plan = self.plan
+        if plan is None or not self._got_first_request:
+            plan = self._finalize()
         request = self.request_class(environ, self)
         self.match_request(request, environ.get("HTTP_HOST"))
         ctx = RequestContext(self, request)
         if "carafe.preserve_context" in environ:
             ctx._preserve_in = environ
-        response = dispatch.handle_sync(self, ctx)
+        response = pipeline.handle(plan, ctx)
         if wsgi_respond is not None:
             # PERF: the usual answer (one bytes chunk, headers ready) is sent in C.
             body = wsgi_respond(response, start_response, request.method)
@@ -477,38 +486,44 @@ class Flask:
             error.new_url = f"{target}?{query}" if query else target
         request.routing_exception = error
 
-    # The request pipeline lives in carafe.dispatch; these are Flask's names for
-    # its steps, callable from a request context (tests, extensions).
+    # The request pipeline lives in carafe.pipeline; these are Flask's names for its
+    # steps, callable from a request context (tests, extensions, overrides' super()).
 
     def full_dispatch_request(self) -> Response:
         """Run hooks, the view and error handling for the current request."""
-        return dispatch.full_dispatch_sync(self, _require_request_context())
+        return pipeline.full_dispatch(*_plan_and_context())
 
     def preprocess_request(self) -> Any:
         """Run the ``before_request`` hooks; the first non-None value ends the request."""
-        return drive(dispatch.preprocess(self, _require_request_context()))
+        return pipeline.preprocess(*_plan_and_context())
 
     def dispatch_request(self) -> Any:
         """Call the view of the current request and return its value (not a response)."""
-        return drive(dispatch.dispatch(self, _require_request_context()))
+        plan, ctx = _plan_and_context()
+        rv = pipeline.dispatch(plan, ctx)
+        return settle(ctx, rv) if rv.__class__ is CoroutineType else rv
 
     def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
         """Turn ``rv`` into a response and run the after-request hooks on it."""
-        ctx = _require_request_context()
-        return drive(dispatch.finalize(self, ctx, rv, from_error_handler))
+        return pipeline.finalize(*_plan_and_context(), rv, from_error_handler)
 
     def process_response(self, response: Response) -> Response:
         """Run ``after_this_request`` functions, then ``after_request`` hooks (last first)."""
-        return drive(dispatch.process_response(self, _require_request_context(), response))
+        return pipeline.process_response(*_plan_and_context(), response)
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run the ``teardown_request`` functions, last registered first."""
-        drive(dispatch.teardown_request(self, _require_request_context(), exc))
+        pipeline.teardown_request(*_plan_and_context(), exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         """Run the ``teardown_appcontext`` functions, last registered first."""
-        for func in reversed(self.teardown_appcontext_funcs):
-            _call(func, exc)
+        plan = self.plan if self.plan is not None else self.make_plan()
+        pipeline.teardown_appcontext(plan, get_request_context(), exc)  # type: ignore[arg-type]
+
+    def _end_request(self, ctx: RequestContext, exc: BaseException | None) -> None:
+        """Pop a request context (``RequestContext.pop``): its teardown, then the context."""
+        plan = self.plan if self.plan is not None else self.make_plan()
+        pipeline.teardown(plan, ctx, exc)
 
     def make_default_options_response(self) -> Response:
         """The automatic answer to ``OPTIONS``: an empty 200 with ``Allow``."""
@@ -563,17 +578,19 @@ class Flask:
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         """Answer an HTTP exception with its handler, or with the exception itself."""
-        ctx = _require_request_context()
-        return dispatch.settle(ctx, dispatch.handle_http_exception(self, ctx, error))
+        plan, ctx = _plan_and_context()
+        rv = pipeline.handle_http_exception(plan, ctx, error)
+        return settle(ctx, rv) if rv.__class__ is CoroutineType else rv
 
     def handle_user_exception(self, error: Exception) -> Any:
         """Answer an exception raised by a hook or view, or re-raise it if unhandled."""
-        ctx = _require_request_context()
-        return dispatch.settle(ctx, dispatch.handle_user_exception(self, ctx, error))
+        plan, ctx = _plan_and_context()
+        rv = pipeline.handle_user_exception(plan, ctx, error)
+        return settle(ctx, rv) if rv.__class__ is CoroutineType else rv
 
     def handle_exception(self, error: Exception) -> Response:
         """Answer an unhandled exception with a 500 (or let it propagate when testing)."""
-        return drive(dispatch.handle_exception(self, _require_request_context(), error))
+        return pipeline.handle_exception(*_plan_and_context(), error)
 
     def log_exception(self, error: BaseException) -> None:
         """Log an unhandled exception with the request's path and method."""
@@ -683,7 +700,7 @@ class Flask:
         """A request context for a WSGI environ."""
         if not self._got_first_request:
             # Contexts made before any request (tests, scripts) see the hooks too.
-            self._freeze_hooks()
+            self.plan = self.make_plan()
         request = self.request_class(environ, self)
         self.match_request(request, environ.get("HTTP_HOST"))
         return RequestContext(self, request)
@@ -790,6 +807,26 @@ def _require_request_context() -> RequestContext:
     if ctx is None:
         raise RuntimeError("This needs an active request context.")
     return ctx
+
+
+def _plan_and_context() -> tuple[Plan, RequestContext]:
+    """The current request's context and its app's plan (Flask's pipeline methods)."""
+    ctx = _require_request_context()
+    app = ctx.app
+    plan = app.plan
+    if plan is None:
+        plan = app.plan = app.make_plan()
+    return plan, ctx
+
+
+def _call_method(name: str) -> Callable[..., Any]:
+    """A step that calls the app's own (overriding) method ``name``."""
+
+    def call_override(plan: Plan, ctx: RequestContext, *args: Any) -> Any:
+        return getattr(plan.app, name)(*args)
+
+    call_override.__name__ = name
+    return call_override
 
 
 def _find_root_path(import_name: str) -> str:

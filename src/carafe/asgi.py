@@ -2,7 +2,7 @@
 
 The edges only: the request is read from the scope
 (:class:`~carafe.asgi_request.ASGIRequest`), and the routing and the pipeline
-(:mod:`carafe.dispatch`) are the ones WSGI uses. Where a request runs depends
+(:mod:`carafe.pipeline`) are the ones WSGI uses. Where a request runs depends
 on its view:
 
 - an ``async def`` view runs natively on the event loop; its body is read from
@@ -39,7 +39,8 @@ from collections.abc import (
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from carafe import dispatch
+from carafe import _pipeline_sync as pipeline_sync
+from carafe import pipeline
 from carafe._compiled import speedups
 from carafe.asgi_request import SPOOL_MAX_SIZE, ASGIRequest, ReceiveStream, scope_to_environ
 from carafe.ctx import RequestContext
@@ -50,6 +51,7 @@ from carafe.runner import is_async_body
 
 if TYPE_CHECKING:
     from carafe.app import Flask
+    from carafe.plan import Plan
     from carafe.response import Response
 
 __all__ = ["PREFETCH_SMALL", "SPOOL_MAX_SIZE", "ASGIApp", "ReceiveStream", "default_max_threads"]
@@ -102,8 +104,9 @@ class ASGIApp:
             await self._other(scope, receive, send)
             return
         app = self.app
-        if not app._got_first_request:
-            app._finalize()
+        plan = app.plan
+        if plan is None or not app._got_first_request:
+            plan = app._finalize()
         request_class = app.request_class
         if request_class is Request:
             asgi_request = ASGIRequest(scope, receive, app)
@@ -121,7 +124,7 @@ class ASGIApp:
         # The body stream, once something needed it: a prefetched body may be a
         # temporary file to close.
         body: ReceiveStream | None = None
-        if rule is None or rule.endpoint in app._async_endpoints:
+        if rule.endpoint in plan.async_endpoints if rule is not None else not plan.custom_steps:
             # On the loop: an async view, or a routing error for the error handlers.
             ctx.run_coroutine = None
             if request._announces_body():
@@ -136,7 +139,7 @@ class ASGIApp:
                     await asyncio.get_running_loop().run_in_executor(
                         self.executor, _parse_form, request, body
                     )
-            response = await dispatch.handle(app, ctx)
+            response = await pipeline.handle(plan, ctx)
         else:
             loop = asyncio.get_running_loop()
             body = _body_stream(request)
@@ -147,7 +150,7 @@ class ASGIApp:
                 # thread it would cost a second trip between the threads.
                 await body.prefetch(request.max_content_length)
             ctx.run_coroutine = partial(run_on_loop, loop)
-            response = await loop.run_in_executor(self.executor, _handle_in_thread, app, ctx)
+            response = await loop.run_in_executor(self.executor, _handle_in_thread, plan, ctx)
         preserved = scope.get("carafe.preserved_context")
         if preserved is not None:
             # The test client reads the kept request (and its body) afterwards.
@@ -387,10 +390,10 @@ def _encode_headers(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-def _handle_in_thread(app: Flask, ctx: RequestContext) -> Response:
+def _handle_in_thread(plan: Plan, ctx: RequestContext) -> Response:
     """Run a whole request in a pool thread; its own context, reset when done."""
     try:
-        return dispatch.handle_sync(app, ctx)
+        return pipeline_sync.handle(plan, ctx)
     finally:
         if ctx._preserve_in is not None and ctx._tokens:
             # The test client re-pushes a kept context in its own thread; this

@@ -156,9 +156,7 @@ class RequestContext(AppContext):
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run teardown functions, close the request and restore the previous context."""
-        from carafe.dispatch import drive, teardown
-
-        drive(teardown(self.app, self, exc))
+        self.app._end_request(self, exc)
 
     def _owns_app_context(self) -> bool:
         """True if popping this context ends its app context (teardown_appcontext runs)."""

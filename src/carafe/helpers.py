@@ -41,7 +41,8 @@ def make_response(*args: Any) -> Response:
     app = ctx.app
     if len(args) == 1:
         rv = args[0]
-        if app._plain_make_response:
+        plan = app.plan
+        if plan is not None and plan.plain_make_response:
             # PERF: make_response("text"), the tutorials' favourite, is a response
             # straight away, and so is make_response(jsonify(...)).
             if type(rv) is str:

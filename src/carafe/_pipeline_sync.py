@@ -1,0 +1,228 @@
+"""The request pipeline for synchronous callers: generated, do not edit.
+
+Made from ``carafe/pipeline.py`` by ``scripts/unasync_pipeline.py`` (``make
+generate``): the same steps, with ``await`` of user code as ``settle(ctx, ...)``
+and the steps an app may override called through ``plan.sync_steps``.
+"""
+
+from __future__ import annotations
+
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, cast
+
+from carafe.ctx import _cv_ctx
+from carafe.exceptions import BadRequestKeyError, HTTPException, InternalServerError
+from carafe.plan import settle
+from carafe.routing import RequestRedirect
+
+if TYPE_CHECKING:
+    from carafe.ctx import RequestContext
+    from carafe.plan import Plan
+    from carafe.response import Response
+
+
+def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Response:
+    """One whole request: push its context, dispatch, answer errors, tear down.
+
+    Dispatching is Flask's ``full_dispatch_request`` (``whole=False``: that step
+    alone): the ``before_request`` hooks, the view and the error handlers, with the
+    result as a finished response. PERF: one function, so that a request awaits no
+    coroutine of the pipeline's own on its usual path. The context is popped before
+    the body is sent, as in Flask (a streamed body runs outside the request context).
+    """
+    error: BaseException | None = None
+    if whole:
+        ctx.push()
+    try:
+        try:
+            if whole and plan.custom_full_dispatch:
+                return plan.sync_steps.full_dispatch(plan, ctx)
+            failure: Exception | None = None
+            rv = None
+            try:
+                if plan.run_preprocess:
+                    rv = plan.sync_steps.preprocess(plan, ctx)
+                if rv is None:
+                    failure = ctx.request.routing_exception
+                    if failure is None or plan.dispatch_routing_errors:
+                        failure = None
+                        rv = plan.sync_steps.dispatch(plan, ctx)
+                        if rv.__class__ is CoroutineType:
+                            rv = settle(ctx, rv)
+            except Exception as exc:
+                failure = exc
+            if failure is not None:
+                rv = plan.sync_steps.handle_user_exception(plan, ctx, failure)
+                if rv.__class__ is CoroutineType:
+                    rv = settle(ctx, rv)
+            if plan.always_finalize or ctx._after_request_functions:
+                return plan.sync_steps.finalize(plan, ctx, rv)
+            if rv.__class__ is plan.response_class and plan.plain_make_response:
+                return rv
+            return plan.make_response(rv)
+        except Exception as exc:
+            if not whole:
+                raise
+            error = exc
+            return plan.sync_steps.handle_exception(plan, ctx, exc)
+        except BaseException as exc:
+            error = exc
+            raise
+    finally:
+        if whole and must_tear_down(plan, ctx, error):
+            teardown(plan, ctx, error)
+
+
+def full_dispatch(plan: Plan, ctx: RequestContext) -> Response:
+    """Flask's ``full_dispatch_request``: the dispatching step of :func:`handle`."""
+    return handle(plan, ctx, False)
+
+
+def preprocess(plan: Plan, ctx: RequestContext) -> Any:
+    """Flask's ``preprocess_request``: run the ``before_request`` hooks; the first
+    value that is not None ends the request."""
+    for func in plan.before:
+        rv = func()
+        if rv.__class__ is CoroutineType:
+            rv = settle(ctx, rv)
+        if rv is not None:
+            return rv
+    return None
+
+
+def dispatch(plan: Plan, ctx: RequestContext) -> Any:
+    """Flask's ``dispatch_request``: call the view and return what it returned (a
+    coroutine for an ``async def`` view); a routing error is raised instead."""
+    request = ctx.request
+    if request.routing_exception is not None:
+        raise request.routing_exception
+    rule = request.url_rule
+    assert rule is not None
+    if request.method == "OPTIONS" and rule.provide_automatic_options:
+        return plan.make_default_options_response()
+    view = plan.views[rule.endpoint]
+    view_args = request.view_args
+    return view(**view_args) if view_args else view()
+
+
+def finalize(
+    plan: Plan, ctx: RequestContext, rv: Any, from_error_handler: bool = False
+) -> Response:
+    """Flask's ``finalize_request``: ``rv`` as a response, through the after-request
+    functions. After an error handler, an error they raise is logged, not raised."""
+    response = plan.make_response(rv)
+    try:
+        response = plan.sync_steps.process_response(plan, ctx, response)
+    except Exception:
+        if not from_error_handler:
+            raise
+        plan.app.logger.exception(
+            "Request finalizing failed with an error while handling an error"
+        )
+    return response
+
+
+def process_response(plan: Plan, ctx: RequestContext, response: Response) -> Response:
+    """Flask's ``process_response``: the ``after_this_request`` functions, then the
+    ``after_request`` hooks (last registered first)."""
+    result: Any = response
+    for func in ctx._after_request_functions:
+        result = func(result)
+        if result.__class__ is CoroutineType:
+            result = settle(ctx, result)
+    for func in plan.after:
+        result = func(result)
+        if result.__class__ is CoroutineType:
+            result = settle(ctx, result)
+    return cast("Response", result)
+
+
+def handle_http_exception(plan: Plan, ctx: RequestContext, error: HTTPException) -> Any:
+    """Flask's ``handle_http_exception``: the value of the error's handler (a coroutine
+    for an ``async def`` one), or the exception itself to answer with."""
+    if error.code is None or isinstance(error, RequestRedirect):
+        return error
+    handler = plan.find_error_handler(error)
+    if handler is None:
+        return error
+    return handler(error)
+
+
+def handle_user_exception(plan: Plan, ctx: RequestContext, error: Exception) -> Any:
+    """Flask's ``handle_user_exception``: the value of the handler of an exception from
+    a hook or the view (a coroutine for an ``async def`` one); re-raised if none."""
+    app = plan.app
+    if isinstance(error, BadRequestKeyError) and (
+        app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]
+    ):
+        error.show_exception = True
+    if isinstance(error, HTTPException) and (not plan.trap_http_exception(error)):
+        return plan.sync_steps.handle_http_exception(plan, ctx, error)
+    handler = plan.find_error_handler(error)
+    if handler is None:
+        raise error
+    return handler(error)
+
+
+def handle_exception(plan: Plan, ctx: RequestContext, error: Exception) -> Response:
+    """Flask's ``handle_exception``: answer an unhandled exception with a 500, through
+    its handler if there is one (or let it propagate when testing or debugging)."""
+    app = plan.app
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        propagate = app.testing or app.debug
+    if propagate:
+        raise error
+    plan.log_exception(error)
+    server_error: Any = InternalServerError(original_exception=error)
+    handler = plan.find_error_handler(server_error)
+    if handler is not None:
+        server_error = handler(server_error)
+        if server_error.__class__ is CoroutineType:
+            server_error = settle(ctx, server_error)
+    return plan.sync_steps.finalize(plan, ctx, server_error, True)
+
+
+def must_tear_down(plan: Plan, ctx: RequestContext, error: BaseException | None) -> bool:
+    """At a request's end: True if :func:`teardown` has work to do; otherwise the
+    context is left now (or kept for the test client's ``with client:``)."""
+    keep = ctx._preserve_in
+    if keep is not None:
+        keep["carafe.preserved_context"] = (ctx, error)
+        return False
+    if plan.always_tear_down or ctx.request._files:
+        return True
+    _cv_ctx.reset(ctx._tokens.pop())
+    return False
+
+
+def teardown(plan: Plan, ctx: RequestContext, error: BaseException | None) -> None:
+    """The end of a request: its teardown functions, the request closed, then the app
+    context's teardown (when the request owns it) and the context popped."""
+    try:
+        plan.sync_steps.teardown_request(plan, ctx, error)
+        ctx.request.close()
+    finally:
+        try:
+            if ctx._owns_app_context():
+                plan.sync_steps.teardown_appcontext(plan, ctx, error)
+        finally:
+            ctx._reset()
+
+
+def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException | None) -> None:
+    """Flask's ``do_teardown_request``: the ``teardown_request`` functions, last
+    registered first."""
+    for func in plan.teardown:
+        rv = func(error)
+        if rv.__class__ is CoroutineType:
+            settle(ctx, rv)
+
+
+def teardown_appcontext(plan: Plan, ctx: RequestContext, error: BaseException | None) -> None:
+    """Flask's ``do_teardown_appcontext``: the ``teardown_appcontext`` functions, last
+    registered first."""
+    for func in reversed(plan.teardown_appcontext_funcs):
+        rv = func(error)
+        if rv.__class__ is CoroutineType:
+            settle(ctx, rv)
