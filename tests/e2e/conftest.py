@@ -7,20 +7,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import pytest
 
-from .serverproc import RunningServer, carafe_run_command, free_port, start_server
+from .serverproc import RunningServer, carafe_run_command, free_port, serving, start_server
 
 
 @pytest.fixture(scope="session")
 def seed_server() -> Iterator[RunningServer]:
     """The seed app served by ``carafe run`` for the whole session."""
     port = free_port()
-    server = start_server(carafe_run_command(port), port)
-    try:
+    with serving(carafe_run_command(port), port) as server:
         yield server
-    finally:
-        status = server.stop()
-        server.log.close()
-    assert status == 0, f"server exited with {status} after SIGTERM"
 
 
 @pytest.fixture

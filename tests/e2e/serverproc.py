@@ -9,7 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -147,3 +148,42 @@ def carafe_run_command(
 def python_module_command(module: str, *args: str) -> list[str]:
     """``python -m MODULE ARGS`` with this interpreter, for other servers (gunicorn, ...)."""
     return [sys.executable, "-m", module, *args]
+
+
+@contextmanager
+def serving(
+    command: Sequence[str], port: int, *, no_traceback: bool = False
+) -> Iterator[RunningServer]:
+    """A server for a ``with`` block (a module's fixture): started, then stopped with
+    SIGTERM; it must exit with status 0 (and, with ``no_traceback``, have logged none)."""
+    server = start_server(command, port)
+    try:
+        yield server
+    finally:
+        status = server.stop()
+        output = server.output()
+        server.log.close()
+    assert status == 0, f"server exited with {status} after SIGTERM:\n{output}"
+    if no_traceback:
+        assert "Traceback" not in output, output
+
+
+def worker_pids(server: RunningServer) -> set[int]:
+    """The pids of a server's worker processes (the children of its main process)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
+        try:
+            found.update(int(pid) for pid in (task / "children").read_text().split())
+        except OSError:
+            continue  # the thread ended meanwhile
+    return found
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (its last value)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

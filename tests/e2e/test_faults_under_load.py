@@ -22,8 +22,16 @@ from typing import Any
 import httpx
 import pytest
 
-from .serverproc import RunningServer, carafe_run_command, free_port, port_answers, start_server
-from .test_soak import soak, wait_for
+from .serverproc import (
+    RunningServer,
+    carafe_run_command,
+    free_port,
+    port_answers,
+    start_server,
+    wait_for,
+    worker_pids,
+)
+from .test_soak import soak
 
 pytestmark = pytest.mark.e2e
 
@@ -59,10 +67,6 @@ def fault_server(served_interface: str) -> Iterator[RunningServer]:
         server.log.close()
 
 
-def workers(server: RunningServer) -> set[int]:
-    return set(soak.child_pids(server.process.pid))
-
-
 def events(server: RunningServer) -> dict[str, int]:
     return httpx.get(f"{server.url}/events", timeout=5).json()
 
@@ -81,7 +85,7 @@ def load_problems(stats: Any) -> str:
 def test_raising_views_answer_500_and_the_worker_keeps_serving(
     fault_server: RunningServer,
 ) -> None:
-    before = workers(fault_server)
+    before = worker_pids(fault_server)
     assert len(before) == 1
     mix = [
         soak.Probe("GET", "/raise", 500),
@@ -99,7 +103,7 @@ def test_raising_views_answer_500_and_the_worker_keeps_serving(
     response = httpx.get(f"{fault_server.url}/pid", timeout=5)
     assert response.status_code == 200
     assert int(response.text) in before
-    assert workers(fault_server) == before
+    assert worker_pids(fault_server) == before
     # The errors were logged, not swallowed.
     output = fault_server.output()
     assert "RuntimeError: the view failed" in output
@@ -127,7 +131,7 @@ def test_abandoned_streams_are_closed_and_the_worker_keeps_serving(
     paths = ["/stream"]
     if served_interface == "asgi":
         paths.append("/async-stream")  # an async generator, pumped on the event loop
-    before_workers = workers(fault_server)
+    before_workers = worker_pids(fault_server)
     before = events(fault_server)
     mix = [soak.Probe("GET", "/", 200, body=b"ok")]
     with soak.BackgroundLoad(fault_server.port, mix, 4) as load:
@@ -144,7 +148,7 @@ def test_abandoned_streams_are_closed_and_the_worker_keeps_serving(
     stats = load.stats
     assert stats.requests > 0
     assert stats.error_count == stats.unexpected_count == 0, load_problems(stats)
-    assert workers(fault_server) == before_workers
+    assert worker_pids(fault_server) == before_workers
 
 
 # -- a view that hangs --------------------------------------------------------------------
@@ -244,18 +248,18 @@ def test_worker_killed_under_load_costs_only_its_own_requests(
 ) -> None:
     port = free_port()
     server = start_extra_server(fault_command(port, interface, "--workers", "2"), port)
-    assert wait_for(lambda: len(workers(server)) == 2, 10), server.output()
+    assert wait_for(lambda: len(worker_pids(server)) == 2, 10), server.output()
     connections = 16
     with soak.BackgroundLoad(port, [soak.Probe("GET", "/pid", 200)], connections) as load:
         assert wait_for(lambda: load.stats.requests >= 500, 10)
-        held = {pid: established_connections(pid, port) for pid in workers(server)}
+        held = {pid: established_connections(pid, port) for pid in worker_pids(server)}
         victim = max(held, key=held.__getitem__)
         assert held[victim] > 0, held
         killed = time.monotonic()
         os.kill(victim, signal.SIGKILL)
-        assert wait_for(lambda: len(workers(server)) == 2 and victim not in workers(server), 10), (
-            server.output()
-        )
+        assert wait_for(
+            lambda: len(worker_pids(server)) == 2 and victim not in worker_pids(server), 10
+        ), server.output()
         respawned = time.monotonic()
         # Load goes on for a second and a half after the new worker is up.
         time.sleep(1.5)
@@ -277,5 +281,5 @@ def test_worker_killed_under_load_costs_only_its_own_requests(
     assert stats.completed_between(killed + 0.5, time.monotonic()) >= 200, report
     assert server.process.poll() is None
     # The new worker answers too: new connections go to either worker.
-    (replacement,) = workers(server) - set(held)
+    (replacement,) = worker_pids(server) - set(held)
     assert wait_for(lambda: httpx.get(f"{server.url}/pid").text == str(replacement), 10), report

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .serverproc import RunningServer, carafe_run_command, free_port, start_server
+from .serverproc import RunningServer, carafe_run_command, free_port, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -31,16 +31,9 @@ SECRET = b"SECRET-ROUTE"
 def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     """The echo app on ``carafe run --interface wsgi|asgi`` for this module."""
     port = free_port()
-    options = ["--interface", request.param]
-    running = start_server(carafe_run_command(port, ECHO_APP, options), port)
-    try:
+    command = carafe_run_command(port, ECHO_APP, ["--interface", request.param])
+    with serving(command, port, no_traceback=True) as running:
         yield running
-    finally:
-        output = running.output()
-        status = running.stop()
-        running.log.close()
-    assert status == 0, f"server exited with {status} after SIGTERM:\n{output}"
-    assert "Traceback" not in output, output
 
 
 @pytest.fixture

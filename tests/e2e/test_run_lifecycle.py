@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 import textwrap
@@ -21,6 +20,7 @@ from .serverproc import (
     carafe_run_command,
     free_port,
     start_server,
+    worker_pids,
 )
 
 pytestmark = pytest.mark.e2e
@@ -40,23 +40,6 @@ def lifecycle_server() -> RunningServer:
     yield server  # type: ignore[misc]
     server.stop()
     server.log.close()
-
-
-def worker_pids(server: RunningServer) -> set[int]:
-    """The pids of the server's worker processes (its direct children)."""
-    children = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path("/proc", entry, "stat").read_text()
-        except OSError:
-            continue
-        # The command name may hold spaces and parentheses: the ppid follows the last ")".
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[1]) == server.process.pid:
-            children.add(int(entry))
-    return children
 
 
 @pytest.mark.parametrize("interface", ["wsgi", "asgi"])

@@ -11,13 +11,19 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from .serverproc import RunningServer, carafe_run_command, free_port
+from .serverproc import (
+    RunningServer,
+    carafe_run_command,
+    free_port,
+    start_server,
+    wait_for,
+    worker_pids,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -26,8 +32,6 @@ APP = "tests.e2e.apps.limits_app"
 
 @pytest.fixture(scope="module", params=["wsgi", "asgi"])
 def limits_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    from .serverproc import start_server
-
     port = free_port()
     server = start_server(
         carafe_run_command(port, APP, ["--interface", request.param, "--max-header-size", "8192"]),
@@ -114,33 +118,15 @@ def test_bad_host_is_400_on_the_wire(limits_server):
 # -- dead workers ------------------------------------------------------------------------
 
 
-def worker_pids(main_pid: int) -> set[int]:
-    """The worker processes of a ``carafe run`` main process (its children)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{main_pid}/task").iterdir():
-        children = (task / "children").read_text().split()
-        found.update(int(pid) for pid in children)
-    return found
-
-
-def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 @pytest.mark.parametrize("interface", ["wsgi", "asgi"])
 def test_killed_worker_is_replaced_and_the_others_keep_answering(start_extra_server, interface):
     port = free_port()
     server = start_extra_server(
         carafe_run_command(port, APP, ["--workers", "2", "--interface", interface]), port
     )
-    assert wait_for(lambda: len(worker_pids(server.process.pid)) == 2, 10)
+    assert wait_for(lambda: len(worker_pids(server)) == 2, 10)
     for _round in range(3):
-        before = worker_pids(server.process.pid)
+        before = worker_pids(server)
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
         # Every request on a new connection is answered while the worker is missing.
@@ -158,14 +144,13 @@ def test_killed_worker_is_replaced_and_the_others_keep_answering(start_extra_ser
         assert failed <= 1, f"{failed} requests failed while a worker was replaced"
         assert wait_for(
             lambda before=before, victim=victim: (
-                len(worker_pids(server.process.pid)) == 2
-                and victim not in worker_pids(server.process.pid)
+                len(worker_pids(server)) == 2 and victim not in worker_pids(server)
             ),
             10,
         ), server.output()
     assert server.process.poll() is None
     pids = {httpx.get(server.url + "/pid").text for _ in range(40)}
-    assert pids <= {str(pid) for pid in worker_pids(server.process.pid)}
+    assert pids <= {str(pid) for pid in worker_pids(server)}
 
 
 @pytest.mark.parametrize("interface", ["wsgi", "asgi"])
@@ -177,17 +162,16 @@ def test_a_worker_killed_again_and_again_is_replaced_each_time(start_extra_serve
     server = start_extra_server(
         carafe_run_command(port, APP, ["--workers", "2", "--interface", interface]), port
     )
-    assert wait_for(lambda: len(worker_pids(server.process.pid)) == 2, 10)
-    survivor = min(worker_pids(server.process.pid))
+    assert wait_for(lambda: len(worker_pids(server)) == 2, 10)
+    survivor = min(worker_pids(server))
     answered = 0
     for _round in range(5):
-        victim = max(worker_pids(server.process.pid))
+        victim = max(worker_pids(server))
         assert victim != survivor
         os.kill(victim, signal.SIGKILL)
         assert wait_for(
             lambda victim=victim: (
-                len(worker_pids(server.process.pid)) == 2
-                and victim not in worker_pids(server.process.pid)
+                len(worker_pids(server)) == 2 and victim not in worker_pids(server)
             ),
             10,
         ), server.output()
@@ -195,11 +179,11 @@ def test_a_worker_killed_again_and_again_is_replaced_each_time(start_extra_serve
         with httpx.Client() as client:
             answered += client.get(server.url + "/pid", timeout=5).status_code == 200
     assert answered == 5
-    assert survivor in worker_pids(server.process.pid)
+    assert survivor in worker_pids(server)
     assert server.process.poll() is None, server.output()
     assert "crash loop" not in server.output()
     pids = {httpx.get(server.url + "/pid").text for _ in range(40)}
-    assert pids <= {str(pid) for pid in worker_pids(server.process.pid)}
+    assert pids <= {str(pid) for pid in worker_pids(server)}
 
 
 def test_no_respawn_stops_the_server_when_a_worker_dies(start_extra_server):
@@ -207,7 +191,7 @@ def test_no_respawn_stops_the_server_when_a_worker_dies(start_extra_server):
     server = start_extra_server(
         carafe_run_command(port, APP, ["--workers", "2", "--no-respawn"]), port
     )
-    assert wait_for(lambda: len(worker_pids(server.process.pid)) == 2, 10)
-    os.kill(min(worker_pids(server.process.pid)), signal.SIGKILL)
+    assert wait_for(lambda: len(worker_pids(server)) == 2, 10)
+    os.kill(min(worker_pids(server)), signal.SIGKILL)
     assert wait_for(lambda: server.process.poll() is not None, 15), server.output()
     assert server.process.returncode != 0

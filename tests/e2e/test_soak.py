@@ -18,13 +18,11 @@ from __future__ import annotations
 import importlib.util
 import socket
 import sys
-import time
-from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
-from .serverproc import PROJECT_ROOT, RunningServer, free_port
+from .serverproc import PROJECT_ROOT, RunningServer, free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -43,15 +41,6 @@ def load_soak_driver() -> ModuleType:
 
 
 soak = load_soak_driver()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 SECONDS = 5.0

@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from .serverproc import RunningServer, carafe_run_command, free_port, start_server
+from .serverproc import RunningServer, carafe_run_command, free_port, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -50,13 +50,8 @@ LIVENESS_BOUND = 0.5
 @pytest.fixture(scope="module", params=["wsgi", "asgi"])
 def upload_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     port = free_port()
-    server = start_server(carafe_run_command(port, APP, ["--interface", request.param]), port)
-    try:
+    with serving(carafe_run_command(port, APP, ["--interface", request.param]), port) as server:
         yield server
-    finally:
-        status = server.stop()
-        server.log.close()
-    assert status == 0, f"server exited with {status} after SIGTERM"
 
 
 # -- made-up files ---------------------------------------------------------------------
