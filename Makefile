@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-packages lint typecheck unit generate fuzz bench bench-e2e bench-instructions clean
+.PHONY: run test system-packages lint typecheck contracts unit generate fuzz bench bench-e2e bench-instructions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,11 @@ unit: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q
 	CARAFE_NO_SPEEDUPS=1 $(BIN)/python -m pytest -q
 
-test: system-packages lint typecheck unit
+# The layer contracts ([tool.importlinter] in pyproject.toml): imports point down only.
+contracts: $(VENV)/.dev-installed
+	$(BIN)/lint-imports
+
+test: system-packages lint typecheck contracts unit
 
 # The synchronous request pipeline, generated from the one written for the event loop
 # (src/carafe/pipeline.py -> src/carafe/_pipeline_sync.py; tests/test_pipeline.py checks it).

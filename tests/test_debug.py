@@ -19,7 +19,7 @@ from carafe.debug import (
 )
 
 SCRIPT = "<script>alert('x')</script>"
-ESCAPED_SCRIPT = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
+ESCAPED_SCRIPT = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_plain_text_when_preferred(debug_app: carafe.Flask, headers: dict[str, s
 def test_chained_exceptions_are_shown_oldest_first(debug_app: carafe.Flask) -> None:
     page = debug_app.test_client().get("/chained", environ_base=errors_stream()).text
     page = page[page.index("<body>") :]
-    cause = page.index("KeyError: &#x27;missing&#x27;")
+    cause = page.index("KeyError: &#39;missing&#39;")
     note = page.index("The above exception was the direct cause of the following exception:")
     error = page.index("RuntimeError: lookup failed")
     assert cause < note < error
@@ -182,7 +182,7 @@ def test_render_functions_directly() -> None:
 
 def test_exception_without_traceback_renders() -> None:
     page = render_traceback_page(KeyError("k")).decode()
-    assert "KeyError: &#x27;k&#x27;" in page
+    assert "KeyError: &#39;k&#39;" in page
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from carafe.http.headers import Headers
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.plan import STEP_METHODS, Plan, Steps, settle
 from carafe.request import VALID_HOST_HEADERS, Request
-from carafe.response import Response, text_response, wsgi_respond
+from carafe.response import Response, redirect_response, text_response, wsgi_respond
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
 from carafe.runner import is_async_body, is_coroutine_function
 
@@ -785,9 +785,7 @@ class Flask:
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """A redirect response to ``location``; see :func:`carafe.redirect`."""
-        from carafe.helpers import build_redirect
-
-        return build_redirect(location, code, self.response_class)
+        return redirect_response(location, code, self.response_class)
 
     def run(
         self,

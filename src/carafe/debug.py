@@ -16,9 +16,9 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from html import escape
 from typing import Any
 
+from carafe.http.html import escape_html as escape
 from carafe.typing import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = [

@@ -11,23 +11,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from carafe.http.html import escape_html
 from carafe.http.status import REASON_PHRASES
 
 if TYPE_CHECKING:
     from carafe.response import Response
     from carafe.typing import StartResponse, WSGIEnvironment
-
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
-
-
-def _escape(value: object) -> str:
-    """HTML-escape ``value`` as MarkupSafe does; objects with ``__html__`` are trusted."""
-    html = getattr(value, "__html__", None)
-    if html is not None:
-        return str(html())
-    # SECURITY: descriptions may echo user input; escape before it reaches the page.
-    return str(value).translate(_HTML_ESCAPES)
-
 
 _DEFAULT_PAGES: dict[type[HTTPException], bytes] = {}
 
@@ -59,7 +48,7 @@ class HTTPException(Exception):
         self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
     ) -> str:
         """The escaped description in a ``<p>``, newlines turned into ``<br>``."""
-        text = "" if self.description is None else _escape(self.description)
+        text = "" if self.description is None else escape_html(self.description)
         text = text.replace("\n", "<br>")
         return f"<p>{text}</p>"
 
@@ -67,7 +56,7 @@ class HTTPException(Exception):
         self, environ: WSGIEnvironment | None = None, scope: dict[str, Any] | None = None
     ) -> str:
         """The HTML error page, identical to Werkzeug's."""
-        name = _escape(self.name)
+        name = escape_html(self.name)
         return (
             "<!doctype html>\n<html lang=en>\n"
             f"<title>{self.code} {name}</title>\n"

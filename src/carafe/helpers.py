@@ -8,25 +8,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from carafe._compiled import speedups
 from carafe.ctx import _NO_APP, _cv_ctx, current_app
 from carafe.exceptions import abort as _abort
+from carafe.response import redirect_response
 
 if TYPE_CHECKING:
     from carafe.response import Response
-
-_REDIRECT_PAGE = (
-    "<!doctype html>\n"
-    "<html lang=en>\n"
-    "<title>Redirecting...</title>\n"
-    "<h1>Redirecting...</h1>\n"
-    "<p>You should be redirected automatically to the target URL:"
-    ' <a href="{0}">{0}</a>. If not, click the link.\n'
-)
-
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
-
-
-def escape_html(text: str) -> str:
-    """Escape ``& < > " '`` for HTML text and attribute values."""
-    return text.translate(_HTML_ESCAPES)
 
 
 def make_response(*args: Any) -> Response:
@@ -73,21 +58,6 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     return ctx.app.json.response(*args, **kwargs)
 
 
-def build_redirect(
-    location: str, code: int = 302, response_class: type[Response] | None = None
-) -> Response:
-    """A redirect response with Werkzeug's body; the app-free core of :func:`redirect`."""
-    if response_class is None:
-        from carafe.response import Response
-
-        response_class = Response
-    response = response_class(
-        _REDIRECT_PAGE.format(escape_html(location)), code, mimetype="text/html"
-    )
-    response.headers.set("Location", location)
-    return response
-
-
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     """A response redirecting the client to ``location`` (302 by default).
 
@@ -96,7 +66,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     ctx = _cv_ctx.get(None)
     if ctx is not None and Response is None:
         return ctx.app.redirect(location, code)
-    return build_redirect(location, code, Response)
+    return redirect_response(location, code, Response)
 
 
 def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:

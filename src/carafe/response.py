@@ -19,6 +19,7 @@ from carafe.http.headers import (
     mimetype_of,
     parse_options_header,
 )
+from carafe.http.html import escape_html
 from carafe.http.status import BODYLESS_CODES, STATUS_LINES, parse_status, status_line
 from carafe.http.urls import iri_to_uri
 from carafe.runner import is_async_body, iterate_async
@@ -664,3 +665,25 @@ def call_wsgi_app(
         raise RuntimeError("The WSGI application did not call start_response.")
     status, headers = captured[-1]
     return body, status, headers
+
+
+_REDIRECT_PAGE = (
+    "<!doctype html>\n"
+    "<html lang=en>\n"
+    "<title>Redirecting...</title>\n"
+    "<h1>Redirecting...</h1>\n"
+    "<p>You should be redirected automatically to the target URL:"
+    ' <a href="{0}">{0}</a>. If not, click the link.\n'
+)
+
+
+def redirect_response(
+    location: str, code: int = 302, response_class: type[Response] | None = None
+) -> Response:
+    """A redirect to ``location`` with Werkzeug's body (the ``Location`` escaped in it):
+    what ``redirect()``, ``app.redirect()`` and routing's redirects answer with."""
+    response = (response_class or Response)(
+        _REDIRECT_PAGE.format(escape_html(location)), code, mimetype="text/html"
+    )
+    response.headers.set("Location", location)
+    return response

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from carafe.exceptions import HTTPException, MethodNotAllowed, NotFound
+from carafe.response import redirect_response
 
 if TYPE_CHECKING:
     import uuid
@@ -37,9 +38,7 @@ class RequestRedirect(HTTPException):
 
     def get_response(self, environ: Any = None, scope: Any = None) -> Any:
         """Build the redirect response, as Werkzeug's ``redirect()`` would."""
-        from carafe.helpers import build_redirect
-
-        return build_redirect(self.new_url, self.code)
+        return redirect_response(self.new_url, self.code)
 
 
 class BuildError(LookupError):

@@ -164,7 +164,7 @@ def test_debug_serves_the_traceback_page(start_extra_server: StartServer, interf
     assert html.headers["content-type"] == "text/html; charset=utf-8"
     assert "ValueError" in html.text
     assert "lifecycle.py" in html.text
-    assert "&lt;script&gt;alert(&#x27;boom&#x27;)&lt;/script&gt;" in html.text
+    assert "&lt;script&gt;alert(&#39;boom&#39;)&lt;/script&gt;" in html.text
     assert "<script>alert" not in html.text
     plain = httpx.get(f"{server.url}/boom", headers={"Accept": "text/plain"}, timeout=10)
     assert plain.status_code == 500
