@@ -30,11 +30,8 @@ import time
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
-    Awaitable,
-    Callable,
     Coroutine,
     Iterator,
-    MutableMapping,
 )
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -48,6 +45,7 @@ from carafe.exceptions import HTTPException
 from carafe.http.status import BODYLESS_CODES
 from carafe.request import FORM_MIMETYPES, Request
 from carafe.runner import is_async_body
+from carafe.typing import ASGIMessage, ASGIReceive, ASGIScope, ASGISend
 
 if TYPE_CHECKING:
     from carafe.app import Flask
@@ -57,10 +55,10 @@ if TYPE_CHECKING:
 __all__ = ["PREFETCH_SMALL", "SPOOL_MAX_SIZE", "ASGIApp", "ReceiveStream", "default_max_threads"]
 
 T = TypeVar("T")
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+Scope = ASGIScope
+Message = ASGIMessage
+Receive = ASGIReceive
+Send = ASGISend
 
 _SPOOLED = tempfile.SpooledTemporaryFile
 

@@ -15,19 +15,19 @@ import io
 import sys
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from carafe._compiled import speedups
 from carafe.exceptions import ClientDisconnected
 from carafe.request import UPPER_METHODS, Request, parse_content_length
+from carafe.typing import ASGIMessage, ASGIReceive, ASGIScope
 
 if TYPE_CHECKING:
     from carafe.app import Flask
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
+Scope = ASGIScope
+Message = ASGIMessage
+Receive = ASGIReceive
 
 #: Bodies prefetched for async views stay in memory up to this size, then spool to disk.
 SPOOL_MAX_SIZE = 1024 * 1024

@@ -15,11 +15,19 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 from carafe.http.html import escape_html as escape
-from carafe.typing import StartResponse, WSGIApplication, WSGIEnvironment
+from carafe.typing import (
+    ASGIApplication,
+    ASGIReceive,
+    ASGIScope,
+    ASGISend,
+    StartResponse,
+    WSGIApplication,
+    WSGIEnvironment,
+)
 
 __all__ = [
     "ASGIDebugMiddleware",
@@ -29,10 +37,6 @@ __all__ = [
     "render_traceback_text",
 ]
 
-ASGIScope = MutableMapping[str, Any]
-ASGIReceive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApplication = Callable[[ASGIScope, ASGIReceive, ASGISend], Awaitable[None]]
 
 _STATUS = "500 INTERNAL SERVER ERROR"
 _HTML_TYPE = "text/html; charset=utf-8"

@@ -19,19 +19,22 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, NamedTuple
 
-from carafe.typing import StartResponse, WSGIApplication, WSGIEnvironment
+from carafe.typing import (
+    ASGIApplication,
+    ASGIMessage,
+    ASGIScope,
+    StartResponse,
+    WSGIApplication,
+    WSGIEnvironment,
+)
 
 __all__ = ["ForwardedValues", "ProxyFix", "ProxyFixASGI", "ProxyTrust"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-ASGIApplication = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
-    Awaitable[None],
-]
+Scope = ASGIScope
+Message = ASGIMessage
 
 #: The environ key holding the values ProxyFix replaced, as Werkzeug names it.
 WERKZEUG_ORIG_KEY = "werkzeug.proxy_fix.orig"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from http import HTTPStatus
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Union
@@ -28,6 +28,13 @@ class StartResponse(Protocol):
 
 
 WSGIApplication = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
+
+#: An ASGI connection scope, and the messages ``receive`` and ``send`` carry.
+ASGIScope = MutableMapping[str, Any]
+ASGIMessage = MutableMapping[str, Any]
+ASGIReceive = Callable[[], Awaitable[ASGIMessage]]
+ASGISend = Callable[[ASGIMessage], Awaitable[None]]
+ASGIApplication = Callable[[ASGIScope, ASGIReceive, ASGISend], Awaitable[None]]
 
 ResponseValue = Union[
     "Response",
