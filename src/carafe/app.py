@@ -38,7 +38,7 @@ from carafe.plan import STEP_METHODS, Plan, Steps, settle
 from carafe.request import VALID_HOST_HEADERS, Request
 from carafe.response import Response, redirect_response, text_response, wsgi_respond
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
-from carafe.runner import is_async_body, is_coroutine_function
+from carafe.runner import is_async_body
 
 if TYPE_CHECKING:
     import logging
@@ -381,16 +381,6 @@ class Flask:
             teardown=tuple(reversed(self.teardown_request_funcs.get(None, ()))),
             teardown_appcontext_funcs=self.teardown_appcontext_funcs,
             views=self.view_functions,
-            # The ASGI edge runs these endpoints' views on the event loop; an app that
-            # overrides a pipeline method has every request run in the thread pool,
-            # where its synchronous override can run async views.
-            async_endpoints=frozenset(
-                endpoint
-                for endpoint, view in self.view_functions.items()
-                if is_coroutine_function(view)
-            )
-            if not overrides & STEP_METHODS.keys()
-            else frozenset(),
             overrides=overrides,
             sync_steps=Steps(**sync_steps),
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
-from carafe.runner import run_coroutine
+from carafe.runner import is_coroutine_function, run_coroutine
 
 if TYPE_CHECKING:
     from carafe.app import Flask
@@ -101,7 +101,6 @@ class Plan:
         teardown: tuple[Callable[[BaseException | None], Any], ...],
         teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]],
         views: Mapping[str, Callable[..., Any]],
-        async_endpoints: frozenset[str],
         overrides: frozenset[str],
         sync_steps: Steps,
     ) -> None:
@@ -116,13 +115,18 @@ class Plan:
         #: reversed, and an app context may be popped outside any request).
         self.teardown_appcontext_funcs = teardown_appcontext_funcs
         self.views = views
-        #: Endpoints whose view is ``async def``: the ASGI edge runs them on the loop.
-        self.async_endpoints = async_endpoints
         #: The names of Flask's pipeline methods the app's class overrides.
         self.overrides = overrides
         #: True when one of them is a step: only the synchronous pipeline calls those
         #: overrides, so the ASGI edge runs every request in its thread pool.
         self.custom_steps = bool(overrides & STEP_METHODS.keys())
+        #: Endpoints whose view is ``async def``: the ASGI edge runs them on the loop
+        #: (none when :attr:`custom_steps`: the synchronous overrides run them).
+        self.async_endpoints = (
+            frozenset()
+            if self.custom_steps
+            else frozenset(name for name, view in views.items() if is_coroutine_function(view))
+        )
         #: The steps the synchronous pipeline calls one another through.
         self.sync_steps = sync_steps
         self.response_class = app.response_class
