@@ -888,30 +888,54 @@ def test_max_form_parts_413(app, client):
     assert client.post("/", data={"f": (io.BytesIO(b"x"), "f.txt")}).status_code == 200
 
 
-def test_limits_come_from_the_request_then_the_config_then_the_defaults(app):
-    # Flask 3.1: the limits can be set on a request; None goes back to the config.
+def test_limits_come_from_the_request_then_the_app_then_the_defaults(app):
+    # Flask 3.1: the limits can be set on a request; None goes back to the app's. A
+    # request never looks up the current app: one built by hand without the app's
+    # options has Carafe's defaults, even inside an app context (Flask's reads the
+    # current app's config there).
     from carafe.request import Request
 
     app.config.update(MAX_CONTENT_LENGTH=100, MAX_FORM_MEMORY_SIZE=50, MAX_FORM_PARTS=3)
     alone = Request({})
-    # Carafe's body limit is on by default (docs/security.md); Flask's is None.
-    assert (alone.max_content_length, alone.max_form_memory_size, alone.max_form_parts) == (
-        16 * 1024 * 1024,
-        500_000,
-        1000,
-    )
+    defaults = (16 * 1024 * 1024, 500_000, 1000)
+    assert (alone.max_content_length, alone.max_form_memory_size, alone.max_form_parts) == defaults
     with app.app_context():
-        assert (alone.max_content_length, alone.max_form_memory_size) == (100, 50)
-        assert alone.max_form_parts == 3
-    alone.max_content_length, alone.max_form_memory_size, alone.max_form_parts = 90, 30, 4
-    for _ in range(2):
-        assert (alone.max_content_length, alone.max_form_memory_size) == (90, 30)
-        assert alone.max_form_parts == 4
-        with app.app_context():
-            assert alone.max_form_parts == 4
-    alone.max_form_parts = None
-    with app.app_context():
-        assert alone.max_form_parts == 3
+        assert (alone.max_content_length, alone.max_form_memory_size) == defaults[:2]
+    made = Request({}, app.request_options)
+
+    def limits(request: Request) -> tuple[int | None, ...]:
+        return (request.max_content_length, request.max_form_memory_size, request.max_form_parts)
+
+    assert limits(made) == (100, 50, 3)
+    made.max_content_length, made.max_form_memory_size, made.max_form_parts = 90, 30, 4
+    assert limits(made) == (90, 30, 4)
+    # The app's own values are untouched by one request's.
+    assert app.request_options.max_content_length == 100
+    made.max_form_parts = None
+    assert made.max_form_parts == 3
+
+
+def test_request_options_follow_the_config(app, client):
+    # Set after the first request, a limit still applies, as Flask reads its config.
+    @app.route("/", methods=["POST"])
+    def view():
+        return request.get_data()
+
+    assert client.post("/", data=b"x" * 20).status_code == 200
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    assert client.post("/", data=b"x" * 20).status_code == 413
+    app.config.update(MAX_CONTENT_LENGTH=None)
+    assert client.post("/", data=b"x" * 20).status_code == 200
+    del app.config["MAX_CONTENT_LENGTH"]
+    assert app.request_options.max_content_length == 16 * 1024 * 1024
+    app.config.setdefault("MAX_CONTENT_LENGTH", 5)
+    assert client.post("/", data=b"x" * 6).status_code == 413
+    app.config |= {"TRUSTED_HOSTS": ["example.com"]}
+    assert app.request_options.trusted_hosts == ["example.com"]
+    app.config.pop("TRUSTED_HOSTS")
+    assert app.request_options.trusted_hosts is None
+    app.debug = True
+    assert app.request_options.debug is True
 
 
 def test_a_view_can_set_its_own_limits(app, client):

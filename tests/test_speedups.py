@@ -600,6 +600,7 @@ def request_state(request: Any) -> dict[str, Any]:
 
 
 def test_request_init_matches_python() -> None:
+    from carafe.options import DEFAULT_OPTIONS
     from carafe.request import UPPER_METHODS, Request, _init_python
 
     native.configure_request(Request, UPPER_METHODS, _init_python)
@@ -615,7 +616,7 @@ def test_request_init_matches_python() -> None:
                 environ["REQUEST_METHOD"] = method
             if path != "<missing>":
                 environ["PATH_INFO"] = path
-            for owner in (app, None):
+            for owner in (app.request_options, None):
                 compiled, reference = Request.__new__(Request), Request.__new__(Request)
                 outcomes = []
                 for target, call in ((compiled, init), (reference, _init_python)):
@@ -629,7 +630,8 @@ def test_request_init_matches_python() -> None:
     # Keywords, a missing argument and a subclass go to the Python method.
     request = Request.__new__(Request)
     init(request, environ={"REQUEST_METHOD": "GET", "PATH_INFO": "/k"})
-    assert (request.method, request.path, request.app) == ("GET", "/k", None)
+    assert (request.method, request.path) == ("GET", "/k")
+    assert request.options is DEFAULT_OPTIONS
     with pytest.raises(TypeError):
         init(Request.__new__(Request))
 
@@ -681,7 +683,7 @@ def test_asgi_request_init_matches_python() -> None:
         outcomes = []
         for target, call in ((compiled, init), (reference, asgi_python)):
             try:
-                call(target, scope, receive, app)
+                call(target, scope, receive, app.request_options)
                 outcomes.append(None)
             except Exception as exc:
                 outcomes.append(type(exc))
@@ -694,7 +696,8 @@ def test_asgi_request_init_matches_python() -> None:
                     ), (name, scope)
     # The usual scope is taken on: nothing but the slots, no environ built.
     usual = ASGIRequest.__new__(ASGIRequest)
-    init(usual, {"method": "GET", "path": "/u", "headers": [(b"host", b"h")]}, receive, app)
+    scope = {"method": "GET", "path": "/u", "headers": [(b"host", b"h")]}
+    init(usual, scope, receive, app.request_options)
     assert (usual.method, usual.path, usual._raw_headers) == ("GET", "/u", {b"host": b"h"})
     assert usual._lazy_environ is None
     with pytest.raises(TypeError):

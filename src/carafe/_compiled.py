@@ -12,7 +12,7 @@ import os
 
 #: The interface version of _speedups.c this Python code is written for. A build left
 #: over from another version (an editable install not rebuilt) is not used.
-VERSION = 11
+VERSION = 12
 
 try:
     if os.environ.get("CARAFE_NO_SPEEDUPS"):

@@ -1223,14 +1223,14 @@ make_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObjec
  * descriptors, read once by configure_request(). Any other class (a subclass may
  * put a property over a slot) goes to the Python __init__. */
 enum {
-    R_ENVIRON, R_APP, R_METHOD, R_PATH, R_URL_RULE, R_VIEW_ARGS, R_ROUTING_EXCEPTION,
-    R_ARGS, R_FORM, R_FILES, R_COOKIES, R_HEADERS, R_DATA, R_JSON, R_STREAM, R_LIMITS,
-    R_CONTENT_LENGTH, R_COUNT
+    R_ENVIRON, R_OPTIONS, R_METHOD, R_PATH, R_URL_RULE, R_VIEW_ARGS, R_ROUTING_EXCEPTION,
+    R_ARGS, R_FORM, R_FILES, R_COOKIES, R_HEADERS, R_DATA, R_JSON, R_STREAM,
+    R_MAX_CONTENT_LENGTH, R_MAX_FORM_MEMORY_SIZE, R_MAX_FORM_PARTS, R_CONTENT_LENGTH, R_COUNT
 };
 static const char *request_slots[R_COUNT] = {
-    "environ", "app", "method", "path", "url_rule", "view_args", "routing_exception",
+    "environ", "options", "method", "path", "url_rule", "view_args", "routing_exception",
     "_args", "_form", "_files", "_cookies", "_headers", "_data", "_json", "_stream",
-    "_limits", "_content_length",
+    "_max_content_length", "_max_form_memory_size", "_max_form_parts", "_content_length",
 };
 static Py_ssize_t request_offsets[R_COUNT];
 static PyTypeObject *request_type = NULL;
@@ -1273,13 +1273,14 @@ set_slot(PyObject *self, int slot, PyObject *value)
     set_at(self, request_offsets[slot], value);
 }
 
-/* Request.__init__(self, environ, app=None) for the usual request: the Request
+/* Request.__init__(self, environ, options=None) for the usual request: the Request
  * class itself, a dict environ with a known method and an ASCII PATH_INFO
  * starting with one "/" (or empty). 1 if done, 0 if declined, -1 on error. */
 static int
-init_request_core(PyObject *self, PyObject *environ, PyObject *app)
+init_request_core(PyObject *self, PyObject *environ, PyObject *options)
 {
-    if (request_type == NULL || Py_TYPE(self) != request_type || !PyDict_CheckExact(environ)) {
+    if (request_type == NULL || Py_TYPE(self) != request_type || !PyDict_CheckExact(environ)
+        || options == Py_None) {
         return 0;
     }
     PyObject *raw_method = PyDict_GetItemWithError(environ, s_request_method);
@@ -1311,7 +1312,7 @@ init_request_core(PyObject *self, PyObject *environ, PyObject *app)
         }
     }
     set_slot(self, R_ENVIRON, environ);
-    set_slot(self, R_APP, app);
+    set_slot(self, R_OPTIONS, options);
     set_slot(self, R_METHOD, method);
     set_slot(self, R_PATH, path);
     for (int slot = R_URL_RULE; slot < R_CONTENT_LENGTH; slot++) {
@@ -1325,6 +1326,7 @@ static PyObject *
 request_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     if (kwnames == NULL && (nargs == 1 || nargs == 2)) {
+        /* Without options: the Python method, which gives the defaults. */
         int done = init_request_core(self, args[0], nargs == 2 ? args[1] : Py_None);
         if (done < 0) {
             return NULL;
@@ -1343,7 +1345,7 @@ static PyMethodDef request_init_def = {
     "Read the method and path of a WSGI environ; everything else is lazy.",
 };
 
-/* ASGIRequest.__init__(self, scope, receive, app) for the usual scope, the same
+/* ASGIRequest.__init__(self, scope, receive, options) for the usual scope, the same
  * way: the ASGIRequest class itself, a dict scope with a known method, no
  * root_path, a path starting with one "/" (or empty) and a list of (name, value)
  * tuples with each name once. Its own slots are read by configure_asgi_request();
@@ -1405,9 +1407,10 @@ plain_path(PyObject *path)
 }
 
 static int
-init_asgi_core(PyObject *self, PyObject *scope, PyObject *receive, PyObject *app)
+init_asgi_core(PyObject *self, PyObject *scope, PyObject *receive, PyObject *options)
 {
-    if (asgi_type == NULL || Py_TYPE(self) != asgi_type || !PyDict_CheckExact(scope)) {
+    if (asgi_type == NULL || Py_TYPE(self) != asgi_type || !PyDict_CheckExact(scope)
+        || options == Py_None) {
         return 0;
     }
     PyObject *raw_method = PyDict_GetItemWithError(scope, s_method);
@@ -1464,7 +1467,7 @@ init_asgi_core(PyObject *self, PyObject *scope, PyObject *receive, PyObject *app
     set_at(self, asgi_offsets[A_LAZY_ENVIRON], Py_None);
     set_at(self, asgi_offsets[A_RAW_HEADERS], headers);
     Py_DECREF(headers);
-    set_slot(self, R_APP, app);
+    set_slot(self, R_OPTIONS, options);
     set_slot(self, R_METHOD, method);
     set_slot(self, R_PATH, path);
     for (int slot = R_URL_RULE; slot < R_CONTENT_LENGTH; slot++) {
@@ -1868,7 +1871,7 @@ PyInit__speedups(void)
         return NULL;
     }
     /* _compiled.py loads the module only at the version its Python code expects. */
-    if (PyModule_AddIntConstant(module, "VERSION", 11) < 0) {
+    if (PyModule_AddIntConstant(module, "VERSION", 12) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -34,6 +34,7 @@ from carafe.exceptions import (
 )
 from carafe.http.headers import Headers
 from carafe.json import DefaultJSONProvider, JSONProvider
+from carafe.options import RequestOptions
 from carafe.plan import STEP_METHODS, Plan, Steps, settle
 from carafe.request import VALID_HOST_HEADERS, Request
 from carafe.response import Response, redirect_response, text_response, wsgi_respond
@@ -88,6 +89,11 @@ class Flask:
         self.template_folder = template_folder
         self.config = Config(self.root_path, self.default_config)
         self.json: JSONProvider = self.json_provider_class(self)
+        #: What this app's requests read of it (limits, trusted hosts, JSON loader,
+        #: debug), kept in step with the config.
+        self.request_options = RequestOptions()
+        self._update_request_options()
+        self.config.on_change = self._update_request_options
         self.aborter = self.aborter_class()
         self.url_map = Map()
         self.view_functions: dict[str, Callable[..., Any]] = {}
@@ -357,6 +363,9 @@ class Flask:
 
     # -- dispatch -------------------------------------------------------------
 
+    def _update_request_options(self) -> None:
+        self.request_options.update(self.config, self.json.loads)
+
     def make_plan(self) -> Plan:
         """Freeze what the request pipeline needs into a :class:`~carafe.plan.Plan`.
 
@@ -365,6 +374,8 @@ class Flask:
         them. Flask's pipeline methods that this app's class overrides are what the
         pipeline calls for those steps.
         """
+        # The JSON provider may have been replaced since the config last changed.
+        self._update_request_options()
         cls = type(self)
         overrides = frozenset(
             name
@@ -396,7 +407,7 @@ class Flask:
         plan = self.plan
         if plan is None or not self._got_first_request:
             plan = self._finalize()
-        request = self.request_class(environ, self)
+        request = self.request_class(environ, self.request_options)
         self.match_request(request, environ.get("HTTP_HOST"))
         ctx = RequestContext(self, request)
         if "carafe.preserve_context" in environ:
@@ -448,14 +459,14 @@ class Flask:
         the host). PERF: the edge passes the raw Host header it has at hand (None when
         there is none); one already found valid is a set lookup, with no call.
         """
-        config = self.config
-        limit = config["MAX_URL_LENGTH"]
+        options = request.options
+        limit = options.max_url_length
         if limit is not None and len(request.path) > limit:
             request.routing_exception = RequestURITooLarge(
                 f"The URL is longer than {limit} characters (MAX_URL_LENGTH)."
             )
             return
-        if host_header not in VALID_HOST_HEADERS or config["TRUSTED_HOSTS"] is not None:
+        if host_header not in VALID_HOST_HEADERS or options.trusted_hosts is not None:
             try:
                 request.host  # noqa: B018 - checks the header.
             except (BadHost, SecurityError) as exc:
@@ -691,7 +702,7 @@ class Flask:
         if not self._got_first_request:
             # Contexts made before any request (tests, scripts) see the hooks too.
             self.plan = self.make_plan()
-        request = self.request_class(environ, self)
+        request = self.request_class(environ, self.request_options)
         self.match_request(request, environ.get("HTTP_HOST"))
         return RequestContext(self, request)
 

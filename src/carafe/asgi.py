@@ -107,12 +107,14 @@ class ASGIApp:
             plan = app._finalize()
         request_class = app.request_class
         if request_class is Request:
-            asgi_request = ASGIRequest(scope, receive, app)
+            asgi_request = ASGIRequest(scope, receive, app.request_options)
             request: Request = asgi_request
             host_header: str | bytes | None = asgi_request._raw_headers.get(b"host")
         else:
             # A custom request class gets the WSGI environ it was written for.
-            request = request_class(scope_to_environ(scope, ReceiveStream(receive)), app)
+            request = request_class(
+                scope_to_environ(scope, ReceiveStream(receive)), app.request_options
+            )
             host_header = request.environ.get("HTTP_HOST")
         app.match_request(request, host_header)
         ctx = RequestContext(app, request)

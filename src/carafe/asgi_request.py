@@ -15,15 +15,13 @@ import io
 import sys
 import tempfile
 import threading
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from carafe._compiled import speedups
 from carafe.exceptions import ClientDisconnected
+from carafe.options import DEFAULT_OPTIONS, RequestOptions
 from carafe.request import UPPER_METHODS, Request, parse_content_length
 from carafe.typing import ASGIMessage, ASGIReceive, ASGIScope
-
-if TYPE_CHECKING:
-    from carafe.app import Flask
 
 Scope = ASGIScope
 Message = ASGIMessage
@@ -201,7 +199,9 @@ class ASGIRequest(Request):
 
     __slots__ = ("_body", "_lazy_environ", "_raw_headers", "_receive", "scope")
 
-    def __init__(self, scope: Scope, receive: Receive, app: Flask | None) -> None:
+    def __init__(
+        self, scope: Scope, receive: Receive, options: RequestOptions | None = None
+    ) -> None:
         self.scope = scope
         self._receive = receive
         # PERF: the body stream is made when something reads the body (most
@@ -216,7 +216,7 @@ class ASGIRequest(Request):
         if raw is None or len(raw) != len(pairs):
             raw = _header_dict(pairs)
         self._raw_headers = raw
-        self.app = app
+        self.options = options if options is not None else DEFAULT_OPTIONS
         method: str = scope["method"]
         try:
             # PERF: the usual methods, already upper-case, need no upper() call.
@@ -231,7 +231,8 @@ class ASGIRequest(Request):
         self.path = "/" + path.lstrip("/")
         self.url_rule = self.view_args = self.routing_exception = None
         self._args = self._form = self._files = self._cookies = self._headers = None
-        self._data = self._json = self._stream = self._limits = None
+        self._data = self._json = self._stream = None
+        self._max_content_length = self._max_form_memory_size = self._max_form_parts = None
         self._content_length = False
 
     @property

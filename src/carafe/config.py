@@ -60,6 +60,51 @@ class Config(dict[str, Any]):
     ) -> None:
         super().__init__(defaults or {})
         self.root_path = os.fspath(root_path)
+        #: Called after every change: the app keeps what it derives from its config
+        #: (its request options) in step with it.
+        self.on_change: Callable[[], None] | None = None
+
+    # The dict's writes, each followed by ``on_change``.
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def __ior__(self, other: Any) -> Config:  # type: ignore[override,misc]
+        super().__ior__(other)
+        self._changed()
+        return self
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        value = super().setdefault(key, default)
+        self._changed()
+        return value
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self._changed()
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def _changed(self) -> None:
+        on_change = self.on_change
+        if on_change is not None:
+            on_change()
 
     def from_object(self, obj: object | str) -> None:
         """Take the upper-case attributes of ``obj`` (an object or an import path)."""

@@ -12,11 +12,9 @@ a 400, JSON asked of a non-JSON body a 415, an oversized body a 413.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from carafe._compiled import speedups
-from carafe.ctx import get_current_app_or_none as _current_app
 from carafe.exceptions import (
     BadHost,
     BadRequest,
@@ -40,9 +38,9 @@ from carafe.http.headers import (
 from carafe.http.hosts import DEFAULT_PORTS, host_is_trusted, parse_host
 from carafe.http.nesting import json_depth_exceeds
 from carafe.http.urls import iri_path, iri_query
+from carafe.options import DEFAULT_OPTIONS, RequestOptions
 
 if TYPE_CHECKING:
-    from carafe.app import Flask
     from carafe.routing import Rule
 
 #: The body types ``request.form`` parses.
@@ -145,11 +143,13 @@ class Request:
         "_form",
         "_headers",
         "_json",
-        "_limits",
+        "_max_content_length",
+        "_max_form_memory_size",
+        "_max_form_parts",
         "_stream",
-        "app",
         "environ",
         "method",
+        "options",
         "path",
         "routing_exception",
         "url_rule",
@@ -157,7 +157,7 @@ class Request:
     )
 
     environ: dict[str, Any]
-    app: Flask | None
+    options: RequestOptions
     method: str
     path: str
     url_rule: Rule | None
@@ -172,21 +172,18 @@ class Request:
     _json: tuple[Any, ...] | None
     _stream: BinaryIO | None
     _content_length: int | bool | None
-    _limits: list[int | None] | None
+    # The limits a view or hook set on this request (None: the options' own).
+    _max_content_length: int | None
+    _max_form_memory_size: int | None
+    _max_form_parts: int | None
 
-    #: Defaults for requests built without an app; an app's config overrides them.
-    default_max_content_length: ClassVar[int | None] = 16 * 1024 * 1024
-    default_max_form_memory_size: ClassVar[int | None] = 500_000
-    default_max_form_parts: ClassVar[int | None] = 1000
-    default_max_query_fields: ClassVar[int | None] = 1000
-    default_max_url_length: ClassVar[int | None] = 8192
-    default_max_json_size: ClassVar[int | None] = 1024 * 1024
-    default_max_json_depth: ClassVar[int | None] = 100
-    default_trusted_hosts: ClassVar[list[str] | None] = None
-
-    def __init__(self, environ: dict[str, Any], app: Flask | None = None) -> None:
+    def __init__(self, environ: dict[str, Any], options: RequestOptions | None = None) -> None:
+        """:param environ: the WSGI environ.
+        :param options: the limits, JSON loader and debug flag (the app's
+            ``request_options``); Carafe's defaults when not given."""
         self.environ = environ
-        self.app = app
+        #: What this request needs of its app: limits, trusted hosts, JSON loader, debug.
+        self.options = options if options is not None else DEFAULT_OPTIONS
         # PERF: every request needs its method and path (routing, HEAD handling):
         # both are read once, here, and are plain attributes from then on.
         try:
@@ -200,7 +197,8 @@ class Request:
         # What routing and the lazy parsers fill in later (False: not computed yet).
         self.url_rule = self.view_args = self.routing_exception = None
         self._args = self._form = self._files = self._cookies = self._headers = None
-        self._data = self._json = self._stream = self._limits = None
+        self._data = self._json = self._stream = None
+        self._max_content_length = self._max_form_memory_size = self._max_form_parts = None
         self._content_length = False
 
     def __repr__(self) -> str:
@@ -265,7 +263,7 @@ class Request:
             port = environ.get("SERVER_PORT")
             if port and DEFAULT_PORTS.get(self.scheme) != port:
                 host = f"{host}:{port}"
-        trusted = self.trusted_hosts
+        trusted = self.options.trusted_hosts
         if trusted is not None and not host_is_trusted(host, trusted):
             raise SecurityError(f"Host {host!r} is not trusted.")
         return host
@@ -273,10 +271,7 @@ class Request:
     @property
     def trusted_hosts(self) -> list[str] | None:
         """The hosts this request may be addressed to (``TRUSTED_HOSTS``; None: any)."""
-        app = self.app or _current_app()
-        if app is None:
-            return self.default_trusted_hosts
-        return app.config.get("TRUSTED_HOSTS", self.default_trusted_hosts)
+        return self.options.trusted_hosts
 
     def _host_header(self) -> str | None:
         """The ``Host`` header as WSGI carries it."""
@@ -433,7 +428,8 @@ class Request:
         args = self._args
         if args is None:
             query_string = self.query_string
-            limit = self._config_limit("MAX_QUERY_FIELDS", self.default_max_query_fields)
+            options = self.options
+            limit = options.max_query_fields
             # SECURITY: the fields are counted before any is parsed (``&`` separates them).
             if limit is not None and query_string.count(b"&") >= limit:
                 raise RequestURITooLarge(
@@ -441,7 +437,7 @@ class Request:
                 )
             # Routing checked the path alone against MAX_URL_LENGTH (PERF: most
             # requests never read their query string); with it, the URL is bounded too.
-            limit = self._config_limit("MAX_URL_LENGTH", self.default_max_url_length)
+            limit = options.max_url_length
             if limit is not None and len(self.path) + len(query_string) > limit:
                 raise RequestURITooLarge(
                     f"The URL is longer than {limit} characters (MAX_URL_LENGTH)."
@@ -452,75 +448,53 @@ class Request:
 
     # -- body -----------------------------------------------------------------
 
-    # Each limit is, in order: the value set on this request (Flask 3.1 lets a view
-    # or hook set ``request.max_content_length`` and the others), the app's config,
-    # the class default. PERF: each reads the config itself, without a helper call.
+    # Flask 3.1 lets a view or hook set ``request.max_content_length`` and the two form
+    # limits on one request; None goes back to the app's (the options').
 
     @property
     def max_content_length(self) -> int | None:
         """The largest body accepted (``MAX_CONTENT_LENGTH``); larger ones are a 413."""
-        limits = self._limits
-        if limits is not None and limits[0] is not None:
-            return limits[0]
-        app, default = self.app or _current_app(), self.default_max_content_length
-        return default if app is None else app.config.get("MAX_CONTENT_LENGTH", default)
+        limit = self._max_content_length
+        return limit if limit is not None else self.options.max_content_length
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
-        self._set_limit(0, value)
+        self._max_content_length = value
 
     @property
     def max_form_memory_size(self) -> int | None:
         """The largest non-file form field (``MAX_FORM_MEMORY_SIZE``)."""
-        limits = self._limits
-        if limits is not None and limits[1] is not None:
-            return limits[1]
-        app, default = self.app or _current_app(), self.default_max_form_memory_size
-        return default if app is None else app.config.get("MAX_FORM_MEMORY_SIZE", default)
+        limit = self._max_form_memory_size
+        return limit if limit is not None else self.options.max_form_memory_size
 
     @max_form_memory_size.setter
     def max_form_memory_size(self, value: int | None) -> None:
-        self._set_limit(1, value)
+        self._max_form_memory_size = value
 
     @property
     def max_form_parts(self) -> int | None:
         """The most form fields or parts accepted (``MAX_FORM_PARTS``)."""
-        limits = self._limits
-        if limits is not None and limits[2] is not None:
-            return limits[2]
-        app, default = self.app or _current_app(), self.default_max_form_parts
-        return default if app is None else app.config.get("MAX_FORM_PARTS", default)
+        limit = self._max_form_parts
+        return limit if limit is not None else self.options.max_form_parts
 
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
-        self._set_limit(2, value)
+        self._max_form_parts = value
 
     @property
     def max_query_fields(self) -> int | None:
         """The most query-string fields accepted (``MAX_QUERY_FIELDS``); more is a 414."""
-        return self._config_limit("MAX_QUERY_FIELDS", self.default_max_query_fields)
+        return self.options.max_query_fields
 
     @property
     def max_json_size(self) -> int | None:
         """The largest JSON body :meth:`get_json` parses (``MAX_JSON_SIZE``); larger is a 413."""
-        return self._config_limit("MAX_JSON_SIZE", self.default_max_json_size)
+        return self.options.max_json_size
 
     @property
     def max_json_depth(self) -> int | None:
         """The deepest nesting :meth:`get_json` parses (``MAX_JSON_DEPTH``); deeper is a 400."""
-        return self._config_limit("MAX_JSON_DEPTH", self.default_max_json_depth)
-
-    def _config_limit(self, key: str, default: int | None) -> int | None:
-        """One of Carafe's own limits: the app's config, else the class default."""
-        app = self.app or _current_app()
-        return default if app is None else app.config.get(key, default)
-
-    def _set_limit(self, index: int, value: int | None) -> None:
-        """Set one of this request's limits; None goes back to the config's."""
-        limits = self._limits
-        if limits is None:
-            limits = self._limits = [None, None, None]
-        limits[index] = value
+        return self.options.max_json_depth
 
     @property
     def stream(self) -> BinaryIO:
@@ -716,10 +690,7 @@ class Request:
                 return None
             raise BadRequest(f"The JSON body nests deeper than {depth} levels (MAX_JSON_DEPTH).")
         try:
-            loads: Callable[[bytes], Any] = (
-                self.app.json.loads if self.app is not None else _stdlib_loads
-            )
-            value = loads(data)
+            value = self.options.json_loads(data)
         except (ValueError, RecursionError) as exc:
             # SECURITY: deeply nested JSON exhausts the parser's recursion; that is
             # bad input like any other, not a server error.
@@ -738,7 +709,7 @@ class Request:
                 "Did not attempt to load JSON data because the request"
                 " Content-Type was not 'application/json'."
             )
-        if self.app is not None and self.app.debug:
+        if self.options.debug:
             raise BadRequest(f"Failed to decode JSON object: {exc}")
         raise BadRequest()
 
@@ -758,12 +729,6 @@ if speedups is not None:
     # is set up in C (carafe/_speedups.c), without a Python frame.
     speedups.configure_request(Request, UPPER_METHODS, _init_python)
     setattr(Request, "__init__", speedups.init_method(Request))  # noqa: B010
-
-
-def _stdlib_loads(data: bytes) -> Any:
-    import json
-
-    return json.loads(data)
 
 
 class _Exhausted:

@@ -561,7 +561,9 @@ class FlaskClient:
         response = wrapper(body, status=status)
         # Exactly the headers that went on the wire: no default Content-Type added.
         response.headers = Headers._trusted(list(headers))
-        response.request = self.application.request_class(environ)
+        response.request = self.application.request_class(
+            environ, self.application.request_options
+        )
         response.history = ()
         return response
 
