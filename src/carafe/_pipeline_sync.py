@@ -222,7 +222,7 @@ def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException | Non
 def teardown_appcontext(plan: Plan, ctx: RequestContext, error: BaseException | None) -> None:
     """Flask's ``do_teardown_appcontext``: the ``teardown_appcontext`` functions, last
     registered first."""
-    for func in reversed(plan.teardown_appcontext_funcs):
+    for func in plan.teardown_appcontext_funcs[::-1]:
         rv = func(error)
         if rv.__class__ is CoroutineType:
             settle(ctx, rv)

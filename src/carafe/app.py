@@ -383,7 +383,7 @@ class Flask:
             if getattr(cls, name) is not getattr(Flask, name)
         )
         sync_steps = {step: getattr(pipeline, step) for step in STEP_METHODS.values()}
-        for method in overrides & STEP_METHODS.keys():
+        for method in overrides.intersection(STEP_METHODS):
             sync_steps[STEP_METHODS[method]] = _call_method(method)
         return Plan(
             self,

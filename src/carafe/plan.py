@@ -119,7 +119,7 @@ class Plan:
         self.overrides = overrides
         #: True when one of them is a step: only the synchronous pipeline calls those
         #: overrides, so the ASGI edge runs every request in its thread pool.
-        self.custom_steps = bool(overrides & STEP_METHODS.keys())
+        self.custom_steps = not overrides.isdisjoint(STEP_METHODS)
         #: Endpoints whose view is ``async def``: the ASGI edge runs them on the loop
         #: (none when :attr:`custom_steps`: the synchronous overrides run them).
         self.async_endpoints = (

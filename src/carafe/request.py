@@ -94,7 +94,11 @@ class UserAgent:
 
     __slots__ = ("string",)
 
-    platform = browser = version = language = None
+    # Werkzeug 3 no longer parses the header; these stay None.
+    platform: str | None = None
+    browser: str | None = None
+    version: str | None = None
+    language: str | None = None
 
     def __init__(self, string: str) -> None:
         self.string = string
@@ -211,7 +215,10 @@ class Request:
         """The path the app is mounted under (``SCRIPT_NAME``), without a trailing slash."""
         return _decode_wsgi(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
 
-    root_path = script_root
+    @property
+    def root_path(self) -> str:
+        """Werkzeug's name for :attr:`script_root`."""
+        return self.script_root
 
     @property
     def query_string(self) -> bytes:
@@ -287,7 +294,10 @@ class Request:
         """``scheme://host/script_root/``."""
         return f"{self.scheme}://{self.host}{iri_path(self.script_root)}/"
 
-    root_url = url_root
+    @property
+    def root_url(self) -> str:
+        """Werkzeug's name for :attr:`url_root`."""
+        return self.url_root
 
     @property
     def base_url(self) -> str:

@@ -92,21 +92,6 @@ def _length_text(size: int) -> str:
     return text
 
 
-def _header_property(name: str) -> Any:
-    """A property reading and setting one header (``None`` removes it)."""
-
-    def get(self: Response) -> str | None:
-        return self.headers.get(name)
-
-    def set_(self: Response, value: str | None) -> None:
-        if value is None:
-            self.headers.pop(name, None)
-        else:
-            self.headers.set(name, value)
-
-    return property(get, set_, doc=f"The ``{name}`` header.")
-
-
 def _checked_content_type(value: str, is_mimetype: bool) -> str:
     """The ``Content-Type`` for a mimetype (or a content type given as is), checked
     against header injection."""
@@ -307,7 +292,14 @@ class Response:
 
     # -- headers --------------------------------------------------------------
 
-    content_type = _header_property("Content-Type")
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header (None removes it)."""
+        return self.headers.get("Content-Type")
+
+    @content_type.setter
+    def content_type(self, value: str | None) -> None:
+        self._set_header("Content-Type", value)
 
     @property
     def mimetype(self) -> str | None:
@@ -342,7 +334,14 @@ class Response:
         else:
             self.headers.set("Content-Length", str(int(value)))
 
-    location = _header_property("Location")
+    @property
+    def location(self) -> str | None:
+        """The ``Location`` header (None removes it)."""
+        return self.headers.get("Location")
+
+    @location.setter
+    def location(self, value: str | None) -> None:
+        self._set_header("Location", value)
 
     # -- body -----------------------------------------------------------------
 
@@ -373,7 +372,21 @@ class Response:
         if self.automatically_set_content_length:
             self.headers.set("Content-Length", str(len(value)))
 
-    data = property(get_data, set_data, doc="The body as bytes; assigning replaces it.")
+    def _set_header(self, name: str, value: str | None) -> None:
+        """Set header ``name``; None removes it."""
+        if value is None:
+            self.headers.pop(name, None)
+        else:
+            self.headers.set(name, value)
+
+    @property
+    def data(self) -> bytes:
+        """The body as bytes; assigning replaces it."""
+        return self.get_data()  # type: ignore[no-any-return]
+
+    @data.setter
+    def data(self, value: str | bytes | bytearray) -> None:
+        self.set_data(value)
 
     @property
     def text(self) -> str:

@@ -674,15 +674,59 @@ class EnvironHeaders(Headers):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({list(self)!r})"
 
-    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+    def _read_only(self) -> NoReturn:
         raise TypeError(f"{type(self).__name__!r} objects are immutable")
 
-    add = add_header = set = setlist = setdefault = setlistdefault = _read_only
-    extend = update = remove = pop = popitem = clear = _read_only
-    __setitem__ = __delitem__ = __ior__ = _read_only
+    # Every write is a TypeError: a method each (not aliases, which compiled classes
+    # cannot have).
+
+    def add(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._read_only()
+
+    def add_header(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._read_only()
+
+    def set(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._read_only()
+
+    def setlist(self, *args: Any) -> NoReturn:
+        self._read_only()
+
+    def setdefault(self, *args: Any) -> NoReturn:
+        self._read_only()
+
+    def setlistdefault(self, *args: Any) -> NoReturn:
+        self._read_only()
+
+    def extend(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._read_only()
+
+    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._read_only()
+
+    def remove(self, *args: Any) -> NoReturn:
+        self._read_only()
+
+    def pop(self, *args: Any) -> NoReturn:
+        self._read_only()
+
+    def popitem(self, *args: Any) -> NoReturn:
+        self._read_only()
+
+    def clear(self) -> NoReturn:
+        self._read_only()
+
+    def __setitem__(self, key: Any, value: Any) -> NoReturn:
+        self._read_only()
+
+    def __delitem__(self, key: Any) -> NoReturn:
+        self._read_only()
+
+    def __ior__(self, other: Any) -> NoReturn:
+        self._read_only()
 
     def __or__(self, other: Any) -> NoReturn:
-        raise TypeError(f"{type(self).__name__!r} objects are immutable")
+        self._read_only()
 
 
 # -- option headers ----------------------------------------------------------
