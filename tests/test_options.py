@@ -12,14 +12,14 @@ from carafe import Flask
 from carafe.asgi_request import ASGIRequest
 from carafe.config import DEFAULT_CONFIG
 from carafe.exceptions import BadRequest, RequestEntityTooLarge, SecurityError
-from carafe.options import CONFIG_KEYS, DEFAULT_OPTIONS, RequestOptions
+from carafe.options import CONFIG_DEFAULTS, DEFAULT_OPTIONS, RequestOptions
 from carafe.request import Request
 
 
 def test_defaults_are_the_default_config() -> None:
     options = RequestOptions()
-    for key, name in CONFIG_KEYS.items():
-        assert getattr(options, name) == DEFAULT_CONFIG[key], key
+    for key in CONFIG_DEFAULTS:
+        assert getattr(options, key.lower()) == DEFAULT_CONFIG[key], key
     assert options.debug is False
     assert options.json_loads(b'{"a": [1]}') == {"a": [1]}
 

@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import IO, Any
 
+from carafe.options import CONFIG_DEFAULTS
+
 DEFAULT_CONFIG: dict[str, Any] = {
     "DEBUG": None,
     "TESTING": False,
@@ -17,7 +19,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SECRET_KEY_FALLBACKS": None,
     "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
     "USE_X_SENDFILE": False,
-    "TRUSTED_HOSTS": None,
     "SERVER_NAME": None,
     "APPLICATION_ROOT": "/",
     "SESSION_COOKIE_NAME": "session",
@@ -28,16 +29,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SESSION_COOKIE_PARTITIONED": False,
     "SESSION_COOKIE_SAMESITE": None,
     "SESSION_REFRESH_EACH_REQUEST": True,
-    # SECURITY: Flask sets no body limit; Carafe's default bounds what one request can
-    # make the server read or spool to disk (docs/security.md). None lifts it.
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-    "MAX_FORM_MEMORY_SIZE": 500_000,
-    "MAX_FORM_PARTS": 1000,
-    # Carafe's own limits (docs/security.md): the URL, query fields, JSON bodies.
-    "MAX_URL_LENGTH": 8192,
-    "MAX_QUERY_FIELDS": 1000,
-    "MAX_JSON_SIZE": 1024 * 1024,
-    "MAX_JSON_DEPTH": 100,
+    # The request limits and TRUSTED_HOSTS, with Carafe's defaults (docs/security.md).
+    **CONFIG_DEFAULTS,
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "TRAP_BAD_REQUEST_ERRORS": None,
     "TRAP_HTTP_EXCEPTIONS": False,

@@ -13,16 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-#: The config keys the options are read from, with each option's name.
-CONFIG_KEYS = {
-    "MAX_CONTENT_LENGTH": "max_content_length",
-    "MAX_FORM_MEMORY_SIZE": "max_form_memory_size",
-    "MAX_FORM_PARTS": "max_form_parts",
-    "MAX_QUERY_FIELDS": "max_query_fields",
-    "MAX_URL_LENGTH": "max_url_length",
-    "MAX_JSON_SIZE": "max_json_size",
-    "MAX_JSON_DEPTH": "max_json_depth",
-    "TRUSTED_HOSTS": "trusted_hosts",
+#: The defaults of the config keys the options are read from: the app's default config
+#: takes them from here. SECURITY: Flask sets no body limit; Carafe's bounds what one
+#: request can make the server read or spool to disk (docs/security.md); None lifts it.
+#: Carafe's own limits bound the URL, the query fields and JSON bodies.
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "TRUSTED_HOSTS": None,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1000,
+    "MAX_URL_LENGTH": 8192,
+    "MAX_QUERY_FIELDS": 1000,
+    "MAX_JSON_SIZE": 1024 * 1024,
+    "MAX_JSON_DEPTH": 100,
 }
 
 
@@ -40,40 +43,44 @@ class RequestOptions:
     (docs/security.md), the same as the app's default config.
     """
 
-    __slots__ = (*CONFIG_KEYS.values(), "debug", "json_loads")
+    # Each option is named after its config key, in lower case.
+    __slots__ = (*(key.lower() for key in CONFIG_DEFAULTS), "debug", "json_loads")
+
+    #: The largest body accepted (a 413 above it).
+    max_content_length: int | None
+    #: The largest non-file form field (a 413 above it).
+    max_form_memory_size: int | None
+    #: The most form fields or multipart parts (a 413 above it).
+    max_form_parts: int | None
+    #: The most query-string fields (a 414 above it).
+    max_query_fields: int | None
+    #: The longest URL, path and query string together (a 414 above it).
+    max_url_length: int | None
+    #: The largest JSON body ``get_json`` parses (a 413 above it).
+    max_json_size: int | None
+    #: The deepest nesting ``get_json`` parses (a 400 below it).
+    max_json_depth: int | None
+    #: The hosts a request may be addressed to; None: any.
+    trusted_hosts: list[str] | None
+    #: Debug mode: error pages say more (a malformed JSON body's error, say).
+    debug: bool
+    #: Parses a JSON body (the app's JSON provider's ``loads``).
+    json_loads: Callable[[bytes], Any]
 
     def __init__(self) -> None:
-        #: The largest body accepted (a 413 above it).
-        self.max_content_length: int | None = 16 * 1024 * 1024
-        #: The largest non-file form field (a 413 above it).
-        self.max_form_memory_size: int | None = 500_000
-        #: The most form fields or multipart parts (a 413 above it).
-        self.max_form_parts: int | None = 1000
-        #: The most query-string fields (a 414 above it).
-        self.max_query_fields: int | None = 1000
-        #: The longest URL, path and query string together (a 414 above it).
-        self.max_url_length: int | None = 8192
-        #: The largest JSON body ``get_json`` parses (a 413 above it).
-        self.max_json_size: int | None = 1024 * 1024
-        #: The deepest nesting ``get_json`` parses (a 400 below it).
-        self.max_json_depth: int | None = 100
-        #: The hosts a request may be addressed to; None: any.
-        self.trusted_hosts: list[str] | None = None
-        #: Debug mode: error pages say more (a malformed JSON body's error, say).
-        self.debug: bool = False
-        #: Parses a JSON body (the app's JSON provider's ``loads``).
-        self.json_loads: Callable[[bytes], Any] = _stdlib_loads
+        self.update(CONFIG_DEFAULTS, _stdlib_loads)
 
     def update(self, config: Mapping[str, Any], json_loads: Callable[[bytes], Any]) -> None:
-        """Take the values of ``config`` (an app's), and ``json_loads``, in place."""
-        for key, name in CONFIG_KEYS.items():
-            setattr(self, name, config.get(key, getattr(DEFAULT_OPTIONS, name)))
+        """Take the values of ``config`` (an app's; a key missing from it has its
+        default), and ``json_loads``, in place."""
+        for key, default in CONFIG_DEFAULTS.items():
+            setattr(self, key.lower(), config.get(key, default))
         self.debug = bool(config.get("DEBUG"))
         self.json_loads = json_loads
 
     def __repr__(self) -> str:
-        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in CONFIG_KEYS.values())
-        return f"<{type(self).__name__} {values}, debug={self.debug!r}>"
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"<{type(self).__name__} {values}>"
 
 
 #: The options of a request built without any: Carafe's defaults.
