@@ -169,13 +169,26 @@ def serving(
 
 
 def worker_pids(server: RunningServer) -> set[int]:
-    """The pids of a server's worker processes (the children of its main process)."""
+    """The pids of a server's worker processes (the children of its main process).
+
+    Read from every process's parent pid: ``/proc/<pid>/task/*/children`` lists a
+    child under the thread that forked it, and misses it for a moment when that
+    thread ends and the child moves to another.
+    """
+    parent = server.process.pid
     found: set[int] = set()
-    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            found.update(int(pid) for pid in (task / "children").read_text().split())
+            stat = (entry / "stat").read_text()
         except OSError:
-            continue  # the thread ended meanwhile
+            continue  # the process ended meanwhile
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses. A worker
+        # that died but is not yet reaped (state Z) is gone.
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(ppid) == parent and state != "Z":
+            found.add(int(entry.name))
     return found
 
 
