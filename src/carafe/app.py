@@ -37,7 +37,7 @@ from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.options import RequestOptions
 from carafe.plan import STEP_METHODS, Plan, Steps, settle
 from carafe.request import VALID_HOST_HEADERS, Request
-from carafe.response import Response, redirect_response, text_response, wsgi_respond
+from carafe.response import Response, redirect_response
 from carafe.routing import BuildError, Map, RequestRedirect, Rule
 from carafe.runner import is_async_body
 
@@ -413,11 +413,6 @@ class Flask:
         if "carafe.preserve_context" in environ:
             ctx._preserve_in = environ
         response = pipeline.handle(plan, ctx)
-        if wsgi_respond is not None:
-            # PERF: the usual answer (one bytes chunk, headers ready) is sent in C.
-            body = wsgi_respond(response, start_response, request.method)
-            if body is not None:
-                return body
         start_response(response._status, response.wsgi_headers())
         return response.wsgi_body(request.method)
 
@@ -614,16 +609,6 @@ class Flask:
         if rv.__class__ is response_class:
             # PERF: a view's finished response (the usual case) is returned as it is.
             return rv
-        if (
-            text_response is not None
-            and (rv.__class__ is str or rv.__class__ is tuple)
-            and response_class is Response
-        ):
-            # PERF: a text body, alone or with its status and headers, is a response
-            # built in C when it is of the usual kinds (the steps below otherwise).
-            response = text_response(rv)
-            if response is not None:
-                return response
         status: Any = None
         headers: Any = None
         if type(rv) is tuple:

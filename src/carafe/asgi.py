@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from carafe import _pipeline_sync as pipeline_sync
 from carafe import pipeline
-from carafe._compiled import speedups
 from carafe.asgi_request import SPOOL_MAX_SIZE, ASGIRequest, ReceiveStream, scope_to_environ
 from carafe.ctx import RequestContext
 from carafe.exceptions import HTTPException
+from carafe.http._compiled import speedups
 from carafe.http.status import BODYLESS_CODES
 from carafe.request import FORM_MIMETYPES, Request
 from carafe.runner import is_async_body
@@ -157,16 +157,6 @@ class ASGIApp:
             body = _watch(request, body, receive)
             await self._send_response(response, request, receive, send, body)
             return
-        if _compiled_messages is not None and (
-            body is None or body._spooled.__class__ is not _SPOOLED  # type: ignore[comparison-overlap]
-        ):
-            # PERF: the usual answer's two messages, built in C (as below, without the
-            # checks and the dict displays in Python).
-            messages = _compiled_messages(response, request.method, _ASGI_NAMES)
-            if messages is not None:
-                await send(messages[0])
-                await send(messages[1])
-                return
         chunks = response.response
         code = response._status_code
         if (
@@ -344,7 +334,7 @@ def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response's headers as ASGI sends them: lower-case latin-1 names, latin-1 values."""
     names = _ASGI_NAMES
     if _compiled_headers is not None and response._status_code not in BODYLESS_CODES:
-        # PERF: the one pass below, compiled (carafe/_speedups.c).
+        # PERF: the one pass below, compiled (carafe/http/_speedups.c).
         encoded = _compiled_headers(response.headers._list, names)
         if encoded is not None:
             return encoded
@@ -369,8 +359,7 @@ def _asgi_headers(response: Response) -> list[tuple[bytes, bytes]]:
     return _encode_headers(response.wsgi_headers())
 
 
-_compiled_headers = speedups.asgi_headers if speedups is not None else None
-_compiled_messages = speedups.asgi_messages if speedups is not None else None
+_compiled_headers = speedups.encode_headers if speedups is not None else None
 
 
 def _encode_headers(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

@@ -17,7 +17,6 @@ import tempfile
 import threading
 from typing import Any, BinaryIO, NoReturn
 
-from carafe._compiled import speedups
 from carafe.exceptions import ClientDisconnected
 from carafe.options import DEFAULT_OPTIONS, RequestOptions
 from carafe.request import UPPER_METHODS, Request, parse_content_length
@@ -341,15 +340,6 @@ class ASGIRequest(Request):
         # request with neither Content-Length nor Transfer-Encoding has no body
         # (RFC 9112, section 6.3).
         return self._is_chunked()
-
-
-#: The pure-Python ``ASGIRequest.__init__``: the reference, and the compiled one's fallback.
-_init_python = ASGIRequest.__init__
-if speedups is not None:
-    # PERF: the usual scope (no root_path, each header once) is read in C
-    # (carafe/_speedups.c), without a Python frame, as Request's environ is.
-    speedups.configure_asgi_request(ASGIRequest, _init_python)
-    setattr(ASGIRequest, "__init__", speedups.init_method(ASGIRequest))  # noqa: B010
 
 
 def _header_dict(pairs: Any) -> dict[bytes, bytes]:

@@ -11,7 +11,6 @@ from collections.abc import Callable, Coroutine, Iterator, MutableMapping
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from carafe._compiled import speedups
 from carafe.runner import run_coroutine
 
 if TYPE_CHECKING:
@@ -171,16 +170,6 @@ class RequestContext(AppContext):
         return self
 
 
-#: The pure-Python ``RequestContext.__init__``: the reference, and the compiled one's
-#: fallback.
-_init_python = RequestContext.__init__
-if speedups is not None:
-    # PERF: a request's context is set up in C (carafe/_speedups.c), without a Python
-    # frame, for the RequestContext class itself.
-    speedups.configure_context(RequestContext, AppContext, run_coroutine, _init_python)
-    setattr(RequestContext, "__init__", speedups.init_method(RequestContext))  # noqa: B010
-
-
 # The proxy's own attributes: everything else is read from the proxied object.
 _PROXY_OWN = frozenset({"_get_current_object", "_Proxy__get_current", "_Proxy__name"})
 
@@ -284,19 +273,7 @@ class _RequestProxy(_Proxy["Request"]):
         return getattr(request, name)
 
 
-_request_proxy_class: type[_RequestProxy] = _RequestProxy
-if speedups is not None:
-    # PERF: the same reads in C (carafe/_speedups.c): RequestProxy's __getattribute__
-    # comes first in the method order, so it serves every attribute read, about 1k
-    # instructions fewer per ``request.form``.
-    speedups.configure_proxy(_cv_ctx, _PROXY_OWN, _NO_REQUEST)
-
-    class _CompiledRequestProxy(speedups.RequestProxy, _RequestProxy):
-        __slots__ = ()
-
-    _request_proxy_class = _CompiledRequestProxy
-
-request = cast("Request", _request_proxy_class(_current_request, "request"))
+request = cast("Request", _RequestProxy(_current_request, "request"))
 current_app = cast("Flask", _Proxy(_current_app, "current_app"))
 g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from carafe._compiled import speedups
 from carafe.ctx import _NO_APP, _cv_ctx, current_app
 from carafe.exceptions import abort as _abort
 from carafe.response import redirect_response
@@ -38,16 +37,6 @@ def make_response(*args: Any) -> Response:
     if not args:
         return app.response_class()
     return app.make_response(args)
-
-
-#: The pure-Python ``make_response``: the reference, and the compiled one's fallback.
-_make_response_python = make_response
-if speedups is not None:
-    # PERF: ``make_response("text")`` and ``make_response(response)``, the usual calls,
-    # are answered in C (carafe/_speedups.c) without a Python frame; the rest goes to
-    # the Python function.
-    speedups.configure_make_response(_make_response_python)
-    make_response = speedups.make_response
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:

@@ -17,7 +17,7 @@ from datetime import date
 from types import ModuleType
 from typing import IO, TYPE_CHECKING, Any, AnyStr
 
-from carafe._compiled import speedups
+from carafe.http._compiled import speedups
 
 if TYPE_CHECKING:
     from carafe.response import Response
@@ -97,7 +97,7 @@ def _is_plain(obj: Any) -> bool:
     return True
 
 
-# PERF: the same check compiled (carafe/_speedups.c), one C call for the whole value.
+# PERF: the same check compiled (carafe/http/_speedups.c), one C call for the whole value.
 _plain = speedups.json_plain if speedups is not None else _is_plain
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from carafe._compiled import speedups
 from carafe.exceptions import (
     BadHost,
     BadRequest,
@@ -730,15 +729,6 @@ class Request:
             for storages in files.listvalues():
                 for storage in storages:
                     storage.close()
-
-
-#: The pure-Python ``Request.__init__``: the reference, and the compiled one's fallback.
-_init_python = Request.__init__
-if speedups is not None:
-    # PERF: the usual request (the Request class itself, a known method, an ASCII path)
-    # is set up in C (carafe/_speedups.c), without a Python frame.
-    speedups.configure_request(Request, UPPER_METHODS, _init_python)
-    setattr(Request, "__init__", speedups.init_method(Request))  # noqa: B010
 
 
 class _Exhausted:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterat
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from carafe._compiled import speedups
+from carafe.http._compiled import speedups
 from carafe.http.cookies import dump_cookie
 from carafe.http.headers import (
     KNOWN_NAMES,
@@ -155,10 +155,6 @@ class Response:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
-        if _init_text is not None and _init_text(
-            self, response, status, headers, mimetype, content_type, direct_passthrough
-        ):
-            return
         if status is None:
             code = self._status_code = self.default_status
             # PERF: the default 200 needs no lookup.
@@ -517,7 +513,7 @@ class Response:
         header_list = self.headers._list
         ready = _headers_ready
         # PERF: the usual list, ready to send as it is, is found by one compiled pass.
-        if ready is not None and code not in BODYLESS_CODES and ready(header_list):
+        if ready is not None and code not in BODYLESS_CODES and ready(header_list, KNOWN_NAMES):
             return header_list
         has_length = needs_uri = False
         # PERF: one pass over the (few) headers finds everything this method needs.
@@ -584,23 +580,9 @@ class Response:
         return converted
 
 
-# PERF: compiled helpers (carafe/_speedups.c) sharing the caches above; None in pure
-# Python. The constructor of a text response and the check of a header list ready to
-# send, used by Response itself, and text_response: Flask.make_response of a view's
-# text return value when the app's response_class is Response, without a Python frame.
-_init_text: Callable[..., bool] | None = None
-_headers_ready: Callable[[list[tuple[str, str]]], bool] | None = None
-text_response: Callable[[Any], Response | None] | None = None
-#: The usual WSGI answer sent in C: start_response called, the body list returned.
-wsgi_respond: Callable[[Response, Any, str], Iterable[bytes] | None] | None = None
-if speedups is not None:
-    speedups.configure_response(
-        STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, _length_text, Headers, Response
-    )
-    _init_text = speedups.init_text
-    _headers_ready = speedups.headers_ready
-    text_response = speedups.text_response
-    wsgi_respond = speedups.wsgi_respond
+#: The check of a header list ready to send as it is, compiled (carafe/http/_speedups.c);
+#: None in pure Python.
+_headers_ready = speedups.headers_ready if speedups is not None else None
 
 
 class _ClosingBody:

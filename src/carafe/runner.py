@@ -14,8 +14,6 @@ from _thread import _local as thread_local
 from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from carafe._compiled import speedups
-
 if TYPE_CHECKING:
     import asyncio
 
@@ -47,9 +45,6 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
         holder = _local.holder = _ThreadLoop()
     return holder.loop
 
-
-#: One step of a coroutine in a context, compiled (carafe/_speedups.c); None in pure Python.
-_run_step = speedups.run_step if speedups is not None else None
 
 _CO_COROUTINE = 0x80  # the code flag of an ``async def`` function (inspect.CO_COROUTINE)
 
@@ -94,14 +89,7 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     context = contextvars.copy_context()
     asyncio._set_running_loop(loop)
     try:
-        if _run_step is not None:
-            # PERF: the same step in C (carafe/_speedups.c): a coroutine that finishes
-            # hands its value back without a StopIteration raised and caught.
-            finished, waiting_for = _run_step(context, coroutine)
-            if finished:
-                return waiting_for  # type: ignore[no-any-return]
-        else:
-            waiting_for = context.run(coroutine.send, None)
+        waiting_for = context.run(coroutine.send, None)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
     finally:

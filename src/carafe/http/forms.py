@@ -12,7 +12,7 @@ import codecs
 import re
 from typing import IO, Protocol
 
-from carafe._compiled import speedups
+from carafe.http._compiled import speedups
 
 from .datastructures import FileStorage, group_pairs
 from .headers import Headers, parse_options_header
@@ -101,7 +101,7 @@ def parse_urlencoded_lists(body: bytes, *, max_fields: int | None = 1000) -> dic
     if not body:
         return {}
     if _native_lists is not None and body.__class__ is bytes:
-        # PERF: the compiled parser (carafe/_speedups.c), same results.
+        # PERF: the compiled parser (_speedups.c), same results.
         lists = _native_lists(body, max_fields)
         if lists.__class__ is int:
             raise _too_many_fields(lists, max_fields)
