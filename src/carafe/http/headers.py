@@ -12,8 +12,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn, TypeVar, Union, overload
 
-from carafe._compiled import speedups
-
 __all__ = [
     "EnvironHeaders",
     "Headers",
@@ -99,11 +97,6 @@ def _check_value(value: Any) -> str:
     if len(value) <= _VALID_VALUE_LENGTH and len(_VALID_VALUES) < _VALID_VALUES_MAX:
         _VALID_VALUES.add(value)
     return value  # type: ignore[no-any-return]
-
-
-if speedups is not None:
-    # The compiled helpers share the two caches above.
-    speedups.configure_headers(KNOWN_NAMES, _VALID_VALUES)
 
 
 def _with_params(value: Any, params: dict[str, Any]) -> str:
@@ -548,15 +541,6 @@ def _environ_key(name: str) -> str:
     if len(_ENVIRON_KEYS) < 1024:
         _ENVIRON_KEYS[name] = wsgi_name
     return wsgi_name
-
-
-#: The pure-Python ``Headers.__setitem__``: the reference, and the compiled one's fallback.
-_setitem_python = Headers.__setitem__
-if speedups is not None:
-    # PERF: ``headers[name] = value`` for a known name and an already checked value is
-    # done in C (carafe/_speedups.c), with no Python frame; every other case goes to
-    # the Python method.
-    setattr(Headers, "__setitem__", speedups.setitem_method(Headers, _setitem_python))  # noqa: B010
 
 
 class EnvironHeaders(Headers):
