@@ -1,14 +1,50 @@
-"""Build the optional C speedups; the rest of the package is declared in pyproject.toml.
+"""Build the optional compiled code; the rest of the package is declared in pyproject.toml.
 
-``carafe._speedups`` (src/carafe/_speedups.c) holds compiled versions of a few
-per-request helpers. It is optional: where it cannot be compiled (no C compiler
-or no Python headers) the install goes on and Carafe runs in pure Python.
+Two kinds, both optional, neither a copy of the Python:
+
+- ``carafe.http._speedups`` (src/carafe/http/_speedups.c): a few hand-written leaf
+  functions over built-in types (urlencoded parsing, the JSON plain-value check,
+  header-list checks and encoding). Built whenever a C compiler is there; where it
+  is not, the install goes on and their Python twins run.
+- With ``CARAFE_MYPYC=1`` in the environment, the request path's own modules
+  (:data:`MYPYC_MODULES`) compiled from the same typed source by mypyc, as black
+  is built. Opt-in: it needs mypy at build time (``pip install --no-build-isolation``
+  from a virtualenv that has it, as ``make compiled`` does).
 """
+
+import os
 
 from setuptools import Extension, setup
 
-setup(
-    ext_modules=[
-        Extension("carafe._speedups", ["src/carafe/_speedups.c"], optional=True),
-    ],
-)
+#: The modules mypyc compiles (paths under src/carafe/): the request path. Kept out:
+#: the app (users assign ``app.wsgi_app`` and ``app.response_class`` on instances),
+#: the context-local proxies (``carafe.globals``), and the edges (CLI, serving,
+#: testing, debug, middleware), which run once per process or per test.
+MYPYC_MODULES = [
+    "http/cookies.py",
+    "http/dates.py",
+    "http/forms.py",
+    "http/headers.py",
+    "http/hosts.py",
+    "http/html.py",
+    "http/nesting.py",
+    "http/status.py",
+    "http/urls.py",
+    "options.py",
+    "response.py",
+    "request.py",
+    "routing.py",
+]
+
+ext_modules = [
+    Extension("carafe.http._speedups", ["src/carafe/http/_speedups.c"], optional=True),
+]
+if os.environ.get("CARAFE_MYPYC"):
+    from mypyc.build import mypycify
+
+    ext_modules += mypycify(
+        [os.path.join("src", "carafe", module) for module in MYPYC_MODULES],
+        opt_level=os.environ.get("CARAFE_MYPYC_OPT_LEVEL", "3"),
+    )
+
+setup(ext_modules=ext_modules)

@@ -1,12 +1,12 @@
 """The compiled speedups under AddressSanitizer and UndefinedBehaviorSanitizer.
 
-``python fuzz/sanitized.py build`` compiles src/carafe/_speedups.c with
+``python fuzz/sanitized.py build`` compiles src/carafe/http/_speedups.c with
 ``-fsanitize=address,undefined`` into build/fuzz/sanitized/ (never into src/,
 whose in-place build ``make test`` uses). ``python fuzz/sanitized.py run CMD...``
 runs a command with that build in place of the usual one: the sanitizer runtime
 preloaded (the interpreter itself is not built with it), Python's allocator off
 so the sanitizer sees every allocation, and a ``sitecustomize`` (fuzz/sanitized_site/)
-that makes ``import carafe._speedups`` load the sanitized file. Any memory error
+that makes ``import carafe.http._speedups`` load the sanitized file. Any memory error
 or undefined behaviour aborts the command.
 """
 
@@ -20,7 +20,7 @@ import sysconfig
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "src" / "carafe" / "_speedups.c"
+SOURCE = ROOT / "src" / "carafe" / "http" / "_speedups.c"
 BUILD = ROOT / "build" / "fuzz" / "sanitized"
 EXTENSION = BUILD / ("_speedups" + sysconfig.get_config_var("EXT_SUFFIX"))
 SITE = Path(__file__).resolve().parent / "sanitized_site"

@@ -89,14 +89,13 @@ def generate() -> str:
     body = tree.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # the source's docstring: the header replaces it
-    tree.body = body
+    # The generated steps settle user coroutines with carafe.plan.settle: imported
+    # beside the source's own imports (ruff sorts them below).
+    imports = [i for i, node in enumerate(body) if isinstance(node, ast.ImportFrom)]
+    settle_import = ast.ImportFrom("carafe.plan", [ast.alias("settle")], 0)
+    tree.body = [*body[: imports[-1] + 1], settle_import, *body[imports[-1] + 1 :]]
     tree = ast.fix_missing_locations(Unasync(own).visit(tree))
     code = ast.unparse(tree)
-    code = code.replace(
-        "from carafe.routing import RequestRedirect",
-        "from carafe.plan import settle\nfrom carafe.routing import RequestRedirect",
-        1,
-    )
     text = HEADER + "\n" + code + "\n"
     ruff = Path(sys.executable).with_name("ruff")
     for command in (

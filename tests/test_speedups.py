@@ -1,106 +1,341 @@
-"""The compiled helpers (carafe._speedups) against their pure-Python references.
+"""The compiled leaf functions (carafe.http._speedups) against their pure-Python twins.
 
 These tests import the extension directly, so they run in both passes of
 ``make test``: the usual one, and the one with ``CARAFE_NO_SPEEDUPS=1``, where
-the rest of Carafe runs in pure Python.
+the rest of Carafe runs in pure Python. Where the extension is not built (no C
+compiler at install) the whole module is skipped.
 """
 
 from __future__ import annotations
 
+import ast
+import collections
 import contextlib
+import ctypes
+import importlib.util
+import inspect
 import os
 import random
 import subprocess
 import sys
+import sysconfig
 import tracemalloc
+import types
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
-import carafe._speedups as native
-from carafe import Flask, request
-from carafe import response as response_module
-from carafe.ctx import _NO_REQUEST, _PROXY_OWN, _cv_ctx, _RequestProxy
-from carafe.http import headers as headers_module
-from carafe.http.forms import FormTooLarge, _parse_lists, parse_urlencoded_lists
-from carafe.http.headers import _VALID_VALUES, KNOWN_NAMES, Headers
-from carafe.http.status import STATUS_LINES
-from carafe.response import _FOR_MIMETYPE, _LENGTH_TEXTS, Response
+native = pytest.importorskip(
+    "carafe.http._speedups",
+    reason="carafe.http._speedups is not built (no C compiler at install): pure Python only",
+)
+
+import carafe.http  # noqa: E402
+from carafe import asgi as asgi_module  # noqa: E402
+from carafe import json as json_module  # noqa: E402
+from carafe import response as response_module  # noqa: E402
+from carafe.http import _compiled  # noqa: E402
+from carafe.http import forms as forms_module  # noqa: E402
+from carafe.http.forms import FormTooLarge, _parse_lists, parse_urlencoded_lists  # noqa: E402
+from carafe.json import _is_plain  # noqa: E402
+from carafe.response import Response  # noqa: E402
+
+#: The module's functions; anything else public in it is VERSION.
+FUNCTIONS = ["urlencoded_lists", "headers_ready", "encode_headers", "json_plain"]
 
 # The query strings tests/http/test_forms.py checks against Werkzeug, and more.
 QUERIES = [
     "", "a=1", "a=1&a=2", "a=1&b=2&a=3", "%zz", "%", "%e9", "a=%e9%41", "&&&", "=x", "=",
     "a", "a&b=&=c", "a;b=1", "a+b=c+d", "a=%2B+%20", "a=%C3%A9", "%C3", "%41%4", "a=b=c",
     "%f0%9f%98%80x%f0%9f", "%00=%0d%0a", "k=" + "v" * 1000, "caf\xe9=\xe9t\xe9",
-    "%E2%82=%E2%82%AC%E2%82", "%ZZ%4", "+++", "%%%41", "a=%C3%A9%E9%C3",
+    "%E2%82=%E2%82%AC%E2%82", "%ZZ%4", "+++", "%%%41", "a=%C3%A9%E9%C3", "%4", "%41",
 ]  # fmt: skip
 
 # The random differential tests' rounds: `make fuzz` runs many more (and a new seed).
 ROUNDS = int(os.environ.get("CARAFE_FUZZ_ROUNDS", "1"))
 SEED = int(os.environ.get("CARAFE_FUZZ_SEED", "0"))
 
+
+def outcome(call: Callable[..., Any], *args: Any) -> Any:
+    """The result of ``call(*args)``, or the class of the exception it raised."""
+    try:
+        return call(*args)
+    except Exception as exc:
+        return type(exc)
+
+
 # -- the build ------------------------------------------------------------------------
 
 
-def test_the_extension_is_built_and_used() -> None:
-    # The development install compiles it (setup.py); an install without a C
-    # compiler runs in pure Python, which the CARAFE_NO_SPEEDUPS pass checks.
-    import carafe._compiled
-
+def test_the_extension_is_the_version_carafe_uses() -> None:
+    """Carafe loads this build, at its interface version, unless CARAFE_NO_SPEEDUPS is set."""
+    # A stale build (another interface version) would not be used: rebuild.
+    assert native.VERSION == _compiled.VERSION
+    sanitized = os.environ.get("CARAFE_SANITIZED_SPEEDUPS")
+    if sanitized:  # fuzz/sanitized.py: the sanitized build, not another one, is tested.
+        assert native.__file__ == sanitized
+    wiring = [
+        (forms_module._native_lists, native.urlencoded_lists, None),
+        (response_module._headers_ready, native.headers_ready, None),
+        (asgi_module._compiled_headers, native.encode_headers, None),
+        (json_module._plain, native.json_plain, _is_plain),
+    ]
     if os.environ.get("CARAFE_NO_SPEEDUPS"):
-        assert carafe._compiled.speedups is None
-        assert type(request).__getattribute__ is _RequestProxy.__getattribute__
+        assert _compiled.speedups is None
+        for used, _, twin in wiring:
+            assert used is twin
     else:
-        # A stale build (another interface version) would not be used: rebuild.
-        assert native.VERSION == carafe._compiled.VERSION
-        assert carafe._compiled.speedups is native
-        assert type(Headers.__dict__["__setitem__"]).__name__ == "method_descriptor"
+        assert _compiled.speedups is native
+        for used, compiled, _ in wiring:
+            assert used is compiled
 
 
 def test_carafe_no_speedups_runs_in_pure_python() -> None:
+    """With CARAFE_NO_SPEEDUPS=1 no compiled function is used, and an app still works."""
     script = (
-        "import carafe._compiled, carafe.http.headers as h\n"
+        "import carafe.http._compiled, carafe.http.forms, carafe.asgi, carafe.json\n"
+        "import carafe.response\n"
         "from carafe import Flask, request\n"
-        "assert carafe._compiled.speedups is None\n"
-        "assert h.Headers.__dict__['__setitem__'] is h._setitem_python\n"
+        "assert carafe.http._compiled.speedups is None\n"
+        "assert carafe.http.forms._native_lists is None\n"
+        "assert carafe.response._headers_ready is None\n"
+        "assert carafe.asgi._compiled_headers is None\n"
+        "assert carafe.json._plain is carafe.json._is_plain\n"
         "app = Flask('x')\n"
         "@app.post('/')\n"
         "def view():\n"
-        "    return request.form['a'], 201, {'X-A': request.form['a']}\n"
-        "r = app.test_client().post('/', data={'a': 'b c'})\n"
-        "print(r.status_code, r.headers['X-A'], r.get_data(as_text=True))\n"
+        "    return {'a': request.form['a'], 'q': request.args['q']}, 201, {'X-A': 'caf\\xe9'}\n"
+        "for interface in ('wsgi', 'asgi'):\n"
+        "    client = app.test_client(interface=interface)\n"
+        "    r = client.post('/?q=%41+b', data={'a': 'b c'})\n"
+        "    print(r.status_code, r.headers['X-A'], r.get_json())\n"
     )
     env = {**os.environ, "CARAFE_NO_SPEEDUPS": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
     )
-    assert done.stdout == "201 b c b c\n"
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "201 caf\xe9 {'a': 'b c', 'q': 'A b'}\n" * 2
+
+
+def load_compiled_loader(monkeypatch: pytest.MonkeyPatch, extension: Any) -> Any:
+    """What a fresh run of carafe/http/_compiled.py takes as ``speedups`` from ``extension``."""
+    monkeypatch.setitem(sys.modules, "carafe.http._speedups", extension)
+    monkeypatch.setattr(carafe.http, "_speedups", extension, raising=False)
+    spec = importlib.util.spec_from_file_location("compiled_copy", _compiled.__file__)
+    assert spec is not None and spec.loader is not None
+    copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copy)
+    return copy.speedups
+
+
+def test_only_a_build_of_the_expected_version_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_compiled.py refuses a build of another interface version, and obeys CARAFE_NO_SPEEDUPS."""
+    monkeypatch.delenv("CARAFE_NO_SPEEDUPS", raising=False)
+    current = types.SimpleNamespace(VERSION=_compiled.VERSION)
+    assert load_compiled_loader(monkeypatch, current) is current
+    assert load_compiled_loader(monkeypatch, types.SimpleNamespace(VERSION=0)) is None
+    assert load_compiled_loader(monkeypatch, types.SimpleNamespace()) is None
+    monkeypatch.setenv("CARAFE_NO_SPEEDUPS", "")  # empty: not set
+    assert load_compiled_loader(monkeypatch, current) is current
+    monkeypatch.setenv("CARAFE_NO_SPEEDUPS", "1")
+    assert load_compiled_loader(monkeypatch, current) is None
+
+
+def test_the_stub_declares_what_the_module_has() -> None:
+    """_speedups.pyi names exactly the module's functions, with their positional parameters."""
+    stub = Path(carafe.http.__file__).with_name("_speedups.pyi")
+    if not stub.exists():
+        pytest.skip("the type stub is not installed next to the package")
+    declared: dict[str, list[str]] = {}
+    for node in ast.parse(stub.read_text()).body:
+        if isinstance(node, ast.FunctionDef):
+            assert not node.args.args and not node.args.kwonlyargs, node.name
+            declared[node.name] = [argument.arg for argument in node.args.posonlyargs]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            declared[node.target.id] = []
+    public = {name for name in dir(native) if not name.startswith("_")}
+    assert public == set(declared) == {*FUNCTIONS, "VERSION"}
+    for name in FUNCTIONS:
+        parameters = inspect.signature(getattr(native, name)).parameters.values()
+        assert all(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in parameters), name
+        assert [p.name for p in parameters] == declared[name], name
+
+
+# -- module initialisation ----------------------------------------------------------
+
+cpython_only = pytest.mark.skipif(
+    sys.implementation.name != "cpython", reason="reads CPython's module objects"
+)
+
+
+class ModuleDefinition(ctypes.Structure):
+    """The fields of a PyModuleDef up to m_slots (Include/moduleobject.h, a stable layout)."""
+
+    _fields_ = [
+        ("ob_refcnt", ctypes.c_ssize_t),
+        ("ob_type", ctypes.c_void_p),
+        ("m_init", ctypes.c_void_p),
+        ("m_index", ctypes.c_ssize_t),
+        ("m_copy", ctypes.c_void_p),
+        ("m_name", ctypes.c_char_p),
+        ("m_doc", ctypes.c_char_p),
+        ("m_size", ctypes.c_ssize_t),
+        ("m_methods", ctypes.c_void_p),
+        ("m_slots", ctypes.c_void_p),
+    ]
+
+
+@cpython_only
+@pytest.mark.skipif(
+    bool(sysconfig.get_config_var("Py_GIL_DISABLED")) or hasattr(sys, "getobjects"),
+    reason="another object header layout",
+)
+def test_init_is_multi_phase_with_no_module_state() -> None:
+    """PyInit__speedups returns its module definition, not a module, and the definition
+    asks for no per-module state (m_size 0): nothing to share between interpreters."""
+    init = ctypes.PyDLL(native.__file__).PyInit__speedups
+    init.restype = ctypes.py_object
+    definition = init()
+    # A copy of ctypes.pythonapi, so the argument types set here stay here.
+    python = ctypes.PyDLL(ctypes.pythonapi._name, handle=ctypes.pythonapi._handle)
+    # ctypes takes over the reference returned, but the definition is a static object.
+    python.Py_IncRef.argtypes = [ctypes.py_object]
+    python.Py_IncRef(definition)
+    assert type(definition).__name__ == "moduledef"
+    python.PyModule_GetDef.argtypes = [ctypes.py_object]
+    python.PyModule_GetDef.restype = ctypes.c_void_p
+    assert python.PyModule_GetDef(native) == id(definition)  # the module was made from it
+    fields = ModuleDefinition.from_address(id(definition))
+    assert fields.m_name == native.__name__.encode()
+    assert fields.m_size == 0
+    assert fields.m_copy is None  # what a single-phase module keeps of its first import
+    assert fields.m_slots is not None
+
+
+def load_again() -> types.ModuleType:
+    """A new module object from the extension's file, outside sys.modules."""
+    spec = importlib.util.spec_from_file_location(native.__name__, native.__file__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def works(module: Any) -> None:
+    """Each of the module's functions gives its usual answer."""
+    assert module.urlencoded_lists(b"a=1&a=%41+b&c", None) == {"a": ["1", "A b"], "c": [""]}
+    assert module.urlencoded_lists(b"a&b", 1) == 2
+    items = [("Content-Length", "1")]
+    assert module.headers_ready(items, {"Content-Length": "content-length"}) is True
+    encoded = module.encode_headers(items, {"Content-Length": b"content-length"})
+    assert encoded == [(b"content-length", b"1")]
+    assert module.json_plain({"a": [1, 2.5, None]}) is True
+    assert module.json_plain(1e20) is False
+
+
+def test_each_load_makes_an_independent_module() -> None:
+    """Loaded twice, the extension gives two modules, each with its own working functions."""
+    first, second = load_again(), load_again()
+    assert len({id(native), id(first), id(second)}) == 3
+    assert sys.modules[native.__name__] is native
+    for module in (native, first, second):
+        assert module.VERSION == _compiled.VERSION
+        for name in FUNCTIONS:
+            # Bound to their own module: a single-phase module's copies share the first's.
+            assert getattr(module, name).__self__ is module, name
+        works(module)
+    del first.json_plain
+    first.VERSION = -1
+    assert second.VERSION == native.VERSION == _compiled.VERSION
+    works(second)
+    works(native)
+
+
+# The script a subinterpreter runs: it loads the extension from its file (the rest of
+# Carafe imports modules that may not support subinterpreters) and calls each function.
+SUBINTERPRETER_SCRIPT = """
+import importlib.util
+spec = importlib.util.spec_from_file_location({name!r}, {path!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+assert module.urlencoded_lists(b"a=1&a=%41+b", None) == {{"a": ["1", "A b"]}}
+assert module.headers_ready([("Content-Length", "1")], {{"Content-Length": "content-length"}})
+encoded = module.encode_headers([("Content-Length", "1")], {{"Content-Length": b"content-length"}})
+assert encoded == [(b"content-length", b"1")]
+assert module.json_plain({{"a": [1, 2.5]}})
+"""
+
+# Runs argv[1] in a new isolated subinterpreter (its own GIL; it imports only
+# extensions that declare support for that), in a process of its own.
+SUBINTERPRETER_DRIVER = """
+import sys
+try:
+    import _interpreters as interpreters
+except ImportError:
+    import _xxsubinterpreters as interpreters
+interpreter = interpreters.create()
+try:
+    failure = interpreters.run_string(interpreter, sys.argv[1])  # 3.12 raises instead
+finally:
+    interpreters.destroy(interpreter)
+if failure is not None:
+    sys.exit(failure.formatted)
+print("ok")
+"""
+
+
+def subinterpreters_available() -> bool:
+    return any(importlib.util.find_spec(name) for name in ("_interpreters", "_xxsubinterpreters"))
+
+
+@cpython_only
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="isolated subinterpreters are 3.12+")
+@pytest.mark.skipif(not subinterpreters_available(), reason="no _interpreters module")
+def test_an_isolated_subinterpreter_imports_it() -> None:
+    """A subinterpreter with its own GIL loads the extension and calls each function."""
+    script = SUBINTERPRETER_SCRIPT.format(name=native.__name__, path=native.__file__)
+    done = subprocess.run(
+        [sys.executable, "-c", SUBINTERPRETER_DRIVER, script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr
 
 
 # -- urlencoded -------------------------------------------------------------------------
 
 
 def python_lists(body: bytes, max_fields: int | None) -> dict[str, list[str]] | int:
+    """The Python twin's answer, with a form over the limit given as its field count."""
     try:
         return _parse_lists(body, max_fields)
     except FormTooLarge as exc:
         return int(str(exc).split()[3])  # "The form has N fields, ..."
 
 
-@pytest.mark.parametrize("max_fields", [None, 0, 1, 2, 1000])
+@pytest.mark.parametrize("max_fields", [None, 0, 1, 2, 1000, -1])
 @pytest.mark.parametrize("query", QUERIES)
 def test_urlencoded_examples_match_python(query: str, max_fields: int | None) -> None:
+    """Each example query, as latin-1 and as UTF-8, parses as the Python twin parses it."""
     for body in (query.encode("latin-1"), query.encode()):
         assert native.urlencoded_lists(body, max_fields) == python_lists(body, max_fields)
 
 
 def test_urlencoded_fuzz_matches_python() -> None:
+    """Random bodies of escapes, separators and raw bytes parse as the Python twin parses them."""
     # Raw bytes that are not UTF-8, escapes of every kind, separators in a row.
     alphabet = [
         b"a", b"B", b"=", b"&", b"+", b"%", b"%2", b"%2B", b"%e9", b"%C3", b"%A9", b"%zz",
         b"\xe9", b"\xc3", b"\xa9", b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"\x00", b" ", b";", b"9",
+        b"%f0%9f", b"%98%80", b"%ED%A0%80", b"\x7f",
     ]  # fmt: skip
     rng = random.Random(11 + SEED)
     for _ in range(4000 * ROUNDS):
@@ -110,685 +345,338 @@ def test_urlencoded_fuzz_matches_python() -> None:
 
 
 def test_urlencoded_reports_a_count_over_the_limit() -> None:
+    """Over max_fields the non-empty field count comes back, for the caller to raise."""
     assert native.urlencoded_lists(b"a&&b&c&", 2) == 3
     assert native.urlencoded_lists(b"a&&b&c&", 3) == {"a": [""], "b": [""], "c": [""]}
+    assert native.urlencoded_lists(b"", 0) == {}
+    assert native.urlencoded_lists(b"&&", -1) == 0
     with pytest.raises(FormTooLarge, match="3 fields, more than the limit of 2"):
         parse_urlencoded_lists(b"a&&b&c&", max_fields=2)
 
 
-def test_urlencoded_takes_bytes_only() -> None:
+def test_urlencoded_keeps_order_and_repeats() -> None:
+    """Names keep their first-seen order, and each name its values in order."""
+    lists = native.urlencoded_lists(b"b=1&a=2&b=3&c&b=", None)
+    assert list(lists.items()) == [("b", ["1", "3", ""]), ("a", ["2"]), ("c", [""])]
+
+
+def test_urlencoded_takes_bytes_and_an_int_limit_only() -> None:
+    """Anything but bytes and an int or None limit is a TypeError; bytearray goes to Python."""
     with pytest.raises(TypeError, match="needs bytes"):
-        native.urlencoded_lists("a=1", None)  # type: ignore[arg-type]
+        native.urlencoded_lists("a=1", None)
+    with pytest.raises(TypeError, match="needs bytes"):
+        native.urlencoded_lists(bytearray(b"a=1"), None)
     with pytest.raises(TypeError):
-        native.urlencoded_lists(b"a=1", "10")  # type: ignore[arg-type]
+        native.urlencoded_lists(b"a=1", "10")
+    with pytest.raises(TypeError):
+        native.urlencoded_lists(b"a=1", 2.5)
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        native.urlencoded_lists(b"a=1")
+    with pytest.raises(TypeError):
+        native.urlencoded_lists(b"a=1", None, None)
     # The public function takes other byte types through the Python parser.
     assert parse_urlencoded_lists(bytearray(b"a=1&a=%41"), max_fields=None) == {"a": ["1", "A"]}
 
 
-# -- headers ----------------------------------------------------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    raises=OverflowError,
+    reason="bug in src/carafe/http/_speedups.c: a max_fields beyond Py_ssize_t raises "
+    "OverflowError where the Python twin parses (PyLong_AsSsize_t)",
+)
+def test_urlencoded_takes_any_int_limit_as_python_does() -> None:
+    """A limit too large for a C integer is no limit, as in the Python twin."""
+    for limit in (2**70, -(2**70)):
+        assert native.urlencoded_lists(b"a=1", limit) == python_lists(b"a=1", limit)
 
 
-@pytest.fixture
-def configured() -> Iterator[None]:
-    # headers.py shares its caches only when the speedups are active.
-    native.configure_headers(KNOWN_NAMES, _VALID_VALUES)
-    yield
+# -- header lists -------------------------------------------------------------------------
+
+# Names a header list may hold; X-Unseen is not among the known (validated) ones.
+NAMES = ["Content-Type", "content-type", "Content-Length", "content-length", "X-One",
+         "Location", "location", "X-Unseen"]  # fmt: skip
+# What Headers holds (str values); and a value it never holds, for the direct calls.
+STR_VALUES = ["v", "1", "", "text/plain", "/caf\xe9", "/a b", "\u2603", "\ud800"]
+VALUES: list[Any] = [*STR_VALUES, 5]
+# headers.KNOWN_NAMES (validated name -> lower case) and asgi._ASGI_NAMES, as filled.
+KNOWN = {name: name.lower() for name in NAMES if name != "X-Unseen"}
+ASGI_NAMES = {name: name.lower().encode("latin-1") for name in KNOWN}
+STATUSES = [200, 201, 204, 304, 404]
 
 
-def python_set(items: list[tuple[str, str]], name: Any, value: Any) -> None:
-    headers_module._setitem_python(Headers._trusted(items), name, value)
-
-
-def remember(names: list[str], values: str | list[str]) -> None:
-    # What validating them does (headers._check_name/_check_value), even when an
-    # earlier test has filled the capped caches.
-    KNOWN_NAMES.update((name, name.lower()) for name in names)
-    _VALID_VALUES.update(values)
-
-
-NAMES = ["Content-Type", "content-type", "CONTENT-TYPE", "X-One", "x-one", "Location", "X-New"]
-
-
-def test_set_known_header_matches_python(configured: None) -> None:
-    remember(NAMES, "vab")
-    rng = random.Random(5 + SEED)
-    for _ in range(3000 * ROUNDS):
-        layout = [(rng.choice(NAMES), rng.choice("abc")) for _ in range(rng.randrange(0, 5))]
-        name, value = rng.choice(NAMES), rng.choice(["v", "a", "b"])
-        compiled, reference = list(layout), list(layout)
-        done = native.set_known_header(compiled, name, value)
-        python_set(reference, name, value)
-        if done:
-            assert compiled == reference, (layout, name, value)
-        else:
-            # Declined (a repeated name): nothing was changed.
-            assert compiled == layout
-            assert len([n for n, _ in layout if n.lower() == name.lower()]) > 1
-
-
-def test_setitem_method_matches_python(configured: None) -> None:
-    setitem = native.setitem_method(Headers, headers_module._setitem_python)
-    remember(NAMES, "vab")
-    rng = random.Random(9 + SEED)
-    keys: list[Any] = [*NAMES, "X-Unseen-Name", 0, -1, slice(0, 1), 3.5, "Bad Name"]
-    values: list[Any] = ["v", "a", 7, "new value", "x\r\ny", ("N", "v"), [("N", "v")]]
-    KNOWN_NAMES.pop("X-Unseen-Name", None)
-    for _ in range(2000 * ROUNDS):
-        layout = [(rng.choice(NAMES), rng.choice("abc")) for _ in range(rng.randrange(0, 4))]
-        key, value = rng.choice(keys), rng.choice(values)
-        compiled, reference = Headers._trusted(list(layout)), Headers._trusted(list(layout))
-        outcomes = []
-        for target, call in ((compiled, setitem), (reference, headers_module._setitem_python)):
-            try:
-                call(target, key, value)
-                outcomes.append(None)
-            except Exception as exc:
-                outcomes.append(type(exc))
-        assert outcomes[0] == outcomes[1], (layout, key, value)
-        assert compiled.to_wsgi_list() == reference.to_wsgi_list(), (layout, key, value)
-    assert setitem.__name__ == "__setitem__"
-    with pytest.raises(TypeError):
-        setitem(Headers(), "X-A")  # type: ignore[call-arg]
-    with pytest.raises(TypeError):
-        setitem(object(), "X-A", "v")  # not a Headers
-
-
-def test_set_known_header_declines_what_it_does_not_know(configured: None) -> None:
-    remember(["X-Known"], ["ok"])
-    items = [("X-Known", "1")]
-    cases: list[tuple[Any, Any, Any]] = [
-        (items, "X-Never-Seen-Name", "ok"),  # name not validated yet
-        (items, "X-Known", "not checked yet \u2603"),  # value not checked yet
-        (items, "X-Known", 12),  # not a str
-        (items, 0, "ok"),  # an index
-        ([("X-Unvalidated", "1")], "X-Known", "ok"),  # a name in the list never validated
-        ([["X-Known", "1"]], "X-Known", "ok"),  # not a tuple
-        ([("X-Known", "1"), ("x-known", "2")], "X-Known", "ok"),  # a repeat
-        (tuple(items), "X-Known", "ok"),  # not a list
-    ]
-    for target, name, value in cases:
-        before = list(target)
-        assert native.set_known_header(target, name, value) is False
-        assert list(target) == before
-    # The Python path then validates, and refuses an injection.
-    with pytest.raises(ValueError, match="CR, LF or NUL"):
-        Headers()["X-Known"] = "a\r\nSet-Cookie: x=1"
-    with pytest.raises(ValueError, match="RFC 9110 tokens"):
-        Headers()["Bad Name"] = "ok"
-
-
-def test_set_known_header_replaces_in_place_and_appends(configured: None) -> None:
-    remember(["X-Known", "Content-Type", "content-type", "Location"], ["ok", "text/plain"])
-    items = [("Content-Type", "text/html"), ("X-Known", "1")]
-    assert native.set_known_header(items, "content-type", "text/plain") is True
-    assert items == [("content-type", "text/plain"), ("X-Known", "1")]
-    assert native.set_known_header(items, "X-Known", "ok") is True
-    assert native.set_known_header(items, "Location", "ok") is True
-    assert items == [("content-type", "text/plain"), ("X-Known", "ok"), ("Location", "ok")]
-
-
-# -- responses --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def responses() -> Iterator[None]:
-    # response.py shares its caches only when the speedups are active.
-    native.configure_headers(KNOWN_NAMES, _VALID_VALUES)
-    native.configure_response(
-        STATUS_LINES, _FOR_MIMETYPE, _LENGTH_TEXTS, response_module._length_text, Headers, Response
-    )
-    yield
-
-
-class NoLength(Response):
-    automatically_set_content_length = False
-
-
-class Plain(Response):
-    default_mimetype = "text/plain"
-    default_status = 201
-
-
-class NoType(Response):
-    default_mimetype = None
-
-
-class OddStatus(Response):
-    default_status = 299
-
-
-def state(response: Response) -> tuple[Any, ...]:
-    return (
-        response.status,
-        response.status_code,
-        response.headers.to_wsgi_list(),
-        response.response,
-        response.direct_passthrough,
-        response._on_close,
-        type(response.headers),
-    )
-
-
-def python_response(cls: type[Response], *args: Any) -> tuple[Any, ...] | type[BaseException]:
-    saved, response_module._init_text = response_module._init_text, None
-    try:
-        return state(cls(*args))
-    except Exception as exc:
-        return type(exc)
-    finally:
-        response_module._init_text = saved
-
-
-BODIES: list[Any] = [
-    "Hello",
-    "",
-    "h\u00e9 \u2603",
-    b"raw\xff",
-    "\ud800",
-    bytearray(b"x"),
-    None,
-    ["a"],
-]
-STATUSES: list[Any] = [None, 200, 201, 404, 299, 600, 99, True, HTTPStatus.CREATED, "201 X"]
-MIMETYPES: list[Any] = [None, "text/html", "application/json", "text/x-never-seen", 5]
-
-
-def accepted(cls: type[Response], *args: Any) -> bool:
-    """What init_text takes on: all it needs is known, nothing to check or word."""
-    body, status, headers, mimetype, content_type, passthrough = args
-    if type(body) not in (str, bytes) or (content_type, passthrough) != (None, False):
-        return False
-    if headers is not None and not (
-        type(headers) is dict
-        and all(
-            type(name) is str
-            and KNOWN_NAMES.get(name) not in (None, "content-type", "content-length")
-            and type(value) is str
-            and value in _VALID_VALUES
-            for name, value in headers.items()
-        )
-    ):
-        return False
-    if body == "\ud800":
-        return False  # not UTF-8: the Python code raises
-    code = cls.default_status if status is None else status
-    mimetype = cls.default_mimetype if mimetype is None else mimetype
-    return (
-        type(code) is int
-        and code in STATUS_LINES
-        and (mimetype is None or (type(mimetype) is str and mimetype in _FOR_MIMETYPE))
-    )
-
-
-def test_init_text_matches_python(responses: None) -> None:
-    rests: list[tuple[Any, Any, Any]] = [(None, None, False), (None, "text/csv", False)]
-    rests.append((None, None, True))
-    for headers in ({}, {"X-A": "1", "X-B": "2"}, {"Content-Type": "text/x"}, {"X-A": 5},
-                    {"x-a": ["1", "2"]}, {"Content-Length": "1"}, [("X-A", "1")]):  # fmt: skip
-        rests.append((headers, None, False))
-    for cls in (Response, NoLength, Plain, NoType, OddStatus):
-        for body in BODIES:
-            for status in STATUSES:
-                for mimetype in MIMETYPES:
-                    for headers, content_type, passthrough in rests:
-                        args = (body, status, headers, mimetype, content_type, passthrough)
-                        # First: it checks and caches a new mimetype, as the first use does.
-                        reference = python_response(cls, *args)
-                        response = cls.__new__(cls)
-                        assert native.init_text(response, *args) is accepted(cls, *args), args
-                        if accepted(cls, *args):
-                            assert state(response) == reference, (cls, args)
-
-
-def test_init_text_takes_a_dict_of_known_headers(responses: None) -> None:
-    remember(["X-A"], ["1"])
-    Response("", mimetype="text/html")  # its content type checked and cached
-    response = Response.__new__(Response)
-    assert native.init_text(response, "Success", 201, {"X-A": "1"}, None, None, False) is True
-    assert response.status == "201 CREATED"
-    assert response.headers.to_wsgi_list() == [
-        ("X-A", "1"),
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Content-Length", "7"),
-    ]
-    assert response.response == [b"Success"]
-
-
-def test_init_text_declines_what_it_does_not_know(responses: None) -> None:
-    response = Response.__new__(Response)
-    for args in [
-        ("x", 600, None, None, None, False),  # an unknown code: status_line words it
-        ("x", None, None, "text/x-unseen-type", None, False),  # not checked yet
-        ("\ud800", None, None, None, None, False),  # not UTF-8: Python raises
-        ("x", HTTPStatus.OK, None, None, None, False),
-        (bytearray(b"x"), None, None, None, None, False),
-        ("x", None, None, None, None, 0),
-    ]:
-        assert native.init_text(response, *args) is False
-        with pytest.raises(AttributeError):
-            response.status  # nothing was set
-    with pytest.raises(UnicodeEncodeError):
-        Response("\ud800")
-
-
-def test_text_response_matches_make_response(responses: None, monkeypatch: Any) -> None:
-    from carafe import app as app_module
-
-    app = Flask(__name__)
-    remember(["X-A", "X-B"], ["1", "2"])
-    Response("")  # the default mimetype checked and cached
-    bodies: list[Any] = ["Success", "", "\u2603", "\ud800", b"bytes", None, ["a"], {"a": 1}]
-    seconds: list[Any] = [201, 404, 600, None, "201 X", HTTPStatus.CREATED, True, {"X-A": "1"},
-                          {"X-New-Name": "v"}, [("X-A", "1")], Headers({"X-A": "1"})]  # fmt: skip
-    shapes: list[Any] = []
-    for body in bodies:
-        shapes.append(body)
-        for second in seconds:
-            shapes.append((body, second))
-            shapes.append((body, second, {"X-B": "2"}))
-            shapes.append((body, second, None))
-    shapes += [(), ("a",), ("a", 200, {}, 1)]
-
-    def python_make(rv: Any) -> Any:
-        with monkeypatch.context() as patch:
-            patch.setattr(app_module, "text_response", None)
-            try:
-                return state(app.make_response(rv))
-            except Exception as exc:
-                return type(exc)
-
-    with app.test_request_context():
-        for rv in shapes:
-            reference = python_make(rv)
-            response = native.text_response(rv)
-            if response is not None:
-                assert type(response) is Response
-                assert state(response) == reference, rv
-        # What views return most: taken on (the rest may go to the Python steps).
-        for rv in ["Success", ("Success", 201), ("Success", {"X-A": "1"}),
-                   ("Success", 201, {"X-A": "1", "X-B": "2"}), ("", 404, {})]:  # fmt: skip
-            assert native.text_response(rv) is not None, rv
-        assert native.text_response(("Made", 201, {"X-A": "1"})) is not None
-        made = app.make_response(("Made", 201, {"X-A": "1"}))
-        assert made.status == "201 CREATED"
-        assert made.headers["X-A"] == "1"
-
-
-class Sub(Response):
+class Name(str):
     pass
 
 
-def check_asgi_messages(response: Response, method: str) -> None:
-    """asgi_messages gives what the ASGI app's Python fast path sends, or declines."""
-    from carafe import asgi
-
-    asgi._encode_headers(response.headers.to_wsgi_list())  # every name known
-    messages = native.asgi_messages(response, method, asgi._ASGI_NAMES)
-    if messages is None:
-        return
-    assert type(response) is Response and method != "HEAD"
-    assert messages == (
-        {
-            "type": "http.response.start",
-            "status": response.status_code,
-            "headers": asgi._encode_headers(response.wsgi_headers()),
-        },
-        {"type": "http.response.body", "body": response.response[0], "more_body": False},
-    )
-
-
-def test_wsgi_respond_matches_wsgi_headers_and_body(responses: None) -> None:
-    remember(["Content-Type", "Content-Length", "Location", "X-A"], ["1"])
-    KNOWN_NAMES.pop("X-Unseen-Name", None)
-
-    def variants() -> Iterator[Response]:
-        for status in (200, 201, 204, 304, 101, 199, 404, 599):
-            yield Response(b"body", status)
-        yield Response("text")
-        yield Response([b"a", b"b"])
-        yield Response(iter([b"a"]))
-        yield Response([b"a"], headers={"Content-Length": "1"})
-        yield Response(b"x", headers={"X-A": "1"})
-        yield Response(b"x", headers={"Location": "/caf\u00e9"})
-        yield Response(b"x", headers={"X-Unseen-Name": "v"})
-        yield Sub(b"x")
-        closing = Response(b"x")
-        closing.call_on_close(lambda: None)
-        yield closing
-        emptied = Response(b"x")
-        emptied._on_close = []
-        yield emptied
-        chunk_str = Response(b"x")
-        chunk_str.response = ["x"]
-        yield chunk_str
-        odd = Response(b"x")
-        odd._status_code = True  # type: ignore[assignment]
-        yield odd
-
-    for method in ("GET", "POST", "HEAD"):
-        for response in variants():
-            check_asgi_messages(response, method)
-            calls: list[tuple[str, list[tuple[str, str]]]] = []
-            body = native.wsgi_respond(response, lambda s, h: calls.append((s, h)), method)
-            if body is None:
-                assert calls == []  # nothing sent: the Python methods answer
-                continue
-            assert type(response) is Response and method != "HEAD"
-            assert calls == [(response._status, response.wsgi_headers())]
-            assert body is response.response
-            assert list(body) == list(response.wsgi_body(method))
-    # The usual answer is taken on.
-    sent: list[Any] = []
-    assert native.wsgi_respond(Response("Hi"), lambda *a: sent.append(a), "GET") == [b"Hi"]
-    assert sent == [
-        ("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "2")])
-    ]
-
-    def failing(status: str, headers: list[tuple[str, str]]) -> None:
-        raise RuntimeError("the server refused")
-
-    with pytest.raises(RuntimeError, match="the server refused"):
-        native.wsgi_respond(Response("Hi"), failing, "GET")
-    # ASGI: the usual answer is taken on; a value that is not latin-1 is an error.
-    from carafe import asgi
-
-    asgi._encode_headers([("Content-Type", ""), ("Content-Length", ""), ("X-A", "")])
-    assert native.asgi_messages(Response("Hi"), "GET", asgi._ASGI_NAMES) is not None
-    snowman = Response("Hi", headers={"X-A": "\u2603"})
-    with pytest.raises(UnicodeEncodeError):
-        native.asgi_messages(snowman, "GET", asgi._ASGI_NAMES)
-    with pytest.raises(TypeError):
-        native.asgi_messages(Response("Hi"), "GET", [])  # type: ignore[arg-type]
+def random_items(rng: random.Random, values: list[Any] = VALUES) -> Any:
+    """A random header list: mostly (name, value) pairs, at times something else."""
+    items: list[Any] = []
+    for _ in range(rng.randrange(0, 5)):
+        name, value = rng.choice(NAMES), rng.choice(values)
+        shape = rng.randrange(12)
+        if shape == 0:
+            items.append([name, value])
+        elif shape == 1:
+            items.append((Name(name), value))
+        elif shape == 2:
+            items.append((name.encode(), value))
+        else:
+            items.append((name, value))
+    if rng.randrange(3) == 0:
+        items.append(("Content-Length", "4"))
+    return tuple(items) if rng.randrange(20) == 0 else items
 
 
-def test_make_response_matches_python(responses: None) -> None:
-    from carafe.helpers import _make_response_python
+def takes_on(items: Any, names: dict[str, Any], *, str_values: bool) -> bool:
+    """Whether a header list is the usual one the compiled functions answer for.
 
-    native.configure_proxy(_cv_ctx, _PROXY_OWN, _NO_REQUEST)
-    native.configure_make_response(_make_response_python)
-
-    class Custom(Flask):
-        response_class = Sub
-
-    class OwnMake(Flask):
-        def make_response(self, rv: Any) -> Response:
-            response = super().make_response(rv)
-            response.headers["X-Own"] = "1"
-            return response
-
-    def outcome(call: Callable[..., Any], *args: Any) -> Any:
-        try:
-            response = call(*args)
-        except Exception as exc:
-            return type(exc)
-        return type(response), state(response)
-
-    argument_lists: list[tuple[Any, ...]] = [
-        ("Hello",), ("",), ("\ud800",), (b"raw",), ({"a": 1},), (["a"],), (None,),
-        ("Hi", 201), ("Hi", {"X-A": "1"}), (), ("a", 1, 2, 3), (Response("made"),),
-        (Sub("sub"),),
-    ]  # fmt: skip
-    assert outcome(native.make_response, "x") is RuntimeError  # no app context
-    for app in (Flask(__name__), Custom(__name__), OwnMake(__name__)):
-        with app.test_request_context():
-            for args in argument_lists:
-                assert outcome(native.make_response, *args) == outcome(
-                    _make_response_python, *args
-                ), (type(app).__name__, args)
-            made = Response("made")
-            if type(app) is Flask:
-                assert native.make_response(made) is made
-    with pytest.raises(TypeError):
-        native.make_response("x", status=201)  # type: ignore[call-arg]
+    An exact list of exact 2-tuples, each name an exact str among ``names``
+    (and each value an exact str if ``str_values``), a Content-Length among them
+    and no Location.
+    """
+    if type(items) is not list:
+        return False
+    lowers = set()
+    for item in items:
+        if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str:
+            return False
+        if item[0] not in names or (str_values and type(item[1]) is not str):
+            return False
+        lower = names[item[0]]
+        lowers.add(lower.decode("latin-1") if type(lower) is bytes else lower)
+    return "content-length" in lowers and "location" not in lowers
 
 
-def test_headers_ready_matches_wsgi_headers(responses: None) -> None:
-    remember(["Content-Type", "Content-Length", "Location", "X-A"], [])
-    KNOWN_NAMES.pop("X-Unseen-Name", None)  # in case another test set it
-    cases = [
-        ([("Content-Type", "a"), ("Content-Length", "1")], True),
-        ([("Content-Length", "1")], True),
-        ([("Content-Type", "a")], False),  # the length is computed
-        ([("Content-Length", "1"), ("Location", "/x")], False),  # the URI is checked
-        ([("Content-Length", "1"), ("X-Unseen-Name", "v")], False),
-        ([("Content-Length", "1"), ["X-A", "v"]], False),
-        ([], False),
-    ]
-    for items, ready in cases:
-        assert native.headers_ready(items) is ready, items
+@contextlib.contextmanager
+def response_writers(*, compiled: bool) -> Iterator[None]:
+    """Run the block with the response writers on the compiled functions or their twins.
+
+    Both start from the same caches of known names (KNOWN and ASGI_NAMES).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(response_module, "KNOWN_NAMES", KNOWN)
+        patch.setattr(response_module, "_headers_ready", native.headers_ready if compiled else None)
+        patch.setattr(asgi_module, "_compiled_headers", native.encode_headers if compiled else None)
+        patch.setattr(asgi_module, "_ASGI_NAMES", dict(ASGI_NAMES))
+        yield
+
+
+def written(response: Response, *, compiled: bool) -> tuple[Any, Any]:
+    """The WSGI and ASGI header lists of ``response`` (or the class of the error)."""
+    with response_writers(compiled=compiled):
+        return outcome(response.wsgi_headers), outcome(asgi_module._asgi_headers, response)
+
+
+def test_header_lists_fuzz_matches_python() -> None:
+    """Random header lists: the response writers send the same with or without the C helpers.
+
+    With str values, as Headers holds them: a value of another type makes the Python code
+    fail at different points on the two paths.
+    """
+    rng = random.Random(5 + SEED)
+    for _ in range(2000 * ROUNDS):
+        items = random_items(rng, STR_VALUES)
+        response = Response(b"body", rng.choice(STATUSES))
+        response.headers._list = items
+        compiled = written(response, compiled=True)
+        assert compiled == written(response, compiled=False), (items, response.status)
+
+
+def test_headers_ready_fuzz_matches_python() -> None:
+    """headers_ready answers True exactly for the usual list, which WSGI then sends as it is."""
+    rng = random.Random(7 + SEED)
+    for _ in range(3000 * ROUNDS):
+        items = random_items(rng)
+        ready = native.headers_ready(items, KNOWN)
+        assert ready is takes_on(items, KNOWN, str_values=False), items
         if ready:
-            response = Response(b"x")
-            response.headers._list = list(items)
-            assert response.wsgi_headers() == items
-    assert native.headers_ready(tuple(cases[0][0])) is False  # type: ignore[arg-type]
+            response = Response(b"body", rng.choice([200, 201, 404]))
+            response.headers._list = items
+            with response_writers(compiled=False):
+                assert response.wsgi_headers() is items
 
 
-def test_asgi_headers_matches_python(responses: None) -> None:
-    names = {"Content-Type": b"content-type", "Content-Length": b"content-length", "X-A": b"x-a",
-             "Location": b"location"}  # fmt: skip
-    ok = [
+def test_headers_ready_takes_on_the_usual_list() -> None:
+    """The list a view's response usually has is ready; the same list read wrongly is not."""
+    items = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "5")]
+    assert native.headers_ready(items, KNOWN) is True
+    assert native.headers_ready([("content-length", "5")], KNOWN) is True
+    assert native.headers_ready(items, {"Content-Type": "content-type"}) is False
+    assert native.headers_ready(items, {"Content-Length": "content-length"}) is False
+    # The lower case in known_names decides, not the name as written.
+    assert native.headers_ready([("X-A", "1")], {"X-A": "content-length"}) is True
+    assert native.headers_ready(items, {**KNOWN, "Content-Type": "location"}) is False
+
+
+def test_headers_ready_declines_what_it_does_not_know() -> None:
+    """Anything but the usual list is False: the Python code decides."""
+    length = ("Content-Length", "1")
+    for items in [
+        [],
+        [("Content-Type", "a")],  # the length is computed
+        [length, ("Location", "/x")],  # the URI is checked
+        [("location", "/x"), length],
+        [length, ("X-Unseen", "v")],  # a name never validated
+        [length, ["X-One", "v"]],  # not a tuple
+        [length, ("X-One", "v", "w")],
+        [length, ("X-One",)],
+        [length, (Name("X-One"), "v")],  # a str subclass
+        [length, (b"X-One", "v")],
+        [length, "X-One: v"],
+        (length,),  # not a list
+        collections.UserList([length]),
+        iter([length]),
+        None,
+    ]:
+        assert native.headers_ready(items, KNOWN) is False, items
+
+
+def test_headers_ready_checks_its_arguments() -> None:
+    """known_names must be an exact dict, and there must be two arguments."""
+    items = [("Content-Length", "1")]
+    for names in (list(KNOWN), collections.OrderedDict(KNOWN), None):
+        with pytest.raises(TypeError, match="takes a list and a dict"):
+            native.headers_ready(items, names)
+    with pytest.raises(TypeError, match="takes a list and a dict"):
+        native.headers_ready(items)
+    with pytest.raises(TypeError, match="takes a list and a dict"):
+        native.headers_ready(items, KNOWN, KNOWN)
+
+
+@pytest.mark.xfail(
+    strict=False,  # Undefined behaviour: a release build (-DNDEBUG) may answer False.
+    reason="bug in src/carafe/http/_speedups.c: headers_ready reads a known_names value "
+    "that is not a str as a str (list_ready/is_ascii_text do not check its type): an "
+    "assertion failure in a build without -DNDEBUG, an out-of-bounds read otherwise",
+)
+def test_headers_ready_declines_known_names_that_are_not_str() -> None:
+    """A known_names value that is not a str is declined (as encode_headers declines one)."""
+    script = (
+        "import carafe.http._speedups as native\n"
+        "for lower in (5, None, b'content-length'):\n"
+        "    print(native.headers_ready([('Content-Length', '1')], {'Content-Length': lower}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, "False\n" * 3), done.stderr
+
+
+def expected_encoding(items: Any, names: dict[str, Any]) -> Any:
+    """encode_headers' answer, from its contract: the pairs encoded in order (a value
+    that is not latin-1 raises as it is met), or None if the list is not the usual one."""
+    if not takes_on(items, names, str_values=True) or any(
+        type(names[name]) is not bytes for name, _ in items
+    ):
+        # Declined, unless a value met before what declines it is not latin-1.
+        for item in items if type(items) is list else ():
+            if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str:
+                break
+            if type(item[1]) is not str or type(names.get(item[0])) is not bytes:
+                break
+            if names[item[0]] == b"location":
+                break
+            item[1].encode("latin-1")
+        return None
+    return [(names[name], value.encode("latin-1")) for name, value in items]
+
+
+def test_encode_headers_fuzz_matches_python() -> None:
+    """encode_headers gives the encoded usual list, None for any other, or raises as Python."""
+    rng = random.Random(9 + SEED)
+    for _ in range(3000 * ROUNDS):
+        items = random_items(rng)
+        names = ASGI_NAMES if rng.randrange(8) else {**ASGI_NAMES, "X-One": "x-one"}
+        result = outcome(native.encode_headers, items, names)
+        assert result == outcome(expected_encoding, items, names), items
+        if isinstance(result, list):
+            with response_writers(compiled=False):  # on a copy of ASGI_NAMES
+                assert result == asgi_module._encode_headers(items)
+
+
+def test_encode_headers_encodes_the_usual_list() -> None:
+    """The usual list comes back encoded, in order, its names the very bytes of names."""
+    items = [
         ("Content-Type", "text/plain; charset=utf-8"),
-        ("X-A", "caf\u00e9"),
+        ("X-One", "caf\xe9"),
         ("Content-Length", "1"),
     ]
-    assert native.asgi_headers(ok, names) == [
+    encoded = native.encode_headers(items, ASGI_NAMES)
+    assert encoded == [
         (b"content-type", b"text/plain; charset=utf-8"),
-        (b"x-a", b"caf\xe9"),
+        (b"x-one", b"caf\xe9"),
         (b"content-length", b"1"),
     ]
+    assert all(type(pair) is tuple for pair in encoded)
+    assert encoded[0][0] is ASGI_NAMES["Content-Type"]
+    assert native.encode_headers([("content-length", "0")], ASGI_NAMES) == [
+        (b"content-length", b"0")
+    ]
+
+
+def test_encode_headers_declines_what_it_does_not_know() -> None:
+    """Anything but the usual list of known names and str values is None."""
+    ok = [("X-One", "caf\xe9"), ("Content-Length", "1")]
     for declined in (
-        ok[:2],  # no length
+        [],
+        ok[:1],  # no length
         [*ok, ("Location", "/x")],
+        [("location", "/x"), *ok],
         [*ok, ("X-Unseen", "v")],
-        [*ok, ("X-A", 5)],
-        [*ok, ["X-A", "v"]],
+        [*ok, ("X-One", 5)],
+        [*ok, ("X-One", Name("v"))],
+        [*ok, (Name("X-One"), "v")],
+        [*ok, ["X-One", "v"]],
+        [*ok, ("X-One", "v", "w")],
+        tuple(ok),
+        collections.UserList(ok),
     ):
-        assert native.asgi_headers(declined, names) is None
+        assert native.encode_headers(declined, ASGI_NAMES) is None, declined
+    # A name's value in names that is not bytes.
+    assert native.encode_headers(ok, {**ASGI_NAMES, "X-One": "x-one"}) is None
+    assert native.encode_headers(ok, {**ASGI_NAMES, "X-One": bytearray(b"x-one")}) is None
+
+
+@pytest.mark.xfail(
+    strict=False,  # Use after free: what a build does then is not defined.
+    reason="bug in src/carafe/http/_speedups.c: encode_items keeps borrowed references to "
+    "the list's items across the names lookup, which runs Python code (__eq__ of a key "
+    "that is not a str) that may empty the list",
+)
+def test_encode_headers_survives_a_lookup_that_empties_the_list() -> None:
+    """A names key whose __eq__ empties the list being encoded is no memory error."""
+    script = (
+        "import carafe.http._speedups as native\n"
+        "items = []\n"
+        "class Clearing:\n"
+        "    def __hash__(self):\n"
+        "        return hash('X-Clear')\n"
+        "    def __eq__(self, other):\n"
+        "        items.clear()\n"
+        "        return True\n"
+        "names = {Clearing(): b'x-clear', 'Content-Length': b'content-length'}\n"
+        "items[:] = [('X-' + 'clear'.title(), 'v' * 40), ('Content-Length', '1')]\n"
+        "native.encode_headers(items, names)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr
+
+
+def test_encode_headers_checks_its_arguments() -> None:
+    """names must be an exact dict; a value that is not latin-1 raises UnicodeEncodeError."""
+    ok = [("Content-Length", "1")]
+    for names in (list(ASGI_NAMES), collections.OrderedDict(ASGI_NAMES), None):
+        with pytest.raises(TypeError, match="takes a list and a dict"):
+            native.encode_headers(ok, names)
+    with pytest.raises(TypeError, match="takes a list and a dict"):
+        native.encode_headers(ok)
     with pytest.raises(UnicodeEncodeError):
-        native.asgi_headers([("X-A", "\u2603"), ("Content-Length", "1")], names)
-    with pytest.raises(TypeError):
-        native.asgi_headers(ok, list(names))  # type: ignore[arg-type]
-
-
-# -- requests -------------------------------------------------------------------------
-
-
-def request_state(request: Any) -> dict[str, Any]:
-    from carafe.request import Request
-
-    return {name: getattr(request, name, "<unset>") for name in Request.__slots__}
-
-
-def test_request_init_matches_python() -> None:
-    from carafe.options import DEFAULT_OPTIONS
-    from carafe.request import UPPER_METHODS, Request, _init_python
-
-    native.configure_request(Request, UPPER_METHODS, _init_python)
-    init = native.init_method(Request)
-    app = Flask(__name__)
-    methods: list[Any] = ["GET", "POST", "get", "PATCH", "FOO", "", None, 5, "<missing>"]
-    paths: list[Any] = ["/", "", "/a/b", "//a", "a", "/caf\xc3\xa9", "/\u2603", None, 7,
-                        "<missing>", "///"]  # fmt: skip
-    for method in methods:
-        for path in paths:
-            environ: dict[str, Any] = {"QUERY_STRING": ""}
-            if method != "<missing>":
-                environ["REQUEST_METHOD"] = method
-            if path != "<missing>":
-                environ["PATH_INFO"] = path
-            for owner in (app.request_options, None):
-                compiled, reference = Request.__new__(Request), Request.__new__(Request)
-                outcomes = []
-                for target, call in ((compiled, init), (reference, _init_python)):
-                    try:
-                        call(target, environ, owner)
-                        outcomes.append(None)
-                    except Exception as exc:
-                        outcomes.append(type(exc))
-                assert outcomes[0] == outcomes[1], (method, path)
-                assert request_state(compiled) == request_state(reference), (method, path)
-    # Keywords, a missing argument and a subclass go to the Python method.
-    request = Request.__new__(Request)
-    init(request, environ={"REQUEST_METHOD": "GET", "PATH_INFO": "/k"})
-    assert (request.method, request.path) == ("GET", "/k")
-    assert request.options is DEFAULT_OPTIONS
-    with pytest.raises(TypeError):
-        init(Request.__new__(Request))
-
-    class Custom(Request):
-        __slots__ = ("extra",)
-
-        def __init__(self, environ: dict[str, Any], app: Any = None) -> None:
-            super().__init__(environ, app)
-            self.extra = self.path.upper()
-
-    custom = Custom({"REQUEST_METHOD": "GET", "PATH_INFO": "/x"})
-    assert (custom.method, custom.path, custom.extra) == ("GET", "/x", "/X")
-    with pytest.raises(TypeError):
-        native.configure_request(dict, {}, _init_python)  # no such slots
-
-
-def test_asgi_request_init_matches_python() -> None:
-    from carafe.asgi_request import ASGIRequest
-    from carafe.asgi_request import _init_python as asgi_python
-    from carafe.request import UPPER_METHODS, Request
-    from carafe.request import _init_python as wsgi_python
-
-    native.configure_request(Request, UPPER_METHODS, wsgi_python)
-    native.configure_asgi_request(ASGIRequest, asgi_python)
-    init = native.init_method(ASGIRequest)
-    app = Flask(__name__)
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request"}
-
-    header_sets: list[Any] = [
-        [], [(b"host", b"x"), (b"content-length", b"3")],
-        [(b"cookie", b"a=1"), (b"cookie", b"b=2")],
-        [[b"host", b"x"]], ((b"host", b"x"),), [("host", b"x")], "<missing>",
-    ]  # fmt: skip
-    rng = random.Random(13 + SEED)
-    for _ in range(400 * ROUNDS):
-        scope: dict[str, Any] = {"type": "http"}
-        for key, choices in (
-            ("method", ["GET", "post", "PATCH", "BREW", 5, "<missing>"]),
-            ("path", ["/", "", "/a/b", "//a", "a", "/caf\u00e9", None, "<missing>", "/app/x"]),
-            ("root_path", ["", None, "/app", "/other", 0, "<missing>"]),
-            ("headers", header_sets),
-        ):
-            value = rng.choice(choices)
-            if value != "<missing>":
-                scope[key] = value
-        compiled, reference = ASGIRequest.__new__(ASGIRequest), ASGIRequest.__new__(ASGIRequest)
-        outcomes = []
-        for target, call in ((compiled, init), (reference, asgi_python)):
-            try:
-                call(target, scope, receive, app.request_options)
-                outcomes.append(None)
-            except Exception as exc:
-                outcomes.append(type(exc))
-        assert outcomes[0] == outcomes[1], scope
-        if outcomes[0] is None:
-            for name in [*Request.__slots__, *ASGIRequest.__slots__]:
-                if name != "environ":
-                    assert getattr(compiled, name, "<unset>") == getattr(
-                        reference, name, "<unset>"
-                    ), (name, scope)
-    # The usual scope is taken on: nothing but the slots, no environ built.
-    usual = ASGIRequest.__new__(ASGIRequest)
-    scope = {"method": "GET", "path": "/u", "headers": [(b"host", b"h")]}
-    init(usual, scope, receive, app.request_options)
-    assert (usual.method, usual.path, usual._raw_headers) == ("GET", "/u", {b"host": b"h"})
-    assert usual._lazy_environ is None
-    with pytest.raises(TypeError):
-        native.configure_asgi_request(dict, asgi_python)
-
-
-def test_context_init_matches_python() -> None:
-    from carafe.ctx import AppContext, RequestContext
-    from carafe.ctx import _init_python as context_python
-    from carafe.runner import run_coroutine
-
-    native.configure_context(RequestContext, AppContext, run_coroutine, context_python)
-    init = native.init_method(RequestContext)
-    app = Flask(__name__)
-    names = [*AppContext.__slots__, *RequestContext.__slots__]
-    with app.test_request_context("/x"):
-        request_object = request._get_current_object()  # type: ignore[attr-defined]
-    compiled = RequestContext.__new__(RequestContext)
-    reference = RequestContext.__new__(RequestContext)
-    init(compiled, app, request_object)
-    context_python(reference, app, request_object)
-    for name in names:
-        assert getattr(compiled, name) == getattr(reference, name), name
-    assert compiled._tokens is not compiled._after_request_functions  # two new lists
-    # A context made this way works: pushed, read through the proxies, popped.
-    compiled.push()
-    try:
-        assert request.path == "/x"
-    finally:
-        compiled.pop()
-
-    class Sub(RequestContext):
-        __slots__ = ()
-
-    sub = Sub.__new__(Sub)
-    init(sub, app, request_object)  # the Python method, for a subclass
-    assert sub.app is app and sub._tokens == []
-    with pytest.raises(TypeError):
-        init(RequestContext.__new__(RequestContext), app)
-    with pytest.raises(TypeError):
-        native.configure_context(AppContext, RequestContext, run_coroutine, context_python)
-
-
-# -- coroutines -------------------------------------------------------------------------
-
-
-def test_run_step_is_context_run_send() -> None:
-    import contextvars
-    import types
-
-    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="outer")
-
-    async def finishes() -> str:
-        var.set("inner")
-        return "done " + var.get()
-
-    @types.coroutine
-    def bare_yield() -> Any:
-        yield "waiting"
-
-    async def waits() -> str:
-        await bare_yield()
-        return "resumed"
-
-    async def raises() -> None:
-        raise ValueError("from the view")
-
-    context = contextvars.copy_context()
-    assert native.run_step(context, finishes()) == (True, "done inner")
-    assert var.get() == "outer" and context[var] == "inner"  # set in the copy only
-    coroutine = waits()
-    assert native.run_step(contextvars.copy_context(), coroutine) == (False, "waiting")
-    assert native.run_step(contextvars.copy_context(), coroutine) == (True, "resumed")
-    with pytest.raises(ValueError, match="from the view"):
-        native.run_step(contextvars.copy_context(), raises())
-    unstarted = finishes()
-    with pytest.raises(TypeError):
-        native.run_step({}, unstarted)  # type: ignore[arg-type]
-    unstarted.close()
-    # Entered once at a time, as Context.run: a context already entered is refused.
-    inner = contextvars.copy_context()
-
-    async def nested() -> None:
-        again = finishes()
-        try:
-            native.run_step(inner, again)
-        finally:
-            again.close()
-
-    with pytest.raises(RuntimeError):
-        native.run_step(inner, nested())
+        native.encode_headers([("X-One", "\u2603"), *ok], ASGI_NAMES)
+    with pytest.raises(UnicodeEncodeError):
+        native.encode_headers([*ok, ("X-One", "\ud800")], ASGI_NAMES)
 
 
 # -- JSON -------------------------------------------------------------------------------
@@ -802,90 +690,77 @@ class Number(int):
     pass
 
 
-def test_json_plain_matches_python() -> None:
-    from decimal import Decimal
-    from uuid import UUID
+class Mapping(dict):  # type: ignore[type-arg]
+    pass
 
-    from carafe.json import _is_plain
 
-    scalars: list[Any] = [
-        "s", Text("t"), 1, Number(2), True, None, 0.0, -0.0, 0.0001, 0.00009999, 1e16,
-        9999999999999998.0, -1.5, float("nan"), float("inf"), -float("inf"), Decimal(1),
-        UUID(int=1), b"x", 2**70, HTTPStatus.OK,
-    ]  # fmt: skip
+Pair = collections.namedtuple("Pair", "a b")
+
+SCALARS: list[Any] = [
+    "s", Text("t"), 1, Number(2), True, False, None, 0.0, -0.0, 0.0001, 0.00009999, 1e16,
+    9999999999999998.0, -1.5, float("nan"), float("inf"), -float("inf"), Decimal(1),
+    UUID(int=1), b"x", 2**70, HTTPStatus.OK, 5e-324, -1e-4,
+]  # fmt: skip
+
+
+def test_json_plain_fuzz_matches_python() -> None:
+    """Random nestings of scalars and containers: json_plain is json._is_plain."""
     rng = random.Random(3 + SEED)
     for _ in range(3000 * ROUNDS):
-        value: Any = rng.choice(scalars)
+        value: Any = rng.choice(SCALARS)
         for _ in range(rng.randrange(0, 4)):
-            kind = rng.randrange(4)
+            kind = rng.randrange(6)
             if kind == 0:
-                value = {"k": value, "n": rng.choice(scalars[:6])}
+                value = {"k": value, "n": rng.choice(SCALARS[:7])}
             elif kind == 1:
-                value = [rng.choice(scalars[:6]), value]
+                value = [rng.choice(SCALARS[:7]), value]
             elif kind == 2:
                 value = (value,)
-            else:
+            elif kind == 3:
                 value = {"only": [value]}
+            elif kind == 4:
+                value = Mapping(k=value)
+            else:
+                value = Pair(1, value)
         assert native.json_plain(value) is _is_plain(value), value
-    deep: Any = 1
-    for _ in range(2000):
-        deep = [deep]
-    assert native.json_plain(deep) is False  # past the depth guard: not plain
 
 
-# -- the request proxy ------------------------------------------------------------------
+def test_json_plain_declines_what_json_dumps_writes_otherwise() -> None:
+    """Exact containers of str, int, bool, None and exponent-free floats only are plain."""
+    for plain in ["s", 0, -(2**70), True, None, 0.0, -0.0, 0.0001, 1.5, 9999999999999998.0,
+                  [], (), {}, {"a": [1, ("b", None)]}]:  # fmt: skip
+        assert native.json_plain(plain) is True, plain
+    for odd in [Text("t"), Number(1), HTTPStatus.OK, 1e16, 0.00009999, 5e-324, float("nan"),
+                float("inf"), Decimal(1), UUID(int=1), b"x", Mapping(), Pair(1, 2),
+                collections.OrderedDict(), [1, 1e20], {"a": {"b": Text("t")}}, object()]:  # fmt: skip
+        assert native.json_plain(odd) is False, odd
 
 
-class CompiledProxy(native.RequestProxy, _RequestProxy):
-    __slots__ = ()
+def test_json_plain_depth_guard() -> None:
+    """Nesting within the guard is walked; past it (1000 levels) the value is not plain."""
+    nested: Any = 1
+    for _ in range(500):
+        nested = [nested]
+    assert native.json_plain(nested) is True
+    assert native.json_plain([nested, 1e20]) is False
+    for _ in range(1500):
+        nested = {"k": nested}
+    assert native.json_plain(nested) is False
 
 
-@pytest.fixture
-def proxy() -> Any:
-    native.configure_proxy(_cv_ctx, _PROXY_OWN, _NO_REQUEST)
-    from carafe.ctx import _current_request
-
-    return CompiledProxy(_current_request, "request")
-
-
-def test_proxy_reads_the_current_request(proxy: Any) -> None:
-    app = Flask(__name__)
-    with app.test_request_context("/a?x=1", method="POST", data={"f": "v"}):
-        current = request._get_current_object()  # type: ignore[attr-defined]
-        assert proxy.method == "POST"
-        assert proxy.args["x"] == "1"
-        assert proxy.form["f"] == "v"
-        assert proxy._get_current_object() is current
-        assert proxy.__class__ is type(current)
-        with pytest.raises(AttributeError):
-            proxy.no_such_attribute
-        with app.test_request_context("/inner"):
-            assert proxy.path == "/inner"
-        assert proxy.path == "/a"
-
-
-def test_proxy_outside_a_request(proxy: Any) -> None:
-    with pytest.raises(RuntimeError, match="Working outside of request context"):
-        proxy.method
-    app = Flask(__name__)
-    with app.app_context(), pytest.raises(RuntimeError, match="outside of request context"):
-        proxy.method
-    assert not proxy
-    assert repr(proxy) == "<unbound request>"
-    assert callable(proxy._get_current_object)
-
-
-def test_proxy_rejects_bad_configuration() -> None:
+def test_json_plain_takes_one_argument() -> None:
+    """json_plain is a one-argument function."""
     with pytest.raises(TypeError):
-        native.configure_proxy(_cv_ctx, set(_PROXY_OWN), _NO_REQUEST)  # type: ignore[arg-type]
+        native.json_plain()
     with pytest.raises(TypeError):
-        native.configure_headers(KNOWN_NAMES, frozenset())  # type: ignore[arg-type]
+        native.json_plain(1, 2)
 
 
 # -- no leaks ---------------------------------------------------------------------------
 
 
 def allocated_after(step: Callable[[], object], rounds: int) -> int:
+    """The memory still allocated after ``rounds`` more runs of ``step`` (warmed up first)."""
     for _ in range(200):
         step()
     tracemalloc.start()
@@ -898,41 +773,26 @@ def allocated_after(step: Callable[[], object], rounds: int) -> int:
         tracemalloc.stop()
 
 
-def test_no_memory_is_leaked(responses: None, proxy: Any) -> None:
-    from carafe.request import UPPER_METHODS, Request, _init_python
-
-    native.configure_request(Request, UPPER_METHODS, _init_python)
-    request_init = native.init_method(Request)
-    remember(["X-Known", "Content-Length"], ["ok"])
-    body = b"a=1&b=%C3%A9+x&a&c=%E9&\xc3\xa9=\xff&d=%zz"
-    app = Flask(__name__)
-    ctx = app.test_request_context("/a?x=1")
+def test_no_memory_is_leaked() -> None:
+    """Every path of every function, results and errors included, frees what it made."""
+    body = b"a=1&b=%C3%A9+x&a&c=%E9&\xc3\xa9=\xff&d=%zz&a=2"
+    items = [("Content-Type", "text/plain"), ("X-One", "caf\xe9"), ("Content-Length", "1")]
+    snowman = [("Content-Length", "1"), ("X-One", "\u2603")]
 
     def step() -> None:
         native.urlencoded_lists(body, None)
-        native.urlencoded_lists(body, 2)
-        native.set_known_header([("X-Known", "1")], "X-Known", "ok")
-        native.set_known_header([], "X-Known", "ok")
-        native.init_text(Response.__new__(Response), "Hello", None, None, None, None, False)
-        native.init_text(Response.__new__(Response), "x", 600, None, None, None, False)
-        native.headers_ready([("Content-Length", "1")])
-        native.asgi_headers([("Content-Length", "1")], {"Content-Length": b"content-length"})
-        native.json_plain({"a": [1, 2.5, None]})
-        native.text_response(("Success", 201, {"X-Known": "ok"}))
-        native.text_response(("Success", 600))
-        native.wsgi_respond(Response("Hi"), lambda *a: None, "GET")
-        native.wsgi_respond(Response("Hi", 204), lambda *a: None, "GET")
-        native.asgi_messages(Response("Hi"), "GET", {"Content-Length": b"content-length"})
-        request_init(Request.__new__(Request), {"REQUEST_METHOD": "GET", "PATH_INFO": "/"})
-        native.make_response("Hello")
-        native.make_response(b"bytes")
-        request_init(Request.__new__(Request), {"REQUEST_METHOD": "GET", "PATH_INFO": "//"})
-        proxy.path
-        with contextlib.suppress(AttributeError):
-            proxy.missing
+        native.urlencoded_lists(body, 2)  # over the limit: the count
+        native.urlencoded_lists(b"plain=ascii&only", 10)
+        with contextlib.suppress(TypeError):
+            native.urlencoded_lists("a=1", None)
+        native.headers_ready(items, KNOWN)
+        native.headers_ready([*items, ("Location", "/")], KNOWN)
+        native.encode_headers(items, ASGI_NAMES)
+        native.encode_headers(items[:2], ASGI_NAMES)  # encoded, then declined: no length
+        native.encode_headers([*items, ("X-Unseen", "v")], ASGI_NAMES)
+        with contextlib.suppress(UnicodeEncodeError):
+            native.encode_headers(snowman, ASGI_NAMES)
+        native.json_plain({"a": [1, 2.5, None, ("s", True)]})
+        native.json_plain([1, {"b": 1e20}])
 
-    from carafe.helpers import _make_response_python
-
-    native.configure_make_response(_make_response_python)
-    with ctx:
-        assert allocated_after(step, 20_000) < 4096
+    assert allocated_after(step, 20_000) < 4096

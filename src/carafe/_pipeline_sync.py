@@ -11,9 +11,13 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any, cast
 
 from carafe.ctx import _cv_ctx
-from carafe.exceptions import BadRequestKeyError, HTTPException, InternalServerError
+from carafe.exceptions import (
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+    RequestRedirect,
+)
 from carafe.plan import settle
-from carafe.routing import RequestRedirect
 
 if TYPE_CHECKING:
     from carafe.ctx import RequestContext

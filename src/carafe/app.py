@@ -28,6 +28,7 @@ from carafe.exceptions import (
     BadHost,
     BadRequestKeyError,
     HTTPException,
+    RequestRedirect,
     RequestURITooLarge,
     SecurityError,
     default_exceptions,
@@ -38,7 +39,7 @@ from carafe.options import RequestOptions
 from carafe.plan import STEP_METHODS, Plan, Steps, settle
 from carafe.request import VALID_HOST_HEADERS, Request
 from carafe.response import Response, redirect_response
-from carafe.routing import BuildError, Map, RequestRedirect, Rule
+from carafe.routing import BuildError, Map, Rule
 from carafe.runner import is_async_body
 
 if TYPE_CHECKING:

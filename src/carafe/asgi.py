@@ -25,7 +25,6 @@ import concurrent.futures
 import contextlib
 import contextvars
 import os
-import tempfile
 import time
 from collections.abc import (
     AsyncIterable,
@@ -60,7 +59,6 @@ Message = ASGIMessage
 Receive = ASGIReceive
 Send = ASGISend
 
-_SPOOLED = tempfile.SpooledTemporaryFile
 
 #: A sync view's body up to this size is read on the loop before the view runs;
 #: a larger one (or a chunked one) is read from the pool thread as the view asks.
@@ -166,7 +164,7 @@ class ASGIApp:
             and not response._on_close
             and code not in BODYLESS_CODES
             and request.method != "HEAD"
-            and (body is None or body._spooled.__class__ is not _SPOOLED)  # type: ignore[comparison-overlap]
+            and (body is None or not body.holds_file)
         ):
             # PERF: the usual answer, one bytes body with nothing to close, is sent
             # right here: two messages, no coroutine of its own.

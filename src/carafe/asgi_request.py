@@ -128,6 +128,13 @@ class ReceiveStream:
         or closing it is file I/O, to keep off the event loop."""
         return self._prefetched > SPOOL_MAX_SIZE
 
+    @property
+    def holds_file(self) -> bool:
+        """True when the prefetched body is kept in a temporary file (in memory
+        while it is small): :meth:`close` must then be called."""
+        spooled = self._spooled
+        return spooled is not None and spooled.__class__ is not io.BytesIO
+
     def rewind(self) -> None:
         """Read a prefetched body from its start again."""
         if self._spooled is not None:

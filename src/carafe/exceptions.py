@@ -116,6 +116,25 @@ class HTTPException(Exception):
         return f"<{type(self).__name__} '{code}: {self.name}'>"
 
 
+class RequestRedirect(HTTPException):
+    """A routing redirect (the slash-less URL of a rule ending in ``/``): 308.
+
+    Also importable from :mod:`carafe.routing`, where Werkzeug has it.
+    """
+
+    code = 308
+
+    def __init__(self, new_url: str) -> None:
+        super().__init__(new_url)
+        self.new_url = new_url
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Any:
+        """Build the redirect response, as Werkzeug's ``redirect()`` would."""
+        from carafe.response import redirect_response
+
+        return redirect_response(self.new_url, self.code)
+
+
 class BadRequest(HTTPException):
     """*400*: the request could not be understood."""
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from carafe.http._compiled import mypyc_attr
+
 #: The defaults of the config keys the options are read from: the app's default config
 #: takes them from here. SECURITY: Flask sets no body limit; Carafe's bounds what one
 #: request can make the server read or spool to disk (docs/security.md); None lifts it.
@@ -36,6 +38,11 @@ def _stdlib_loads(data: bytes) -> Any:
     return json.loads(data)
 
 
+#: The options' names: each config key of CONFIG_DEFAULTS in lower case, and two more.
+_OPTION_NAMES = (*(key.lower() for key in CONFIG_DEFAULTS), "debug", "json_loads")
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RequestOptions:
     """The limits, trusted hosts, JSON loader and debug flag requests read.
 
@@ -43,8 +50,7 @@ class RequestOptions:
     (docs/security.md), the same as the app's default config.
     """
 
-    # Each option is named after its config key, in lower case.
-    __slots__ = (*(key.lower() for key in CONFIG_DEFAULTS), "debug", "json_loads")
+    __slots__ = _OPTION_NAMES
 
     #: The largest body accepted (a 413 above it).
     max_content_length: int | None
@@ -79,7 +85,7 @@ class RequestOptions:
         self.json_loads = json_loads
 
     def __repr__(self) -> str:
-        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in _OPTION_NAMES)
         return f"<{type(self).__name__} {values}>"
 
 

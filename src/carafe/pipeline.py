@@ -24,8 +24,12 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any, cast
 
 from carafe.ctx import _cv_ctx
-from carafe.exceptions import BadRequestKeyError, HTTPException, InternalServerError
-from carafe.routing import RequestRedirect
+from carafe.exceptions import (
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+    RequestRedirect,
+)
 
 if TYPE_CHECKING:
     from carafe.ctx import RequestContext

@@ -25,6 +25,7 @@ from carafe.exceptions import (
     SecurityError,
     UnsupportedMediaType,
 )
+from carafe.http._compiled import mypyc_attr
 from carafe.http.cookies import parse_cookie_header
 from carafe.http.datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
 from carafe.http.forms import FormError, parse_multipart, parse_urlencoded_lists
@@ -78,6 +79,7 @@ _request_lists = RequestDict._from_lists
 _EMPTY_DICT = _request_dict([])
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RequestHeaders(EnvironHeaders):
     """The request headers: a missing header asked for with ``[]`` is a 400.
 
@@ -88,6 +90,7 @@ class RequestHeaders(EnvironHeaders):
     missing_key_error = BadRequestKeyError
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class UserAgent:
     """The ``User-Agent`` header; ``str(request.user_agent)`` is the raw string."""
 
@@ -134,6 +137,7 @@ def _decode_wsgi(value: str) -> str:
     return value.encode("latin-1").decode("utf-8", "replace")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Request:
     """An incoming HTTP request, as Flask's ``request`` presents it."""
 
@@ -142,6 +146,7 @@ class Request:
         "_content_length",
         "_cookies",
         "_data",
+        "_environ",
         "_files",
         "_form",
         "_headers",
@@ -150,7 +155,6 @@ class Request:
         "_max_form_memory_size",
         "_max_form_parts",
         "_stream",
-        "environ",
         "method",
         "options",
         "path",
@@ -159,7 +163,7 @@ class Request:
         "view_args",
     )
 
-    environ: dict[str, Any]
+    _environ: dict[str, Any]
     options: RequestOptions
     method: str
     path: str
@@ -184,7 +188,7 @@ class Request:
         """:param environ: the WSGI environ.
         :param options: the limits, JSON loader and debug flag (the app's
             ``request_options``); Carafe's defaults when not given."""
-        self.environ = environ
+        self._environ = environ
         #: What this request needs of its app: limits, trusted hosts, JSON loader, debug.
         self.options = options if options is not None else DEFAULT_OPTIONS
         # PERF: every request needs its method and path (routing, HEAD handling):
@@ -206,6 +210,17 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url!r} [{self.method}]>"
+
+    # A property, not a plain attribute, so that ASGIRequest can build its environ on
+    # first use, and compiled code (mypyc) still reaches that override.
+    @property
+    def environ(self) -> dict[str, Any]:
+        """The WSGI environ."""
+        return self._environ
+
+    @environ.setter
+    def environ(self, value: dict[str, Any]) -> None:
+        self._environ = value
 
     # -- the request line -----------------------------------------------------
 

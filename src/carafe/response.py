@@ -10,7 +10,7 @@ from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterat
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from carafe.http._compiled import speedups
+from carafe.http._compiled import mypyc_attr, speedups
 from carafe.http.cookies import dump_cookie
 from carafe.http.headers import (
     KNOWN_NAMES,
@@ -106,6 +106,7 @@ def _checked_content_type(value: str, is_mimetype: bool) -> str:
     return checked
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Response:
     """An HTTP response.
 
@@ -425,7 +426,9 @@ class Response:
         try:
             module = self.json_module
             if module is None:
-                import json as module  # Start-up: loads on first use.
+                import json  # Start-up: loads on first use.
+
+                module = json
             return module.loads(self.get_data())
         except ValueError:
             if silent:
@@ -603,6 +606,7 @@ class _ClosingBody:
         self._response.close()
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class WSGIBody:
     """The body a WSGI application returned, streamed as it comes, closed once."""
 

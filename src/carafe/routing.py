@@ -16,31 +16,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from carafe.exceptions import HTTPException, MethodNotAllowed, NotFound
-from carafe.response import redirect_response
+from carafe.exceptions import RequestRedirect as RequestRedirect  # Werkzeug's place for it.
+from carafe.http._compiled import mypyc_attr
 
 if TYPE_CHECKING:
     import uuid
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ValidationError(ValueError):
     """Raised by a converter's ``to_python`` when a URL part does not fit; the
     matcher then tries the next rule."""
 
 
-class RequestRedirect(HTTPException):
-    """A routing redirect (the slash-less URL of a rule ending in ``/``): 308."""
-
-    code = 308
-
-    def __init__(self, new_url: str) -> None:
-        super().__init__(new_url)
-        self.new_url = new_url
-
-    def get_response(self, environ: Any = None, scope: Any = None) -> Any:
-        """Build the redirect response, as Werkzeug's ``redirect()`` would."""
-        return redirect_response(self.new_url, self.code)
-
-
+@mypyc_attr(allow_interpreted_subclasses=True)
 class BuildError(LookupError):
     """``url_for`` found no rule that can build a URL from the given values."""
 
@@ -60,9 +49,15 @@ class BuildError(LookupError):
 # Converters
 
 
+@mypyc_attr(native_class=False)
 class BaseConverter:
     """Base class of URL converters; subclass it and register the class in
-    ``app.url_map.converters`` under the name used in rules."""
+    ``app.url_map.converters`` under the name used in rules.
+
+    Converters stay regular classes in a compiled build (mypyc): subclasses set
+    ``regex``, ``weight`` and ``part_isolating`` as class attributes, and an instance
+    may set its own ``regex``.
+    """
 
     regex = "[^/]+"
     weight = 100
@@ -82,6 +77,7 @@ class BaseConverter:
         return quote(str(value), safe="!$&'()*+,/:;=@")
 
 
+@mypyc_attr(native_class=False)
 class UnicodeConverter(BaseConverter):
     """``string`` (the default): one path segment, optionally length-bounded."""
 
@@ -101,6 +97,7 @@ class UnicodeConverter(BaseConverter):
         self.regex = f"[^/]{bounds}"
 
 
+@mypyc_attr(native_class=False)
 class PathConverter(BaseConverter):
     """``path``: like ``string`` but slashes are allowed."""
 
@@ -109,6 +106,7 @@ class PathConverter(BaseConverter):
     part_isolating = False
 
 
+@mypyc_attr(native_class=False)
 class AnyConverter(BaseConverter):
     """``any(a, b, c)``: one of the listed words."""
 
@@ -118,6 +116,7 @@ class AnyConverter(BaseConverter):
         self.regex = "(?:" + "|".join(re.escape(item) for item in items) + ")"
 
 
+@mypyc_attr(native_class=False)
 class NumberConverter(BaseConverter):
     """Shared logic of ``int`` and ``float``."""
 
@@ -159,6 +158,7 @@ class NumberConverter(BaseConverter):
         return text
 
 
+@mypyc_attr(native_class=False)
 class IntegerConverter(NumberConverter):
     """``int``: non-negative integers (``signed=True`` allows a minus sign)."""
 
@@ -166,6 +166,7 @@ class IntegerConverter(NumberConverter):
     signed_regex = r"-?\d+"
 
 
+@mypyc_attr(native_class=False)
 class FloatConverter(NumberConverter):
     """``float``: numbers with a decimal point."""
 
@@ -183,6 +184,7 @@ class FloatConverter(NumberConverter):
         super().__init__(map, min=min, max=max, signed=signed)
 
 
+@mypyc_attr(native_class=False)
 class UUIDConverter(BaseConverter):
     """``uuid``: a UUID in its canonical hex-with-dashes form."""
 
@@ -255,6 +257,7 @@ def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
 # Rules
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Rule:
     """One URL rule: a pattern such as ``/users/<int:id>``, its endpoint and methods."""
 
@@ -408,6 +411,7 @@ class Rule:
 Match = tuple["Rule", dict[str, Any]]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Map:
     """All the URL rules of an app, compiled for matching and building."""
 

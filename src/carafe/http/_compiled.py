@@ -9,7 +9,26 @@ reference; the tests run both.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
+if TYPE_CHECKING:
+    # What mypyc reads in a build with CARAFE_MYPYC=1 (setup.py): written
+    # ``@mypyc_attr(allow_interpreted_subclasses=True)`` on a public class, it lets
+    # interpreted code subclass the compiled class (users' Request, Response, Headers
+    # and converters). At run time an identity decorator, so the pure package needs
+    # no mypy_extensions.
+    from mypy_extensions import mypyc_attr as mypyc_attr
+else:
+
+    def mypyc_attr(*names: str, **attrs: object) -> Callable[[T], T]:
+        return _unchanged
+
+    def _unchanged(cls: T) -> T:
+        return cls
+
+
+T = TypeVar("T")
 #: The interface version of _speedups.c this Python code is written for. A build left
 #: over from another version (an editable install not rebuilt) is not used.
 VERSION = 1
@@ -24,4 +43,4 @@ try:
 except ImportError:
     speedups = None  # type: ignore[assignment]
 
-__all__ = ["speedups"]
+__all__ = ["mypyc_attr", "speedups"]

@@ -8,7 +8,9 @@ domain that could break the header is refused.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import warnings
 from datetime import date, datetime, timedelta, timezone
 
@@ -199,11 +201,35 @@ def dump_cookie(
     size = len(header)
     if max_size and size > max_size:
         value_size = len(value)
-        warnings.warn(
+        _warn_outside_carafe(
             f"The '{key}' cookie is too large: the value was {value_size} bytes but the"
             f" header required {size - value_size} extra bytes. The final size"
             f" was {size} bytes but the limit is {max_size} bytes. Browsers may"
-            " silently ignore cookies larger than this.",
-            stacklevel=2,
+            " silently ignore cookies larger than this."
         )
     return header
+
+
+#: Carafe's own directory: frames under it are skipped when a warning names its caller.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _warn_outside_carafe(message: str) -> None:
+    """A UserWarning attributed to the first caller outside Carafe (the app's line).
+
+    Found by walking the frames, not by a fixed ``stacklevel``: compiled modules
+    (mypyc) have no frames, so a fixed count would name the wrong line there.
+    """
+    frame = sys._getframe()
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    module_globals = frame.f_globals
+    warnings.warn_explicit(
+        message,
+        UserWarning,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module_globals.get("__name__"),
+        module_globals.setdefault("__warningregistry__", {}),
+        module_globals,
+    )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import IO, Protocol
+from typing import IO, ClassVar, Protocol
 
-from carafe.http._compiled import speedups
+from carafe.http._compiled import mypyc_attr, speedups
 
 from .datastructures import FileStorage, group_pairs
 from .headers import Headers, parse_options_header
@@ -27,19 +27,22 @@ __all__ = [
 ]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class FormError(ValueError):
     """A request body that cannot be parsed as the form it claims to be."""
 
     #: The HTTP status the framework answers with.
-    status_code: int = 400
+    status_code: ClassVar[int] = 400
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class MalformedForm(FormError):
     """The form body is not valid (400 Bad Request)."""
 
     status_code = 400
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class FormTooLarge(FormError):
     """The form exceeds a configured limit (413 Content Too Large)."""
 
@@ -326,28 +329,11 @@ def parse_multipart(
     return fields, files
 
 
-_push_parser: type | None = None
-
-
 def _push_parser_class() -> type:
-    """The parser library's push parser, refusing a bare LF in a part's header lines.
+    """The push parser (carafe/http/_multipart.py), imported on the first multipart form."""
+    from ._multipart import PushParser
 
-    SECURITY: the library refuses one only in a header line it has not seen the end
-    of yet, so whether a body is refused would depend on how it is cut into chunks
-    (and a client chooses that); here it is refused wherever it is.
-    """
-    global _push_parser
-    if _push_parser is None:
-        import multipart
-
-        class PushParser(multipart.PushMultipartParser):  # type: ignore[misc]
-            def _on_segment_headerline(self, line: bytes) -> None:
-                if b"\n" in line:
-                    raise multipart.ParserError("Invalid line break in segment header")
-                super()._on_segment_headerline(line)
-
-        _push_parser = PushParser
-    return _push_parser
+    return PushParser
 
 
 def _part_headers(headerlist: list[tuple[str, str]]) -> Headers:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NoReturn, TypeVar, Union, overload
+from typing import Any, ClassVar, NoReturn, TypeVar, Union, overload
+
+from carafe.http._compiled import mypyc_attr
 
 __all__ = [
     "EnvironHeaders",
@@ -125,6 +127,7 @@ def _iter_pairs(arg: Any) -> Iterator[tuple[str, Any]]:
             yield key, value
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Headers:
     """An ordered, case-insensitive, multi-valued collection of HTTP headers.
 
@@ -142,7 +145,7 @@ class Headers:
     __slots__ = ("_list",)
 
     #: Raised for a missing key; the framework swaps in a 400 ``BadRequestKeyError``.
-    missing_key_error: type[KeyError] = KeyError
+    missing_key_error: ClassVar[type[KeyError]] = KeyError
 
     _list: list[tuple[str, str]]
 
@@ -543,6 +546,7 @@ def _environ_key(name: str) -> str:
     return wsgi_name
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class EnvironHeaders(Headers):
     """A read-only :class:`Headers` view of the request headers in a WSGI environ.
 

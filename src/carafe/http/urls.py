@@ -44,11 +44,18 @@ def _unquote_utf8(text: str) -> str:
     from urllib.parse import unquote  # Start-up: urllib.parse loads on first use.
 
     decoded = unquote(text, errors="surrogateescape")
-    if decoded.isascii() or not any("\udc80" <= char <= "\udcff" for char in decoded):
+    if decoded.isascii() or not any(_ESCAPED_LOW <= char <= _ESCAPED_HIGH for char in decoded):
         return decoded
     return "".join(
-        f"%{ord(char) - 0xDC00:02X}" if "\udc80" <= char <= "\udcff" else char for char in decoded
+        f"%{ord(char) - 0xDC00:02X}" if _ESCAPED_LOW <= char <= _ESCAPED_HIGH else char
+        for char in decoded
     )
+
+
+#: The surrogates ``errors="surrogateescape"`` decodes the bytes 0x80-0xFF to (built
+#: with chr(): compiled modules cannot hold surrogates in string literals).
+_ESCAPED_LOW = chr(0xDC80)
+_ESCAPED_HIGH = chr(0xDCFF)
 
 
 def iri_query(raw_query: bytes) -> str:
