@@ -34,6 +34,9 @@ MYPYC_MODULES = [
     "response.py",
     "request.py",
     "routing.py",
+    "plan.py",
+    "pipeline.py",
+    "_pipeline_sync.py",
 ]
 
 ext_modules = [

@@ -69,7 +69,7 @@ def outcome(call: Callable[..., Any], *args: Any) -> Any:
         return type(exc)
 
 
-# -- the build ------------------------------------------------------------------------
+# -- the build --------------------------------------------------------------------------
 
 
 def test_the_extension_is_the_version_carafe_uses() -> None:
@@ -115,9 +115,9 @@ def test_carafe_no_speedups_runs_in_pure_python() -> None:
         "    r = client.post('/?q=%41+b', data={'a': 'b c'})\n"
         "    print(r.status_code, r.headers['X-A'], r.get_json())\n"
     )
-    env = {**os.environ, "CARAFE_NO_SPEEDUPS": "1"}
+    env = {**os.environ, "CARAFE_NO_SPEEDUPS": "1", "PYTHONIOENCODING": "utf-8"}
     done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", script], env=env, capture_output=True, encoding="utf-8", check=False
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "201 caf\xe9 {'a': 'b c', 'q': 'A b'}\n" * 2
@@ -167,7 +167,7 @@ def test_the_stub_declares_what_the_module_has() -> None:
         assert [p.name for p in parameters] == declared[name], name
 
 
-# -- module initialisation ----------------------------------------------------------
+# -- module initialisation --------------------------------------------------------------
 
 cpython_only = pytest.mark.skipif(
     sys.implementation.name != "cpython", reason="reads CPython's module objects"
@@ -251,7 +251,7 @@ def test_each_load_makes_an_independent_module() -> None:
             assert getattr(module, name).__self__ is module, name
         works(module)
     del first.json_plain
-    first.VERSION = -1
+    setattr(first, "VERSION", -1)
     assert second.VERSION == native.VERSION == _compiled.VERSION
     works(second)
     works(native)
@@ -291,6 +291,7 @@ print("ok")
 
 
 def subinterpreters_available() -> bool:
+    """Whether this Python has the (private) module that makes subinterpreters."""
     return any(importlib.util.find_spec(name) for name in ("_interpreters", "_xxsubinterpreters"))
 
 
@@ -375,7 +376,8 @@ def test_urlencoded_takes_bytes_and_an_int_limit_only() -> None:
     with pytest.raises(TypeError):
         native.urlencoded_lists(b"a=1", None, None)
     # The public function takes other byte types through the Python parser.
-    assert parse_urlencoded_lists(bytearray(b"a=1&a=%41"), max_fields=None) == {"a": ["1", "A"]}
+    form = parse_urlencoded_lists(bytearray(b"a=1&a=%41"), max_fields=None)  # type: ignore[arg-type]
+    assert form == {"a": ["1", "A"]}
 
 
 @pytest.mark.xfail(
@@ -390,7 +392,7 @@ def test_urlencoded_takes_any_int_limit_as_python_does() -> None:
         assert native.urlencoded_lists(b"a=1", limit) == python_lists(b"a=1", limit)
 
 
-# -- header lists -------------------------------------------------------------------------
+# -- header lists -----------------------------------------------------------------------
 
 # Names a header list may hold; X-Unseen is not among the known (validated) ones.
 NAMES = ["Content-Type", "content-type", "Content-Length", "content-length", "X-One",
@@ -405,7 +407,11 @@ STATUSES = [200, 201, 204, 304, 404]
 
 
 class Name(str):
-    pass
+    """A str subclass, which the compiled functions decline as a name."""
+
+
+class Items(list):  # type: ignore[type-arg]
+    """A list subclass, which the compiled functions decline as a header list."""
 
 
 def random_items(rng: random.Random, values: list[Any] = VALUES) -> Any:
@@ -453,10 +459,11 @@ def response_writers(*, compiled: bool) -> Iterator[None]:
 
     Both start from the same caches of known names (KNOWN and ASGI_NAMES).
     """
+    ready, encode = (native.headers_ready, native.encode_headers) if compiled else (None, None)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(response_module, "KNOWN_NAMES", KNOWN)
-        patch.setattr(response_module, "_headers_ready", native.headers_ready if compiled else None)
-        patch.setattr(asgi_module, "_compiled_headers", native.encode_headers if compiled else None)
+        patch.setattr(response_module, "_headers_ready", ready)
+        patch.setattr(asgi_module, "_compiled_headers", encode)
         patch.setattr(asgi_module, "_ASGI_NAMES", dict(ASGI_NAMES))
         yield
 
@@ -524,6 +531,7 @@ def test_headers_ready_declines_what_it_does_not_know() -> None:
         [length, (b"X-One", "v")],
         [length, "X-One: v"],
         (length,),  # not a list
+        Items([length]),
         collections.UserList([length]),
         iter([length]),
         None,
@@ -563,8 +571,9 @@ def test_headers_ready_declines_known_names_that_are_not_str() -> None:
 
 
 def expected_encoding(items: Any, names: dict[str, Any]) -> Any:
-    """encode_headers' answer, from its contract: the pairs encoded in order (a value
-    that is not latin-1 raises as it is met), or None if the list is not the usual one."""
+    """What encode_headers must answer: the usual list's pairs encoded, in order, or None
+    for any other list; a value that is not latin-1, met before anything that declines
+    the list, raises UnicodeEncodeError (as the Python code raises on it)."""
     if not takes_on(items, names, str_values=True) or any(
         type(names[name]) is not bytes for name, _ in items
     ):
@@ -629,6 +638,7 @@ def test_encode_headers_declines_what_it_does_not_know() -> None:
         [*ok, ["X-One", "v"]],
         [*ok, ("X-One", "v", "w")],
         tuple(ok),
+        Items(ok),
         collections.UserList(ok),
     ):
         assert native.encode_headers(declined, ASGI_NAMES) is None, declined
@@ -683,15 +693,15 @@ def test_encode_headers_checks_its_arguments() -> None:
 
 
 class Text(str):
-    pass
+    """A str subclass: orjson would bypass the provider's ``default`` for it."""
 
 
 class Number(int):
-    pass
+    """An int subclass, likewise."""
 
 
 class Mapping(dict):  # type: ignore[type-arg]
-    pass
+    """A dict subclass, likewise."""
 
 
 Pair = collections.namedtuple("Pair", "a b")
@@ -719,7 +729,7 @@ def test_json_plain_fuzz_matches_python() -> None:
             elif kind == 3:
                 value = {"only": [value]}
             elif kind == 4:
-                value = Mapping(k=value)
+                value = Mapping(k=value) if rng.randrange(2) else {Text("k"): value}
             else:
                 value = Pair(1, value)
         assert native.json_plain(value) is _is_plain(value), value
@@ -727,13 +737,21 @@ def test_json_plain_fuzz_matches_python() -> None:
 
 def test_json_plain_declines_what_json_dumps_writes_otherwise() -> None:
     """Exact containers of str, int, bool, None and exponent-free floats only are plain."""
-    for plain in ["s", 0, -(2**70), True, None, 0.0, -0.0, 0.0001, 1.5, 9999999999999998.0,
-                  [], (), {}, {"a": [1, ("b", None)]}]:  # fmt: skip
-        assert native.json_plain(plain) is True, plain
-    for odd in [Text("t"), Number(1), HTTPStatus.OK, 1e16, 0.00009999, 5e-324, float("nan"),
-                float("inf"), Decimal(1), UUID(int=1), b"x", Mapping(), Pair(1, 2),
-                collections.OrderedDict(), [1, 1e20], {"a": {"b": Text("t")}}, object()]:  # fmt: skip
-        assert native.json_plain(odd) is False, odd
+    plain: list[Any] = [
+        "s", 0, -(2**70), True, None, 0.0, -0.0, 0.0001, 1.5, 9999999999999998.0, [], (), {},
+        {"a": [1, ("b", None)]},
+        # Keys are not looked at: orjson refuses any that json.dumps writes otherwise.
+        {Text("k"): 1},
+    ]  # fmt: skip
+    for value in plain:
+        assert native.json_plain(value) is True, value
+    odd: list[Any] = [
+        Text("t"), Number(1), HTTPStatus.OK, 1e16, 0.00009999, 5e-324, float("nan"),
+        float("inf"), Decimal(1), UUID(int=1), b"x", Mapping(), Pair(1, 2),
+        collections.OrderedDict(), [1, 1e20], {"a": {"b": Text("t")}}, object(),
+    ]  # fmt: skip
+    for value in odd:
+        assert native.json_plain(value) is False, value
 
 
 def test_json_plain_depth_guard() -> None:

@@ -397,12 +397,17 @@ class Response:
         this thread's event loop; over ASGI it is iterated on the server's loop
         instead, without this method.
         """
-        body: Iterable[bytes | str]
         if is_async_body(self.response):
-            body = iterate_async(cast("AsyncIterable[bytes | str]", self.response))
-        else:
-            body = cast("Iterable[bytes | str]", self.response)
-        for chunk in body:
+            steps = iterate_async(cast("AsyncIterable[bytes | str]", self.response))
+            try:
+                for chunk in steps:
+                    yield chunk.encode() if isinstance(chunk, str) else chunk
+            finally:
+                # Closed here, not left to the garbage collector: the async body's
+                # own ``finally`` runs when this generator is closed.
+                steps.close()
+            return
+        for chunk in cast("Iterable[bytes | str]", self.response):
             yield chunk.encode() if isinstance(chunk, str) else chunk
 
     @property

@@ -11,7 +11,7 @@ import contextvars
 
 # Start-up: the C thread-local itself, without the threading module.
 from _thread import _local as thread_local
-from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def is_async_body(body: object) -> bool:
     return not hasattr(body, "__iter__") and hasattr(body, "__aiter__")
 
 
-def iterate_async(iterable: AsyncIterable[T]) -> Iterator[T]:
+def iterate_async(iterable: AsyncIterable[T]) -> Generator[T, None, None]:
     """Iterate over an async iterable from synchronous code, each step run on
     this thread's loop (an async generator's body, served over WSGI).
 
