@@ -30,6 +30,7 @@ MYPYC_MODULES = [
     "http/nesting.py",
     "http/status.py",
     "http/urls.py",
+    "conversion.py",
     "options.py",
     "response.py",
     "request.py",
@@ -37,6 +38,7 @@ MYPYC_MODULES = [
     "plan.py",
     "pipeline.py",
     "_pipeline_sync.py",
+    "wsgi.py",
 ]
 
 ext_modules = [

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from carafe import _pipeline_sync as pipeline
 from carafe.config import DEFAULT_CONFIG, Config
+from carafe.conversion import to_response
 from carafe.ctx import (
     AppContext,
     RequestContext,
@@ -25,22 +26,17 @@ from carafe.ctx import (
 )
 from carafe.exceptions import (
     Aborter,
-    BadHost,
     BadRequestKeyError,
     HTTPException,
-    RequestRedirect,
-    RequestURITooLarge,
-    SecurityError,
     default_exceptions,
 )
-from carafe.http.headers import Headers
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.options import RequestOptions
 from carafe.plan import STEP_METHODS, Plan, Steps, settle
-from carafe.request import VALID_HOST_HEADERS, Request
+from carafe.request import Request
 from carafe.response import Response, redirect_response
-from carafe.routing import BuildError, Map, Rule
-from carafe.runner import is_async_body
+from carafe.routing import BuildError, Map, Rule, route_request
+from carafe.wsgi import serve as serve_wsgi
 
 if TYPE_CHECKING:
     import logging
@@ -404,18 +400,9 @@ class Flask:
         return plan
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """The WSGI application; ``app.wsgi_app`` is what middleware wraps."""
-        plan = self.plan
-        if plan is None or not self._got_first_request:
-            plan = self._finalize()
-        request = self.request_class(environ, self.request_options)
-        self.match_request(request, environ.get("HTTP_HOST"))
-        ctx = RequestContext(self, request)
-        if "carafe.preserve_context" in environ:
-            ctx._preserve_in = environ
-        response = pipeline.handle(plan, ctx)
-        start_response(response._status, response.wsgi_headers())
-        return response.wsgi_body(request.method)
+        """The WSGI application; ``app.wsgi_app`` is what middleware wraps
+        (:func:`carafe.wsgi.serve`)."""
+        return serve_wsgi(self, environ, start_response)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve a WSGI request: ``app(environ, start_response)``."""
@@ -447,41 +434,9 @@ class Flask:
         return adapter
 
     def match_request(self, request: Request, host_header: str | bytes | None = None) -> None:
-        """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error.
-
-        SECURITY: first, a path longer than ``MAX_URL_LENGTH`` is a 414 (the query
-        string counts too, when ``request.args`` reads it), and a malformed ``Host``
-        or one outside ``TRUSTED_HOSTS`` a 400, as in Flask 3.1 (whose routing reads
-        the host). PERF: the edge passes the raw Host header it has at hand (None when
-        there is none); one already found valid is a set lookup, with no call.
-        """
-        options = request.options
-        limit = options.max_url_length
-        if limit is not None and len(request.path) > limit:
-            request.routing_exception = RequestURITooLarge(
-                f"The URL is longer than {limit} characters (MAX_URL_LENGTH)."
-            )
-            return
-        if host_header not in VALID_HOST_HEADERS or options.trusted_hosts is not None:
-            try:
-                request.host  # noqa: B018 - checks the header.
-            except (BadHost, SecurityError) as exc:
-                request.routing_exception = exc
-                return
-        found = self.url_map.route(request.path, request.method)
-        if found.__class__ is tuple:
-            request.url_rule, request.view_args = found
-        else:
-            self._routing_failed(request, found)  # type: ignore[arg-type]
-
-    @staticmethod
-    def _routing_failed(request: Request, error: HTTPException) -> None:
-        """Keep a routing error (404, 405, a redirect) for the pipeline to answer."""
-        if isinstance(error, RequestRedirect):
-            query = request.query_string.decode("latin-1")
-            target = request.url_root.rstrip("/") + error.new_url
-            error.new_url = f"{target}?{query}" if query else target
-        request.routing_exception = error
+        """Route ``request``: set its ``url_rule`` and ``view_args`` or its routing error
+        (:func:`carafe.routing.route_request`, with the limits and host checks)."""
+        route_request(self.url_map, request, host_header)
 
     # The request pipeline lives in carafe.pipeline; these are Flask's names for its
     # steps, callable from a request context (tests, extensions, overrides' super()).
@@ -598,84 +553,9 @@ class Flask:
     # -- responses ------------------------------------------------------------
 
     def make_response(self, rv: Any) -> Response:
-        """Turn a view's return value into a response, with Flask's rules.
-
-        A 3-tuple is ``(body, status, headers)``; a 2-tuple is ``(body, headers)``
-        when the second item is a Headers, dict, list or tuple, else
-        ``(body, status)``. Bodies: str/bytes/bytearray and iterators become
-        responses, dicts and lists JSON, responses and WSGI callables pass
-        through. The status and headers of the tuple are applied last.
-        """
-        response_class = self.response_class
-        if rv.__class__ is response_class:
-            # PERF: a view's finished response (the usual case) is returned as it is.
-            return rv
-        status: Any = None
-        headers: Any = None
-        if type(rv) is tuple:
-            size = len(rv)
-            if size == 3:
-                rv, status, headers = rv
-            elif size == 2:
-                # PERF: an int status (``return "Created", 201``) is told apart first.
-                if rv[1].__class__ is not int and isinstance(rv[1], (Headers, dict, tuple, list)):
-                    rv, headers = rv
-                else:
-                    rv, status = rv
-            else:
-                raise TypeError(
-                    "The view function did not return a valid response tuple. The tuple"
-                    " must have the form (body, status, headers), (body, status), or"
-                    " (body, headers)."
-                )
-        if rv is None:
-            raise TypeError(
-                f"The view function for {self._current_endpoint()!r} did not return a valid"
-                " response. The function either returned None or ended without a return"
-                " statement."
-            )
-        if rv.__class__ is str:
-            # PERF: a text body (the usual one) with its status and headers, in one step.
-            return response_class(rv, status, headers)
-        if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray, Iterator)):
-                # PERF: the body, status and headers go to the constructor in one step.
-                rv = response_class(rv, status, headers)
-                status = headers = None
-            elif isinstance(rv, (dict, list)):
-                rv = self.json.response(rv)
-            elif isinstance(rv, HTTPException):
-                rv = response_class.force_type(rv.get_response())
-            elif is_async_body(rv):
-                # An async generator streams, as on Quart (over ASGI, on the loop).
-                rv = response_class(rv, status=status, headers=headers)
-                status = headers = None
-            elif isinstance(rv, Response) or callable(rv):
-                ctx = get_request_context()
-                rv = response_class.force_type(rv, ctx.request.environ if ctx else None)
-            else:
-                raise TypeError(
-                    "The view function did not return a valid response. The return type"
-                    " must be a string, dict, list, tuple with headers or status,"
-                    " Response instance, or WSGI callable, but it was a"
-                    f" {type(rv).__name__}."
-                )
-        if status is not None:
-            if isinstance(status, (bytes, bytearray)):
-                status = status.decode()
-            if isinstance(status, str):
-                rv.status = status
-            else:
-                # An HTTPStatus is an int: int() gives the plain code.
-                rv.status_code = int(status)
-        if headers:
-            rv.headers.update(headers)
-        return rv  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _current_endpoint() -> str | None:
-        ctx = get_request_context()
-        return ctx.request.endpoint if ctx is not None else None
+        """Turn a view's return value into a response, with Flask's rules
+        (:func:`carafe.conversion.to_response`)."""
+        return to_response(self, rv)
 
     # -- contexts, URLs, testing ----------------------------------------------
 

@@ -5,38 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from carafe.conversion import make_response as make_response
 from carafe.ctx import _NO_APP, _cv_ctx, current_app
 from carafe.exceptions import abort as _abort
 from carafe.response import redirect_response
 
 if TYPE_CHECKING:
     from carafe.response import Response
-
-
-def make_response(*args: Any) -> Response:
-    """Turn view-style return values into a response, so headers can be added.
-
-    ``make_response()`` is an empty response; one argument is converted like a
-    view's return value; several are taken as a tuple: ``make_response(body, 404)``.
-    """
-    ctx = _cv_ctx.get(None)
-    if ctx is None:
-        raise RuntimeError(_NO_APP)
-    app = ctx.app
-    if len(args) == 1:
-        rv = args[0]
-        plan = app.plan
-        if plan is not None and plan.plain_make_response:
-            # PERF: make_response("text"), the tutorials' favourite, is a response
-            # straight away, and so is make_response(jsonify(...)).
-            if type(rv) is str:
-                return app.response_class(rv)
-            if rv.__class__ is app.response_class:
-                return rv
-        return app.make_response(rv)
-    if not args:
-        return app.response_class()
-    return app.make_response(args)
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:

@@ -15,12 +15,22 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from carafe.exceptions import HTTPException, MethodNotAllowed, NotFound
+from carafe.exceptions import (
+    BadHost,
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestURITooLarge,
+    SecurityError,
+)
 from carafe.exceptions import RequestRedirect as RequestRedirect  # Werkzeug's place for it.
 from carafe.http._compiled import mypyc_attr
+from carafe.request import VALID_HOST_HEADERS
 
 if TYPE_CHECKING:
     import uuid
+
+    from carafe.request import Request
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -560,3 +570,37 @@ def _encode_query(items: Iterable[tuple[str, Any]]) -> str:
     from urllib.parse import urlencode  # Start-up: urllib.parse loads on first use.
 
     return urlencode(pairs, safe="!$'()*,/:;?@")
+
+
+def route_request(url_map: Map, request: Request, host_header: str | bytes | None) -> None:
+    """Route ``request``: set its ``url_rule`` and ``view_args``, or its routing error
+    (a 404, 405 or redirect, kept for the pipeline to answer).
+
+    SECURITY: first, a path longer than ``MAX_URL_LENGTH`` is a 414 (the query
+    string counts too, when ``request.args`` reads it), and a malformed ``Host`` or
+    one outside ``TRUSTED_HOSTS`` a 400, as in Flask 3.1 (whose routing reads the
+    host). PERF: the edge passes the raw Host header it has at hand (None when there
+    is none); one already found valid is a set lookup, with no call.
+    """
+    options = request.options
+    limit = options.max_url_length
+    if limit is not None and len(request.path) > limit:
+        request.routing_exception = RequestURITooLarge(
+            f"The URL is longer than {limit} characters (MAX_URL_LENGTH)."
+        )
+        return
+    if host_header not in VALID_HOST_HEADERS or options.trusted_hosts is not None:
+        try:
+            request.host  # noqa: B018 - checks the header.
+        except (BadHost, SecurityError) as exc:
+            request.routing_exception = exc
+            return
+    found = url_map.route(request.path, request.method)
+    if isinstance(found, tuple):
+        request.url_rule, request.view_args = found
+        return
+    if isinstance(found, RequestRedirect):
+        query = request.query_string.decode("latin-1")
+        target = request.url_root.rstrip("/") + found.new_url
+        found.new_url = f"{target}?{query}" if query else target
+    request.routing_exception = found
