@@ -39,6 +39,8 @@ MYPYC_MODULES = [
     "pipeline.py",
     "_pipeline_sync.py",
     "wsgi.py",
+    "asgi_request.py",
+    "asgi.py",
 ]
 
 ext_modules = [

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import contextvars
 import os
 import time
@@ -273,16 +272,27 @@ async def _stream_async(response: Response, send: Send, body: ReceiveStream) -> 
         if pump.done():
             pump.result()  # the generator's own error, if it raised one
     finally:
-        disconnected.cancel()
-        if not pump.done():
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            await aclose()
-        # The call_on_close functions (the body itself has no sync close).
-        response.close()
+        await _stop_streaming(response, iterator, pump, disconnected)
+
+
+async def _stop_streaming(
+    response: Response,
+    iterator: AsyncIterator[bytes | str],
+    pump: asyncio.Future[None],
+    disconnected: asyncio.Future[None],
+) -> None:
+    """Stop an async body's pump and close the body (its ``finally`` runs)."""
+    disconnected.cancel()
+    if not pump.done():
+        pump.cancel()
+        # Waited for with asyncio.wait, which does not raise: mypyc 2.4 lets the
+        # CancelledError of ``await pump`` through an except clause meant for it.
+        await asyncio.wait((pump,))
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()
+    # The call_on_close functions (the body itself has no sync close).
+    response.close()
 
 
 async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
