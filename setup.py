@@ -18,8 +18,9 @@ from setuptools import Extension, setup
 
 #: The modules mypyc compiles (paths under src/carafe/): the request path. Kept out:
 #: the app (users assign ``app.wsgi_app`` and ``app.response_class`` on instances),
-#: the context-local proxies (``carafe.globals``), and the edges (CLI, serving,
-#: testing, debug, middleware), which run once per process or per test.
+#: the context-local proxies (``carafe.globals``: ``__getattribute__``), the
+#: exceptions (users subclass them and set ``code`` on the class), and the edges
+#: (CLI, serving, testing, debug, middleware), which run once per process or test.
 MYPYC_MODULES = [
     "http/cookies.py",
     "http/dates.py",
@@ -31,6 +32,7 @@ MYPYC_MODULES = [
     "http/status.py",
     "http/urls.py",
     "conversion.py",
+    "ctx.py",
     "options.py",
     "response.py",
     "request.py",

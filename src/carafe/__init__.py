@@ -6,14 +6,8 @@ Port a Flask app by changing its import: ``from carafe import Flask, request, ..
 from __future__ import annotations
 
 from carafe.app import Flask
-from carafe.ctx import (
-    after_this_request,
-    current_app,
-    g,
-    has_app_context,
-    has_request_context,
-    request,
-)
+from carafe.ctx import after_this_request, has_app_context, has_request_context
+from carafe.globals import current_app, g, request
 from carafe.helpers import abort, jsonify, make_response, redirect, url_for
 from carafe.request import Request
 from carafe.response import Response

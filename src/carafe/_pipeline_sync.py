@@ -223,9 +223,11 @@ def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException | Non
             settle(ctx, rv)
 
 
-def teardown_appcontext(plan: Plan, ctx: RequestContext, error: BaseException | None) -> None:
+def teardown_appcontext(
+    plan: Plan, ctx: RequestContext | None, error: BaseException | None
+) -> None:
     """Flask's ``do_teardown_appcontext``: the ``teardown_appcontext`` functions, last
-    registered first."""
+    registered first (``ctx`` None: an app context popped outside any request)."""
     for func in plan.teardown_appcontext_funcs[::-1]:
         rv = func(error)
         if rv.__class__ is CoroutineType:

@@ -470,7 +470,7 @@ class Flask:
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         """Run the ``teardown_appcontext`` functions, last registered first."""
         plan = self.plan if self.plan is not None else self.make_plan()
-        pipeline.teardown_appcontext(plan, get_request_context(), exc)  # type: ignore[arg-type]
+        pipeline.teardown_appcontext(plan, get_request_context(), exc)
 
     def _end_request(self, ctx: RequestContext, exc: BaseException | None) -> None:
         """Pop a request context (``RequestContext.pop``): its teardown, then the context."""

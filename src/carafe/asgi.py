@@ -42,6 +42,7 @@ from carafe.exceptions import HTTPException
 from carafe.http._compiled import speedups
 from carafe.http.status import BODYLESS_CODES
 from carafe.request import FORM_MIMETYPES, Request
+from carafe.routing import route_request
 from carafe.runner import is_async_body
 from carafe.typing import ASGIMessage, ASGIReceive, ASGIScope, ASGISend
 
@@ -113,7 +114,7 @@ class ASGIApp:
                 scope_to_environ(scope, ReceiveStream(receive)), app.request_options
             )
             host_header = request.environ.get("HTTP_HOST")
-        app.match_request(request, host_header)
+        route_request(app.url_map, request, host_header)
         ctx = RequestContext(app, request)
         if "carafe.preserve_context" in scope:
             ctx._preserve_in = scope

@@ -1,16 +1,17 @@
-"""Application and request contexts, and the ``request``/``g``/``current_app`` proxies.
+"""Application and request contexts (the proxies over them: :mod:`carafe.globals`).
 
 The contexts live in ``contextvars`` (not thread-locals), so they are right
 under threads and under asyncio alike. A request pushes one request context,
-which sets both variables once and resets them once.
+which sets the one variable once and resets it once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterator, MutableMapping
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Union
 
+from carafe.http._compiled import mypyc_attr
 from carafe.runner import run_coroutine
 
 if TYPE_CHECKING:
@@ -18,11 +19,10 @@ if TYPE_CHECKING:
     from carafe.request import Request
     from carafe.response import Response
 
-T = TypeVar("T")
 AfterRequestCallable = Callable[["Response"], "Response"]
 
-# The current context: an AppContext, or a RequestContext (which is one too).
-_cv_ctx: ContextVar[AppContext] = ContextVar("carafe.ctx")
+# The current context: an AppContext, or a RequestContext (which does both jobs).
+_cv_ctx: ContextVar[Union[AppContext, RequestContext]] = ContextVar("carafe.ctx")  # noqa: UP007
 
 _NO_APP = """\
 Working outside of application context.
@@ -38,6 +38,7 @@ This typically means that you attempted to use functionality that needed
 an active HTTP request."""
 
 
+@mypyc_attr(native_class=False)
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object that lives as long as its app context."""
 
@@ -68,16 +69,15 @@ class _AppCtxGlobals:
         return object.__repr__(self)
 
 
-class AppContext:
-    """Makes ``current_app`` and ``g`` available; ``with app.app_context():``."""
+@mypyc_attr(allow_interpreted_subclasses=True)
+class _Context:
+    """What both contexts have: the app, its ``g``, and the tokens to reset."""
 
-    __slots__ = ("_g", "_tokens", "app", "request")
+    __slots__ = ("_g", "_tokens", "app")
 
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.request: Request | None = None
-        self._g: _AppCtxGlobals | None = None
-        self._tokens: list[Token[AppContext]] = []
+    app: Flask
+    _g: _AppCtxGlobals | None
+    _tokens: list[Token[AppContext | RequestContext]]
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -89,6 +89,27 @@ class AppContext:
         if g is None:
             g = self._g = self.app.app_ctx_globals_class()
         return g
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        """Run the teardown functions and restore the previous context."""
+        raise NotImplementedError
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.pop(exc)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
+class AppContext(_Context):
+    """Makes ``current_app`` and ``g`` available; ``with app.app_context():``."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        #: The request of the context this one was pushed in, if any.
+        self.request: Request | None = None
+        self._g = None
+        self._tokens = []
 
     def push(self) -> None:
         """Make this the current context."""
@@ -110,11 +131,9 @@ class AppContext:
         self.push()
         return self
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        self.pop(exc)
 
-
-class RequestContext(AppContext):
+@mypyc_attr(allow_interpreted_subclasses=True)
+class RequestContext(_Context):
     """Makes ``request`` available for one request, and ``current_app`` and ``g`` with it.
 
     PERF: one object and one context variable serve as both Flask's request
@@ -123,17 +142,16 @@ class RequestContext(AppContext):
     shares that context's ``g`` and leaves its teardown to it, as in Flask.
     """
 
-    __slots__ = ("_after_request_functions", "_outer", "_preserve_in", "run_coroutine")
-
-    request: Request
+    __slots__ = ("_after_request_functions", "_outer", "_preserve_in", "request", "run_coroutine")
 
     def __init__(self, app: Flask, request: Request) -> None:
         self.app = app
-        self.request = request
+        #: The request.
+        self.request: Request = request
         self._g = None
         self._tokens = []
         self._after_request_functions: list[AfterRequestCallable] = []
-        self._outer: AppContext | None = None
+        self._outer: _Context | None = None
         #: Where to leave this context when the test client keeps it (``with client:``):
         #: the request's environ or scope; None pops it as usual.
         self._preserve_in: MutableMapping[str, Any] | None = None
@@ -168,114 +186,6 @@ class RequestContext(AppContext):
     def __enter__(self) -> RequestContext:
         self.push()
         return self
-
-
-# The proxy's own attributes: everything else is read from the proxied object.
-_PROXY_OWN = frozenset({"_get_current_object", "_Proxy__get_current", "_Proxy__name"})
-
-
-class _Proxy(Generic[T]):
-    """Forwards attribute access to the object a context variable currently holds."""
-
-    __slots__ = ("__get_current", "__name")
-
-    def __init__(self, get_current: Callable[[], T], name: str) -> None:
-        object.__setattr__(self, "_Proxy__get_current", get_current)
-        object.__setattr__(self, "_Proxy__name", name)
-
-    def _get_current_object(self) -> T:
-        """The object behind the proxy (raises RuntimeError outside its context)."""
-        return cast(T, self.__get_current())
-
-    # PERF: ``__getattribute__``, not ``__getattr__``: every attribute read is
-    # forwarded at once, instead of after a failed lookup on the proxy and the
-    # AttributeError it raises (5x slower per ``request.form``).
-    def __getattribute__(self, name: str) -> Any:
-        if name in _PROXY_OWN:
-            return object.__getattribute__(self, name)
-        return getattr(object.__getattribute__(self, "_Proxy__get_current")(), name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self.__get_current(), name, value)
-
-    def __delattr__(self, name: str) -> None:
-        delattr(self.__get_current(), name)
-
-    def __bool__(self) -> bool:
-        try:
-            return bool(self.__get_current())
-        except RuntimeError:
-            return False
-
-    def __repr__(self) -> str:
-        try:
-            return repr(self.__get_current())
-        except RuntimeError:
-            return f"<unbound {self.__name}>"
-
-    def __eq__(self, other: object) -> bool:
-        return self.__get_current() == other  # type: ignore[no-any-return]
-
-    def __ne__(self, other: object) -> bool:
-        return self.__get_current() != other  # type: ignore[no-any-return]
-
-    def __hash__(self) -> int:
-        return hash(self.__get_current())
-
-    def __contains__(self, item: object) -> bool:
-        return item in self.__get_current()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.__get_current())
-
-    def __getitem__(self, key: Any) -> Any:
-        return self.__get_current()[key]
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.__get_current()(*args, **kwargs)
-
-
-def _current_request() -> Request:
-    ctx = _cv_ctx.get(None)
-    request = ctx.request if ctx is not None else None
-    if request is None:
-        raise RuntimeError(_NO_REQUEST)
-    return request
-
-
-def _current_app() -> Flask:
-    ctx = _cv_ctx.get(None)
-    if ctx is None:
-        raise RuntimeError(_NO_APP)
-    return ctx.app
-
-
-def _current_g() -> _AppCtxGlobals:
-    ctx = _cv_ctx.get(None)
-    if ctx is None:
-        raise RuntimeError(_NO_APP)
-    return ctx.g
-
-
-class _RequestProxy(_Proxy["Request"]):
-    """The ``request`` proxy. PERF: attribute reads, by far its most common use,
-    look the context variable up inline instead of through a getter call."""
-
-    __slots__ = ()
-
-    def __getattribute__(self, name: str) -> Any:
-        ctx = _cv_ctx.get(None)
-        request = ctx.request if ctx is not None else None
-        if request is None or name in _PROXY_OWN:
-            if name in _PROXY_OWN:
-                return object.__getattribute__(self, name)
-            raise RuntimeError(_NO_REQUEST)
-        return getattr(request, name)
-
-
-request = cast("Request", _RequestProxy(_current_request, "request"))
-current_app = cast("Flask", _Proxy(_current_app, "current_app"))
-g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
 
 
 def get_current_app_or_none() -> Flask | None:

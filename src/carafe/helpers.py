@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from carafe.conversion import make_response as make_response
-from carafe.ctx import _NO_APP, _cv_ctx, current_app
+from carafe.ctx import _NO_APP, _cv_ctx
 from carafe.exceptions import abort as _abort
+from carafe.globals import current_app
 from carafe.response import redirect_response
 
 if TYPE_CHECKING:

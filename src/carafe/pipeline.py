@@ -241,10 +241,10 @@ async def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException
 
 
 async def teardown_appcontext(
-    plan: Plan, ctx: RequestContext, error: BaseException | None
+    plan: Plan, ctx: RequestContext | None, error: BaseException | None
 ) -> None:
     """Flask's ``do_teardown_appcontext``: the ``teardown_appcontext`` functions, last
-    registered first."""
+    registered first (``ctx`` None: an app context popped outside any request)."""
     # (A reversed copy: mypyc 2.4 cannot compile reversed() of this list.)
     for func in plan.teardown_appcontext_funcs[::-1]:
         rv = func(error)

@@ -17,7 +17,7 @@ from carafe.runner import is_coroutine_function, run_coroutine
 
 if TYPE_CHECKING:
     from carafe.app import Flask
-    from carafe.ctx import AppContext
+    from carafe.ctx import AppContext, RequestContext
     from carafe.response import Response
 
 ErrorHandler = Callable[[Any], Any]
@@ -161,7 +161,7 @@ class Plan:
         )
 
 
-def settle(ctx: AppContext | None, value: Coroutine[Any, Any, Any]) -> Any:
+def settle(ctx: AppContext | RequestContext | None, value: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine from user code to its end, as the request context says (the
     synchronous pipeline's ``await``); outside a request, on this thread's loop.
 
