@@ -4,14 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-packages lint typecheck contracts unit generate fuzz bench bench-e2e bench-instructions clean
+.PHONY: run test system-packages lint typecheck contracts unit compiled generate fuzz bench bench-e2e bench-instructions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The package's build inputs: a change to the C speedups rebuilds them in place.
-BUILD_INPUTS := pyproject.toml setup.py src/carafe/_speedups.c
+# The package's build inputs: a change to the C leaf functions rebuilds them in place.
+BUILD_INPUTS := pyproject.toml setup.py src/carafe/http/_speedups.c
 
 # Runtime install: the package and its dependencies only.
 $(VENV)/.run-installed: $(BIN)/python $(BUILD_INPUTS)
@@ -38,8 +38,27 @@ system-packages:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-run: $(VENV)/.run-installed
-	$(BIN)/carafe --app examples.seeds.app run --host 127.0.0.1 --port 5000
+# The compiled build, as a wheel built with CARAFE_MYPYC=1 has it (setup.py): the request
+# path's modules compiled by mypyc from the same typed source, and the C leaf functions.
+# Installed apart, into build/compiled (never over src/, which the editable install serves):
+# PYTHONPATH=build/compiled runs it. Needs mypy and setuptools (the `build` extra).
+COMPILED := build/compiled
+SOURCES := $(shell find src -name '*.py' -o -name '*.c' -o -name '*.pyi')
+
+$(VENV)/.build-installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[build]'
+	touch $@
+
+$(COMPILED)/.built: $(VENV)/.run-installed $(VENV)/.build-installed $(SOURCES) $(BUILD_INPUTS)
+	rm -rf $(COMPILED)
+	CARAFE_MYPYC=1 $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target $(COMPILED) .
+	touch $@
+
+compiled: $(COMPILED)/.built
+
+# The seed app on the embedded server, from the compiled build.
+run: $(COMPILED)/.built
+	PYTHONPATH=$(CURDIR)/$(COMPILED) $(BIN)/carafe --app examples.seeds.app run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check setup.py src tests bench examples fuzz scripts
@@ -49,11 +68,13 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict src
 	cd bench && ../$(BIN)/mypy --config-file ../pyproject.toml --strict *.py
 
-# Twice: with the compiled speedups (src/carafe/_speedups.c), then in pure Python, as
-# Carafe runs where they could not be built.
-unit: $(VENV)/.dev-installed
+# Three times: from source with the C leaf functions (src/carafe/http/_speedups.c); in pure
+# Python, as Carafe runs where they could not be built; and on the compiled build (mypyc),
+# which CARAFE_EXPECT_COMPILED makes the suite check it is really running.
+unit: $(VENV)/.dev-installed $(COMPILED)/.built
 	$(BIN)/python -m pytest -q
 	CARAFE_NO_SPEEDUPS=1 $(BIN)/python -m pytest -q
+	CARAFE_EXPECT_COMPILED=1 PYTHONPATH=$(CURDIR)/$(COMPILED) $(BIN)/python -m pytest -q
 
 # The layer contracts ([tool.importlinter] in pyproject.toml): imports point down only.
 contracts: $(VENV)/.dev-installed
@@ -88,18 +109,22 @@ $(VENV)/.bench-installed: $(VENV)/.dev-installed $(BUILD_INPUTS)
 
 # In process (all frameworks, seed and extra scenarios; tables and chart into docs/), then
 # start-up and memory. Extra options: make bench BENCH_ARGS="--quick" MEMORY_ARGS="--quick".
-bench: $(VENV)/.bench-installed
-	$(BIN)/python bench/run.py --markdown docs/benchmarks.md $(BENCH_ARGS)
-	$(BIN)/python bench/memory.py --markdown docs/benchmarks.md $(MEMORY_ARGS)
+# Carafe is measured from its compiled build (what a wheel ships); BENCH_PATH= measures the
+# source tree instead (add CARAFE_NO_SPEEDUPS=1 for pure Python).
+BENCH_PATH ?= $(CURDIR)/$(COMPILED)
+
+bench: $(VENV)/.bench-installed $(COMPILED)/.built
+	PYTHONPATH=$(BENCH_PATH) $(BIN)/python bench/run.py --markdown docs/benchmarks.md $(BENCH_ARGS)
+	PYTHONPATH=$(BENCH_PATH) $(BIN)/python bench/memory.py --markdown docs/benchmarks.md $(MEMORY_ARGS)
 
 # End to end: real servers on loopback under wrk (Debian package, installed when missing).
 # Extra options: make bench-e2e E2E_ARGS="--quick" (see .venv/bin/python bench/e2e.py --help).
-bench-e2e: $(VENV)/.dev-installed
+bench-e2e: $(VENV)/.dev-installed $(COMPILED)/.built
 	@command -v wrk >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && $$SUDO apt-get install -y wrk; }
 	@$(BIN)/python -c "import gunicorn" 2>/dev/null || $(BIN)/python -m pip install --quiet gunicorn
-	$(BIN)/python bench/e2e.py --markdown docs/benchmarks.md $(E2E_ARGS)
+	PYTHONPATH=$(BENCH_PATH) $(BIN)/python bench/e2e.py --markdown docs/benchmarks.md $(E2E_ARGS)
 
 # Soak: the seed app on `carafe run` under 64 keep-alive connections for 60 s, over WSGI then
 # ASGI; fails on any error, unexpected status or body, or RSS growth of 5% or more (~2.5 min).
@@ -111,8 +136,8 @@ soak: $(VENV)/.run-installed
 # CPU instructions per request under valgrind's callgrind: repeatable where times are not
 # (~20 s per framework x scenario, 2 at a time). Needs valgrind (apt-get install valgrind).
 # Extra options: make bench-instructions INSTR_ARGS="--seed-only" (see bench/instructions.py --help).
-bench-instructions: $(VENV)/.bench-installed
-	$(BIN)/python bench/instructions.py --markdown docs/benchmarks.md $(INSTR_ARGS)
+bench-instructions: $(VENV)/.bench-installed $(COMPILED)/.built
+	PYTHONPATH=$(BENCH_PATH) $(BIN)/python bench/instructions.py --markdown docs/benchmarks.md $(INSTR_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache src/carafe/*.so
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache src/carafe/*.so src/carafe/http/*.so

@@ -217,8 +217,11 @@ def server_env() -> dict[str, str]:
         if not k.startswith(("CARAFE_", "FLASK_", "GRANIAN_", "GUNICORN_", "WERKZEUG_"))
         and k not in ("PYTHONPATH", "GUNICORN_CMD_ARGS", "WEB_CONCURRENCY")
     }
+    # The bench apps' folder, then the caller's PYTHONPATH: `make bench-e2e` points it at
+    # Carafe's compiled build (build/compiled), which the servers then import.
+    paths = [str(BENCH_DIR), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env.update(
-        PYTHONPATH=str(BENCH_DIR),
+        PYTHONPATH=os.pathsep.join(paths),
         PYTHONUNBUFFERED="1",
         FLASK_SKIP_DOTENV="1",
         CARAFE_SKIP_DOTENV="1",

@@ -380,12 +380,6 @@ def test_urlencoded_takes_bytes_and_an_int_limit_only() -> None:
     assert form == {"a": ["1", "A"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="bug in src/carafe/http/_speedups.c: a max_fields beyond Py_ssize_t raises "
-    "OverflowError where the Python twin parses (PyLong_AsSsize_t)",
-)
 def test_urlencoded_takes_any_int_limit_as_python_does() -> None:
     """A limit too large for a C integer is no limit, as in the Python twin."""
     for limit in (2**70, -(2**70)):
@@ -551,12 +545,6 @@ def test_headers_ready_checks_its_arguments() -> None:
         native.headers_ready(items, KNOWN, KNOWN)
 
 
-@pytest.mark.xfail(
-    strict=False,  # Undefined behaviour: a release build (-DNDEBUG) may answer False.
-    reason="bug in src/carafe/http/_speedups.c: headers_ready reads a known_names value "
-    "that is not a str as a str (list_ready/is_ascii_text do not check its type): an "
-    "assertion failure in a build without -DNDEBUG, an out-of-bounds read otherwise",
-)
 def test_headers_ready_declines_known_names_that_are_not_str() -> None:
     """A known_names value that is not a str is declined (as encode_headers declines one)."""
     script = (
@@ -647,12 +635,6 @@ def test_encode_headers_declines_what_it_does_not_know() -> None:
     assert native.encode_headers(ok, {**ASGI_NAMES, "X-One": bytearray(b"x-one")}) is None
 
 
-@pytest.mark.xfail(
-    strict=False,  # Use after free: what a build does then is not defined.
-    reason="bug in src/carafe/http/_speedups.c: encode_items keeps borrowed references to "
-    "the list's items across the names lookup, which runs Python code (__eq__ of a key "
-    "that is not a str) that may empty the list",
-)
 def test_encode_headers_survives_a_lookup_that_empties_the_list() -> None:
     """A names key whose __eq__ empties the list being encoded is no memory error."""
     script = (

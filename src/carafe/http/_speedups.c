@@ -145,11 +145,20 @@ urlencoded_lists(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     const char *text = PyBytes_AS_STRING(body);
     const char *end = text + PyBytes_GET_SIZE(body);
+    /* Any int limit, as in Python: one past either end of long long is no limit
+     * (above) or a limit no body meets (below). */
+    int overflow = 0;
+    long long limit = 0;
     if (args[1] != Py_None) {
-        Py_ssize_t limit = PyLong_AsSsize_t(args[1]);
+        limit = PyLong_AsLongLongAndOverflow(args[1], &overflow);
         if (limit == -1 && PyErr_Occurred()) {
             return NULL;
         }
+        if (overflow < 0) {
+            limit = -1;
+        }
+    }
+    if (args[1] != Py_None && overflow <= 0) {
         Py_ssize_t count = 0;
         for (const char *segment = text; segment <= end;) {
             const char *stop = memchr(segment, '&', (size_t)(end - segment));
@@ -159,7 +168,7 @@ urlencoded_lists(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             count += stop > segment;
             segment = stop + 1;
         }
-        if (count > limit) {
+        if ((long long)count > limit) {
             return PyLong_FromSsize_t(count);
         }
     }
@@ -255,16 +264,23 @@ list_ready(PyObject *items, PyObject *known_names)
             || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 0))) {
             return 0;
         }
+        /* The lookup may run Python code (a key's __eq__), which may change the
+         * dict: the value is held while it is read. */
         PyObject *lower = PyDict_GetItemWithError(known_names, PyTuple_GET_ITEM(item, 0));
         if (lower == NULL) {
             return PyErr_Occurred() ? -1 : 0;
         }
-        if (is_ascii_text(lower, "content-length", 14)) {
-            has_length = 1;
-        }
-        else if (is_ascii_text(lower, "location", 8)) {
+        if (!PyUnicode_CheckExact(lower)) {
             return 0;
         }
+        Py_INCREF(lower);
+        int is_length = is_ascii_text(lower, "content-length", 14);
+        int is_location = is_ascii_text(lower, "location", 8);
+        Py_DECREF(lower);
+        if (is_location) {
+            return 0;
+        }
+        has_length |= is_length;
     }
     return has_length;
 }
@@ -312,24 +328,36 @@ encode_items(PyObject *items, PyObject *names)
     }
     int has_length = 0;
     for (Py_ssize_t index = 0; index < count; index++) {
+        /* The lookup below may run Python code (a key's __eq__), which may change
+         * the list or the dict: the item and the name are held, and a list whose
+         * size changed is declined. */
+        if (PyList_GET_SIZE(items) != count) {
+            goto fail;
+        }
         PyObject *item = PyList_GET_ITEM(items, index);
         if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 2
             || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 0))
             || !PyUnicode_CheckExact(PyTuple_GET_ITEM(item, 1))) {
             goto fail;
         }
+        Py_INCREF(item);
         PyObject *raw = PyDict_GetItemWithError(names, PyTuple_GET_ITEM(item, 0));
         if (raw == NULL || !PyBytes_CheckExact(raw) || is_bytes_text(raw, "location", 8)) {
+            Py_DECREF(item);
             goto fail;
         }
+        Py_INCREF(raw);
         if (is_bytes_text(raw, "content-length", 14)) {
             has_length = 1;
         }
         PyObject *value = PyUnicode_AsLatin1String(PyTuple_GET_ITEM(item, 1));
+        Py_DECREF(item);
         if (value == NULL) {
+            Py_DECREF(raw);
             goto fail;
         }
         PyObject *pair = PyTuple_Pack(2, raw, value);
+        Py_DECREF(raw);
         Py_DECREF(value);
         if (pair == NULL) {
             goto fail;
