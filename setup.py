@@ -22,6 +22,7 @@ from setuptools import Extension, setup
 #: exceptions (users subclass them and set ``code`` on the class), and the edges
 #: (CLI, serving, testing, debug, middleware), which run once per process or test.
 MYPYC_MODULES = [
+    "http/caches.py",
     "http/cookies.py",
     "http/dates.py",
     "http/forms.py",

@@ -29,6 +29,7 @@ from carafe.exceptions import (
     BadRequestKeyError,
     HTTPException,
 )
+from carafe.http.caches import remember
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.options import RequestOptions
 from carafe.plan import STEP_METHODS, Plan, Steps, settle
@@ -49,6 +50,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 ErrorHandler = Callable[[Any], Any]
 
 _ROUTE_SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+#: The error-handler lookups kept (per exception class and code; bounded, as classes
+#: may be made at run time).
+_ERROR_HANDLER_CACHE_MAX = 256
 
 
 class Flask(Scaffold):
@@ -392,10 +396,7 @@ class Flask(Scaffold):
                     break
             if found is not None:
                 break
-        if len(cache) >= 256:
-            cache.clear()
-        cache[key] = found
-        return found
+        return remember(cache, key, found, _ERROR_HANDLER_CACHE_MAX)
 
     def trap_http_exception(self, error: Exception) -> bool:
         """True if an HTTP exception should propagate like any other error (debugging)."""

@@ -40,6 +40,7 @@ from carafe.asgi_request import SPOOL_MAX_SIZE, ASGIRequest, ReceiveStream, scop
 from carafe.ctx import RequestContext
 from carafe.exceptions import HTTPException
 from carafe.http._compiled import speedups
+from carafe.http.caches import remember
 from carafe.http.status import BODYLESS_CODES
 from carafe.request import FORM_MIMETYPES, Request
 from carafe.routing import route_request
@@ -381,9 +382,7 @@ def _encode_headers(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
             # PERF: a subscript, not names.get(): no call for a name seen before.
             raw_name = names[name]
         except KeyError:
-            raw_name = name.lower().encode("latin-1")
-            if len(names) < _ASGI_NAMES_MAX:
-                names[name] = raw_name
+            raw_name = remember(names, name, name.lower().encode("latin-1"), _ASGI_NAMES_MAX)
         headers.append((raw_name, value.encode("latin-1")))
     return headers
 

@@ -18,6 +18,7 @@ import threading
 from typing import Any, BinaryIO, NoReturn
 
 from carafe.exceptions import ClientDisconnected
+from carafe.http.caches import remember
 from carafe.options import DEFAULT_OPTIONS, RequestOptions
 from carafe.request import UPPER_METHODS, Request, parse_content_length
 from carafe.typing import ASGIMessage, ASGIReceive, ASGIScope
@@ -373,6 +374,7 @@ _ENVIRON_KEYS: dict[bytes, str] = {}
 _ENVIRON_KEYS_MAX = 512
 _PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0", "2": "HTTP/2", "3": "HTTP/3"}
 _SERVERS: dict[Any, tuple[str, str]] = {}
+_SERVERS_MAX = 64
 
 
 def _environ_key(raw_name: bytes) -> str:
@@ -380,9 +382,7 @@ def _environ_key(raw_name: bytes) -> str:
     key = raw_name.decode("latin-1").upper().replace("-", "_")
     if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         key = f"HTTP_{key}"
-    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
-        _ENVIRON_KEYS[raw_name] = key
-    return key
+    return remember(_ENVIRON_KEYS, raw_name, key, _ENVIRON_KEYS_MAX)
 
 
 def _server_strings(server: Any) -> tuple[str, str]:
@@ -391,8 +391,7 @@ def _server_strings(server: Any) -> tuple[str, str]:
     strings = (str(host), str(port) if port is not None else "")
     if type(server) is list:
         server = tuple(server)
-    if len(_SERVERS) < 64:
-        _SERVERS[server] = strings
+    remember(_SERVERS, server, strings, _SERVERS_MAX)
     return strings
 
 

@@ -26,6 +26,7 @@ from carafe.exceptions import (
     UnsupportedMediaType,
 )
 from carafe.http._compiled import mypyc_attr
+from carafe.http.caches import remember
 from carafe.http.cookies import parse_cookie_header
 from carafe.http.datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
 from carafe.http.forms import FormError, parse_multipart, parse_urlencoded_lists
@@ -57,7 +58,7 @@ UPPER_METHODS = {
 #: checked with a set lookup (see ``Flask.match_request``); a request without one is
 #: checked in full (HTTP/1.1 requires it). Bounded: the values come from clients; one
 #: not in the set is checked in full.
-VALID_HOST_HEADERS: set[str | bytes | None] = set()
+VALID_HOST_HEADERS: dict[str | bytes | None, bool] = {}
 _VALID_HOST_HEADERS_MAX = 256
 
 
@@ -268,10 +269,9 @@ class Request:
             host = parse_host(header, self.scheme)
             if host is None:
                 raise BadHost("The Host header is not a valid host[:port].")
-            if len(VALID_HOST_HEADERS) < _VALID_HOST_HEADERS_MAX:
-                # As WSGI carries it, and as the ASGI scope does.
-                VALID_HOST_HEADERS.add(header)
-                VALID_HOST_HEADERS.add(header.encode("latin-1"))
+            # As WSGI carries it, and as the ASGI scope does.
+            remember(VALID_HOST_HEADERS, header, True, _VALID_HOST_HEADERS_MAX)
+            remember(VALID_HOST_HEADERS, header.encode("latin-1"), True, _VALID_HOST_HEADERS_MAX)
         else:
             environ = self.environ
             if environ.get("SERVER_PROTOCOL") == "HTTP/1.1":

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from carafe.http._compiled import mypyc_attr, speedups
+from carafe.http.caches import remember
 from carafe.http.cookies import dump_cookie
 from carafe.http.headers import (
     KNOWN_NAMES,
@@ -86,10 +87,7 @@ _LENGTH_TEXTS_MAX = 4096
 
 def _length_text(size: int) -> str:
     """``str(size)``, remembered for the next body of that length."""
-    text = str(size)
-    if len(_LENGTH_TEXTS) < _LENGTH_TEXTS_MAX:
-        _LENGTH_TEXTS[size] = text
-    return text
+    return remember(_LENGTH_TEXTS, size, str(size), _LENGTH_TEXTS_MAX)
 
 
 def _checked_content_type(value: str, is_mimetype: bool) -> str:
@@ -101,8 +99,7 @@ def _checked_content_type(value: str, is_mimetype: bool) -> str:
         checked = content_type_for(value) if is_mimetype else value
         # SECURITY: the same check every header value gets.
         Headers([("Content-Type", checked)])
-        if len(cache) < _CONTENT_TYPES_MAX:
-            cache[value] = checked
+        remember(cache, value, checked, _CONTENT_TYPES_MAX)
     return checked
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, NoReturn, TypeVar, Union, overload
 
 from carafe.http._compiled import mypyc_attr
+from carafe.http.caches import remember
 
 __all__ = [
     "EnvironHeaders",
@@ -73,15 +74,14 @@ def _check_name(name: str) -> str:
         raise TypeError(f"Header names must be str, not {type(name).__name__}.")
     if _TOKEN_RE.fullmatch(name) is None:
         raise ValueError(f"Invalid header name {name!r}: header names must be RFC 9110 tokens.")
-    if len(KNOWN_NAMES) < _KNOWN_NAMES_MAX:
-        KNOWN_NAMES[name] = name.lower()
+    remember(KNOWN_NAMES, name, name.lower(), _KNOWN_NAMES_MAX)
     return name
 
 
 # PERF: short values already found valid (content types, fixed CORS values, ...), so
 # checking one again is a set lookup instead of three substring searches. Capped,
 # as values may echo what clients send.
-_VALID_VALUES: set[str] = set()
+_VALID_VALUES: dict[str, bool] = {}
 _VALID_VALUES_MAX = 1024
 _VALID_VALUE_LENGTH = 64
 
@@ -96,8 +96,8 @@ def _check_value(value: Any) -> str:
             f"Invalid header value {value!r}: header values must not contain"
             " CR, LF or NUL characters."
         )
-    if len(value) <= _VALID_VALUE_LENGTH and len(_VALID_VALUES) < _VALID_VALUES_MAX:
-        _VALID_VALUES.add(value)
+    if len(value) <= _VALID_VALUE_LENGTH:
+        remember(_VALID_VALUES, value, True, _VALID_VALUES_MAX)
     return value  # type: ignore[no-any-return]
 
 
