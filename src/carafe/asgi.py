@@ -150,38 +150,19 @@ class ASGIApp:
                 await body.prefetch(request.max_content_length)
             ctx.run_coroutine = partial(run_on_loop, loop)
             response = await loop.run_in_executor(self.executor, _handle_in_thread, plan, ctx)
-        preserved = scope.get("carafe.preserved_context")
-        if preserved is not None:
-            # The test client reads the kept request (and its body) afterwards.
-            body = _watch(request, body, receive)
-            await self._send_response(response, request, receive, send, body)
-            return
-        chunks = response.response
-        code = response._status_code
-        if (
-            type(chunks) is list
-            and len(chunks) == 1
-            and type(chunks[0]) is bytes
-            and not response._on_close
-            and code not in BODYLESS_CODES
-            and request.method != "HEAD"
-            and (body is None or not body.holds_file)
-        ):
-            # PERF: the usual answer, one bytes body with nothing to close, is sent
-            # right here: two messages, no coroutine of its own.
-            headers = _asgi_headers(response)
-            await send({"type": "http.response.start", "status": code, "headers": headers})
-            await send({"type": "http.response.body", "body": chunks[0], "more_body": False})
-            return
-        body = _watch(request, body, receive)
         try:
             await self._send_response(response, request, receive, send, body)
         finally:
-            if body.on_disk:
-                # Removing a large temporary file takes long enough to keep off the loop.
-                await asyncio.get_running_loop().run_in_executor(self.executor, body.close)
-            else:
-                body.close()
+            if (
+                body is not None and body.holds_file and "carafe.preserved_context" not in scope
+                # (The test client reads a kept request's body afterwards.)
+            ):
+                if body.on_disk:
+                    # Removing a large temporary file takes long enough to keep off
+                    # the loop.
+                    await asyncio.get_running_loop().run_in_executor(self.executor, body.close)
+                else:
+                    body.close()
 
     async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -211,8 +192,10 @@ class ASGIApp:
         request: Request,
         receive: Receive,
         send: Send,
-        body: ReceiveStream,
+        body: ReceiveStream | None,
     ) -> None:
+        """Send ``response``: the two messages of a body known whole, or a stream that
+        stops when the client leaves (``body``: the request's body stream, if any)."""
         headers = _asgi_headers(response)
         code = response._status_code
         await send({"type": "http.response.start", "status": code, "headers": headers})
@@ -221,18 +204,28 @@ class ASGIApp:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         chunks = response.response
+        if (
+            type(chunks) is list
+            and len(chunks) == 1
+            and type(chunks[0]) is bytes
+            and not response._on_close
+        ):
+            # PERF: the usual body, one bytes chunk with nothing to close, as it is.
+            await send({"type": "http.response.body", "body": chunks[0], "more_body": False})
+            return
         if isinstance(chunks, (list, tuple)):
-            # PERF: a body of known size goes out in one message.
+            # A body of known size goes out in one message.
             try:
                 data = b"".join(response.iter_encoded())
             finally:
                 response.close()
             await send({"type": "http.response.body", "body": data, "more_body": False})
             return
+        watched = _watch(request, body, receive)
         if is_async_body(chunks):
-            await _stream_async(response, send, body)
+            await _stream_async(response, send, watched)
         else:
-            await self._stream(response, receive, send, body)
+            await self._stream(response, receive, send, watched)
 
     async def _stream(
         self, response: Response, receive: Receive, send: Send, body: ReceiveStream
