@@ -376,7 +376,7 @@ def test_urlencoded_takes_bytes_and_an_int_limit_only() -> None:
     with pytest.raises(TypeError):
         native.urlencoded_lists(b"a=1", None, None)
     # The public function takes other byte types through the Python parser.
-    form = parse_urlencoded_lists(bytearray(b"a=1&a=%41"), max_fields=None)  # type: ignore[arg-type]
+    form = parse_urlencoded_lists(bytearray(b"a=1&a=%41"), max_fields=None)
     assert form == {"a": ["1", "A"]}
 
 
@@ -468,6 +468,22 @@ def written(response: Response, *, compiled: bool) -> tuple[Any, Any]:
         return outcome(response.wsgi_headers), outcome(asgi_module._asgi_headers, response)
 
 
+#: A compiled build (mypyc) checks attribute types: a header list of another shape
+#: cannot be set on its Headers at all, so the fuzz tests skip those lists there.
+TYPED = not str(response_module.__file__).endswith(".py")
+
+
+def settable(items: Any) -> bool:
+    """True if ``items`` can be a Headers' list in this build."""
+    return not TYPED or (
+        type(items) is list
+        and all(
+            type(item) is tuple and len(item) == 2 and all(type(part) is str for part in item)
+            for item in items
+        )
+    )
+
+
 def test_header_lists_fuzz_matches_python() -> None:
     """Random header lists: the response writers send the same with or without the C helpers.
 
@@ -477,6 +493,8 @@ def test_header_lists_fuzz_matches_python() -> None:
     rng = random.Random(5 + SEED)
     for _ in range(2000 * ROUNDS):
         items = random_items(rng, STR_VALUES)
+        if not settable(items):
+            continue
         response = Response(b"body", rng.choice(STATUSES))
         response.headers._list = items
         compiled = written(response, compiled=True)
@@ -490,7 +508,7 @@ def test_headers_ready_fuzz_matches_python() -> None:
         items = random_items(rng)
         ready = native.headers_ready(items, KNOWN)
         assert ready is takes_on(items, KNOWN, str_values=False), items
-        if ready:
+        if ready and settable(items):
             response = Response(b"body", rng.choice([200, 201, 404]))
             response.headers._list = items
             with response_writers(compiled=False):

@@ -20,8 +20,8 @@ from urllib.parse import quote, unquote_to_bytes, urlencode, urlsplit
 from carafe.http.datastructures import FileStorage, MultiDict
 from carafe.http.headers import Headers
 from carafe.http.status import status_line
-from carafe.response import call_wsgi_app
 from carafe.runner import run_coroutine
+from carafe.wsgi_apps import call_wsgi_app
 
 if TYPE_CHECKING:
     from carafe.app import Flask

@@ -20,7 +20,9 @@ from typing import Any, BinaryIO, NoReturn
 from carafe.exceptions import ClientDisconnected
 from carafe.http.caches import remember
 from carafe.options import DEFAULT_OPTIONS, RequestOptions
-from carafe.request import UPPER_METHODS, Request, parse_content_length
+from carafe.request import Request
+from carafe.request_body import parse_content_length
+from carafe.request_head import UPPER_METHODS
 from carafe.typing import ASGIMessage, ASGIReceive, ASGIScope
 
 Scope = ASGIScope

@@ -25,7 +25,7 @@ from carafe.exceptions import (
 )
 from carafe.exceptions import RequestRedirect as RequestRedirect  # Werkzeug's place for it.
 from carafe.http._compiled import mypyc_attr
-from carafe.request import VALID_HOST_HEADERS
+from carafe.request_head import VALID_HOST_HEADERS
 
 if TYPE_CHECKING:
     import uuid

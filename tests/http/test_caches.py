@@ -33,7 +33,7 @@ def test_header_caches_stop_growing_under_a_flood_of_names_and_values() -> None:
 
 
 def test_the_valid_host_cache_stops_growing_under_a_flood_of_hosts() -> None:
-    request_module = importlib.import_module("carafe.request")
+    request_module = importlib.import_module("carafe.request_head")
     app = Flask(__name__)
 
     @app.route("/")

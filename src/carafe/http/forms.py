@@ -99,7 +99,9 @@ def parse_urlencoded(body: bytes, *, max_fields: int | None = 1000) -> list[tupl
     return _pairs(body.decode("utf-8", "replace"), max_fields)
 
 
-def parse_urlencoded_lists(body: bytes, *, max_fields: int | None = 1000) -> dict[str, list[str]]:
+def parse_urlencoded_lists(
+    body: bytes | bytearray, *, max_fields: int | None = 1000
+) -> dict[str, list[str]]:
     """:func:`parse_urlencoded`, grouped: each name with its values in order."""
     if not body:
         return {}
@@ -112,7 +114,7 @@ def parse_urlencoded_lists(body: bytes, *, max_fields: int | None = 1000) -> dic
     return _parse_lists(body, max_fields)
 
 
-def _parse_lists(body: bytes, max_fields: int | None) -> dict[str, list[str]]:
+def _parse_lists(body: bytes | bytearray, max_fields: int | None) -> dict[str, list[str]]:
     # The pure-Python parse_urlencoded_lists, the reference for the compiled one.
     text = body.decode("utf-8", "replace")
     if max_fields is not None or "+" in text or "%" in text:

@@ -1,22 +1,31 @@
-"""HTTP header collections and ``key=value; ...`` option headers.
+"""The HTTP header collection.
 
 :class:`Headers` is the ordered, case-insensitive, multi-valued collection a
-response carries; :class:`EnvironHeaders` is the read-only view of a WSGI
-environ's request headers. Both follow Werkzeug's ``Headers`` API, which is what
-Flask code is written against.
+response carries, with Werkzeug's ``Headers`` API, which is what Flask code is
+written against. The read-only view of a WSGI environ's request headers is
+:class:`carafe.http.environ_headers.EnvironHeaders`; the syntax inside header values
+(quoting, ``key=value; ...`` options, mimetypes) is :mod:`carafe.http.header_values`,
+whose functions are importable from here too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, ClassVar, NoReturn, TypeVar, Union, overload
+from typing import Any, ClassVar, TypeVar, Union, overload
 
 from carafe.http._compiled import mypyc_attr
 from carafe.http.caches import remember
+from carafe.http.header_values import (
+    dump_options_header,
+    is_json_mimetype,
+    mimetype_of,
+    parse_options_header,
+    quote_header_value,
+    unquote_header_value,
+)
 
 __all__ = [
-    "EnvironHeaders",
     "Headers",
     "dump_options_header",
     "is_json_mimetype",
@@ -37,9 +46,6 @@ HeadersInput = Union[
 
 # RFC 9110 section 5.6.2: token = 1*tchar.
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_TOKEN_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-)
 
 # PERF: names already found valid, each with its lower-case form: checking a name
 # is one dict lookup, and the response writers find a name's lower case without a
@@ -531,367 +537,3 @@ class Headers:
     def clear(self) -> None:
         """Remove every header."""
         self._list.clear()
-
-
-_ENVIRON_KEYS: dict[str, str] = {}
-
-
-def _environ_key(name: str) -> str:
-    wsgi_name = name.upper().replace("-", "_")
-    if wsgi_name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        wsgi_name = "HTTP_" + wsgi_name
-    # Capped: the names looked up may come from client input.
-    if len(_ENVIRON_KEYS) < 1024:
-        _ENVIRON_KEYS[name] = wsgi_name
-    return wsgi_name
-
-
-@mypyc_attr(allow_interpreted_subclasses=True)
-class EnvironHeaders(Headers):
-    """A read-only :class:`Headers` view of the request headers in a WSGI environ.
-
-    Reads go straight to the environ (``get("X-Foo")`` looks up ``HTTP_X_FOO``);
-    iteration yields Title-Cased names as Werkzeug spells them. Every mutator
-    raises :exc:`TypeError`; :meth:`copy` returns a mutable :class:`Headers`.
-    """
-
-    __slots__ = ("environ",)
-
-    def __init__(self, environ: Mapping[str, Any]) -> None:
-        self.environ = environ
-
-    def _first(self, key: str) -> str:
-        if not isinstance(key, str):
-            raise self.missing_key_error(key)
-        # PERF: one dict lookup, no iteration over the environ; the environ key
-        # for a header name is computed once.
-        environ_key = _ENVIRON_KEYS.get(key)
-        if environ_key is None:
-            environ_key = _environ_key(key)
-        value = self.environ.get(environ_key)
-        if value is None:
-            raise self.missing_key_error(key)
-        return value  # type: ignore[no-any-return]
-
-    def __getitem__(self, key: str | int | slice) -> Any:
-        if isinstance(key, str):
-            return self._first(key)
-        if isinstance(key, int):
-            return self.to_wsgi_list()[key]
-        if isinstance(key, slice):
-            return Headers._trusted(self.to_wsgi_list()[key])
-        raise self.missing_key_error(key)
-
-    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
-        """Return the value for ``key`` as a one-item list (empty if absent).
-
-        A WSGI server folds repeated request headers into one value. Unlike
-        Werkzeug (which iterates), ``_`` and ``-`` are equivalent here, as for
-        :meth:`get`.
-        """
-        try:
-            value = self._first(key)
-        except KeyError:
-            return []
-        if not value:
-            # An empty CONTENT_TYPE or CONTENT_LENGTH is not a header (nor is it
-            # listed by iteration).
-            return []
-        if type is None:
-            return [value]
-        try:
-            return [type(value)]
-        except ValueError:
-            return []
-
-    def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
-            return False
-        try:
-            self._first(key)
-        except KeyError:
-            return False
-        return True
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        for key, value in self.environ.items():
-            if key.startswith("HTTP_"):
-                if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                    yield key[5:].replace("_", "-").title(), value
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-                yield key.replace("_", "-").title(), value
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __bool__(self) -> bool:
-        return any(True for _ in self)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, EnvironHeaders):
-            return NotImplemented
-        return self.environ is other.environ
-
-    __hash__ = None
-
-    def keys(self, lower: bool = False) -> list[str]:
-        """Return the header names, lower-cased if ``lower``."""
-        return [name.lower() if lower else name for name, _ in self]
-
-    def values(self) -> list[str]:
-        """Return the header values."""
-        return [value for _, value in self]
-
-    def items(self, lower: bool = False) -> list[tuple[str, str]]:
-        """Return the ``(name, value)`` pairs, names lower-cased if ``lower``."""
-        if lower:
-            return [(name.lower(), value) for name, value in self]
-        return list(self)
-
-    def to_wsgi_list(self) -> list[tuple[str, str]]:
-        """Return the headers as a new list of pairs."""
-        return list(self)
-
-    def copy(self) -> Headers:
-        """Return a mutable :class:`Headers` holding these headers."""
-        return Headers._trusted(list(self))
-
-    def __str__(self) -> str:
-        return str(self.copy())
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({list(self)!r})"
-
-    def _read_only(self) -> NoReturn:
-        raise TypeError(f"{type(self).__name__!r} objects are immutable")
-
-    # Every write is a TypeError: a method each (not aliases, which compiled classes
-    # cannot have).
-
-    def add(self, *args: Any, **kwargs: Any) -> NoReturn:
-        self._read_only()
-
-    def add_header(self, *args: Any, **kwargs: Any) -> NoReturn:
-        self._read_only()
-
-    def set(self, *args: Any, **kwargs: Any) -> NoReturn:
-        self._read_only()
-
-    def setlist(self, *args: Any) -> NoReturn:
-        self._read_only()
-
-    def setdefault(self, *args: Any) -> NoReturn:
-        self._read_only()
-
-    def setlistdefault(self, *args: Any) -> NoReturn:
-        self._read_only()
-
-    def extend(self, *args: Any, **kwargs: Any) -> NoReturn:
-        self._read_only()
-
-    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
-        self._read_only()
-
-    def remove(self, *args: Any) -> NoReturn:
-        self._read_only()
-
-    def pop(self, *args: Any) -> NoReturn:
-        self._read_only()
-
-    def popitem(self, *args: Any) -> NoReturn:
-        self._read_only()
-
-    def clear(self) -> NoReturn:
-        self._read_only()
-
-    def __setitem__(self, key: Any, value: Any) -> NoReturn:
-        self._read_only()
-
-    def __delitem__(self, key: Any) -> NoReturn:
-        self._read_only()
-
-    def __ior__(self, other: Any) -> NoReturn:
-        self._read_only()
-
-    def __or__(self, other: Any) -> NoReturn:
-        self._read_only()
-
-
-# -- option headers ----------------------------------------------------------
-
-
-def quote_header_value(value: Any, allow_token: bool = True) -> str:
-    """Quote ``value`` for use in a header unless it is a plain token.
-
-    Backslashes and double quotes are escaped; the empty string becomes ``""``.
-    """
-    text = str(value)
-    if not text:
-        return '""'
-    if allow_token and _TOKEN_CHARS.issuperset(text):
-        return text
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-_BACKSLASH_ESCAPE_RE = re.compile(r"\\(.)", re.ASCII)
-
-
-def unquote_header_value(value: str) -> str:
-    """Remove surrounding double quotes and backslash escapes from ``value``."""
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return _BACKSLASH_ESCAPE_RE.sub(r"\1", value[1:-1])
-    return value
-
-
-def dump_options_header(header: str | None, options: Mapping[str, Any]) -> str:
-    """Join ``header`` and ``key=value`` parameters with ``"; "``.
-
-    Values are quoted when they are not tokens and ``None`` values are
-    skipped; a key ending in ``*`` is taken as already RFC 2231 encoded.
-    ``dump_options_header("text/html", {"charset": "UTF-8"})`` gives
-    ``"text/html; charset=UTF-8"``.
-    """
-    parts = [] if header is None else [header]
-    for key, value in options.items():
-        if value is None:
-            continue
-        if key.endswith("*"):
-            parts.append(f"{key}={value}")
-        else:
-            parts.append(f"{key}={quote_header_value(value)}")
-    return "; ".join(parts)
-
-
-_PARAM_KEY_RE = re.compile(r"([\w!#$%&'*+\-.^`|~]+)=", re.ASCII)
-_PARAM_TOKEN_RE = re.compile(r"[\w!#$%&'*+\-.^`|~]+", re.ASCII)
-_PARAM_SEP_RE = re.compile(r";[ \t]*")
-# RFC 2231 markers at the end of a key: `*N` continuation and/or `*` charset.
-_PARAM_MARK_RE = re.compile(r"(?:\*(\d+))?(\*)?$", re.ASCII)
-_EXT_VALUE_RE = re.compile(
-    r"([\w!#$%&*+\-.^`|~]*)'[\w!#$%&*+\-.^`|~]*'([\w!#$%&'*+\-.^`|~]+)$", re.ASCII
-)
-_EXT_CHARSETS = frozenset(["ascii", "us-ascii", "utf-8", "iso-8859-1"])
-
-
-def _closing_quote(text: str, start: int) -> int:
-    """Return the index of the quote closing a quoted string opened before ``start``.
-
-    A quote preceded by an odd run of backslashes is escaped. Returns -1 if the
-    string is never closed.
-    """
-    pos = start
-    while (quote := text.find('"', pos)) != -1:
-        run = 0
-        while quote - run - 1 >= start and text[quote - run - 1] == "\\":
-            run += 1
-        if not run % 2:
-            return quote
-        pos = quote + 1
-    return -1
-
-
-def _scan_params(rest: str) -> list[tuple[str, str]]:
-    """Collect the well-formed ``key=value`` parts of a parameter list, values raw.
-
-    A part that is not ``token=token`` or ``token="quoted"`` is skipped up to the
-    next ``;``; an unterminated quoted string ends the scan.
-    """
-    parts: list[tuple[str, str]] = []
-    pos = 0
-    end = len(rest)
-    while pos < end:
-        key_match = _PARAM_KEY_RE.match(rest, pos)
-        if key_match is not None:
-            key = key_match.group(1).lower()
-            pos = key_match.end()
-            token_match = _PARAM_TOKEN_RE.match(rest, pos)
-            if token_match is not None:
-                parts.append((key, token_match.group()))
-            elif rest.startswith('"', pos):
-                closing = _closing_quote(rest, pos + 1)
-                if closing == -1:
-                    break
-                parts.append((key, rest[pos : closing + 1]))
-                pos = closing + 1
-        sep = _PARAM_SEP_RE.search(rest, pos)
-        if sep is None:
-            break
-        pos = sep.end()
-    return parts
-
-
-def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
-    """Split a header like ``Content-Type`` into its value and a dict of parameters.
-
-    ``'multipart/form-data; boundary="abc"; charset=UTF-8'`` gives
-    ``('multipart/form-data', {'boundary': 'abc', 'charset': 'UTF-8'})``.
-    Parameter names are lower-cased, quoted values unquoted (``\\"`` and
-    ``%22`` both give ``"``), RFC 2231 ``key*=utf-8''...`` values and ``key*0``
-    continuations decoded, and malformed parameters skipped, as
-    ``werkzeug.http.parse_options_header`` does.
-    """
-    if value is None:
-        return "", {}
-    main, _, rest = value.partition(";")
-    main = main.strip(" \t")
-    rest = rest.strip(" \t")
-    if not main or not rest:
-        return main, {}
-
-    options: dict[str, str] = {}
-    continued: dict[str, list[str]] = {}
-    continued_charset: dict[str, str] = {}
-    for raw_key, raw_value in _scan_params(rest):
-        key = raw_key
-        param_value = raw_value
-        charset: str | None = None
-        mark = _PARAM_MARK_RE.search(key)
-        is_continuation = is_extended = False
-        if mark is not None and mark.end() > mark.start():
-            is_continuation = mark.group(1) is not None
-            is_extended = mark.group(2) is not None
-            key = key[: mark.start()]
-        if is_extended:
-            ext = _EXT_VALUE_RE.match(param_value)
-            if ext is not None:
-                charset = ext.group(1).lower()
-                param_value = ext.group(2)
-            if not charset and is_continuation:
-                charset = continued_charset.get(key)
-            # Only charsets clients actually use are decoded; any other leaves
-            # the value as sent.
-            if charset in _EXT_CHARSETS:
-                from urllib.parse import unquote  # Start-up: urllib.parse loads on first use.
-
-                param_value = unquote(param_value, encoding=charset)
-        else:
-            param_value = unquote_header_value(param_value).replace("%22", '"')
-
-        if is_continuation:
-            options.pop(key, None)
-            continued.setdefault(key, []).append(param_value)
-            if charset:
-                continued_charset[key] = charset
-        else:
-            if key in continued:
-                del continued[key]
-                continued_charset.pop(key, None)
-            options[key] = param_value
-    for key, pieces in continued.items():
-        options[key] = "".join(pieces)
-    return main, options
-
-
-def mimetype_of(content_type: str | None) -> str:
-    """The mimetype of a ``Content-Type`` value: no parameters, lower-cased (``""`` if none)."""
-    if not content_type:
-        return ""
-    return content_type.split(";", 1)[0].strip().lower()
-
-
-def is_json_mimetype(mimetype: str) -> bool:
-    """True for ``application/json`` and ``application/*+json``, as Werkzeug's ``is_json``."""
-    return mimetype == "application/json" or (
-        mimetype.startswith("application/") and mimetype.endswith("+json")
-    )
