@@ -795,3 +795,21 @@ def test_asgi_headers_are_the_wsgi_headers_encoded():
     for _ in range(2):  # the second time, every name is already known
         for response in _responses_of_every_shape():
             assert _asgi_headers(response) == _encode_headers(response.wsgi_headers())
+
+
+def test_an_error_in_a_sync_view_keeps_the_view_in_its_traceback() -> None:
+    # The view runs in the thread pool; the traceback that logs and the debug page
+    # show must still reach into it (in a compiled build too, see ASGIApp._in_pool).
+    import traceback
+
+    app = Flask(__name__)
+    app.testing = True  # propagate the error out of the app
+
+    @app.route("/")
+    def failing_view() -> str:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError) as caught:
+        run(exchange(app, http_scope("/"), Exchange([b""])))
+    names = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
+    assert "failing_view" in names

@@ -28,6 +28,7 @@ import time
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
+    Callable,
     Coroutine,
     Iterator,
 )
@@ -135,9 +136,7 @@ class ASGIApp:
                 if body is not None and body.on_disk and request.mimetype in FORM_MIMETYPES:
                     # A large form (an upload) is parsed in the pool: its file parts
                     # are written to temporary files, which would block the loop.
-                    await asyncio.get_running_loop().run_in_executor(
-                        self.executor, _parse_form, request, body
-                    )
+                    await self._in_pool(_parse_form, request, body)
             response = await pipeline.handle(plan, ctx)
         else:
             loop = asyncio.get_running_loop()
@@ -149,7 +148,7 @@ class ASGIApp:
                 # thread it would cost a second trip between the threads.
                 await body.prefetch(request.max_content_length)
             ctx.run_coroutine = partial(run_on_loop, loop)
-            response = await loop.run_in_executor(self.executor, _handle_in_thread, plan, ctx)
+            response = await self._in_pool(_handle_in_thread, plan, ctx)
         try:
             await self._send_response(response, request, receive, send, body)
         finally:
@@ -160,7 +159,7 @@ class ASGIApp:
                 if body.on_disk:
                     # Removing a large temporary file takes long enough to keep off
                     # the loop.
-                    await asyncio.get_running_loop().run_in_executor(self.executor, body.close)
+                    await self._in_pool(body.close)
                 else:
                     body.close()
 
@@ -227,20 +226,32 @@ class ASGIApp:
         else:
             await self._stream(response, receive, send, watched)
 
+    async def _in_pool(self, func: Callable[..., T], *args: Any) -> T:
+        """``func(*args)`` in the thread pool, awaited; what it raises is raised here
+        with its traceback whole.
+
+        (Its outcome comes back as a value: in a compiled build, mypyc 2.4's ``await``
+        of a future that failed drops the frames of the thread, the view's included,
+        from the traceback that logs and the debug page show.)
+        """
+        loop = asyncio.get_running_loop()
+        outcome = await loop.run_in_executor(self.executor, _outcome, func, args)
+        if outcome.__class__ is _Raised:
+            raise outcome.error
+        return cast(T, outcome)
+
     async def _stream(
         self, response: Response, receive: Receive, send: Send, body: ReceiveStream
     ) -> None:
         """Send a streamed body chunk by chunk, stopping if the client disconnects."""
         disconnected = asyncio.ensure_future(body.wait_disconnect())
-        loop = asyncio.get_running_loop()
         try:
             iterator = response.iter_encoded()
             finished = False
             while not (finished or disconnected.done()):
                 # A sync generator may block: its steps run in the pool, a few per hop.
-                chunks, finished = await loop.run_in_executor(
-                    self.executor, _next_chunks, iterator
-                )
+                chunks: list[bytes]
+                chunks, finished = await self._in_pool(_next_chunks, iterator)
                 for chunk in chunks:
                     if disconnected.done():
                         break
@@ -250,7 +261,7 @@ class ASGIApp:
         finally:
             disconnected.cancel()
             # Closing runs the generator's ``finally`` and the call_on_close functions.
-            await loop.run_in_executor(self.executor, response.close)
+            await self._in_pool(response.close)
 
 
 async def _stream_async(response: Response, send: Send, body: ReceiveStream) -> None:
@@ -378,6 +389,23 @@ def _encode_headers(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
             raw_name = remember(names, name, name.lower().encode("latin-1"), _ASGI_NAMES_MAX)
         headers.append((raw_name, value.encode("latin-1")))
     return headers
+
+
+class _Raised:
+    """What a call in the pool raised (see ``ASGIApp._in_pool``)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def _outcome(func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``func(*args)``, or what it raised as a :class:`_Raised`."""
+    try:
+        return func(*args)
+    except BaseException as exc:
+        return _Raised(exc)
 
 
 def _handle_in_thread(plan: Plan, ctx: RequestContext) -> Response:
