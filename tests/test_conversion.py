@@ -191,12 +191,6 @@ def test_bytes_status_is_decoded(app: Flask, body: Any) -> None:
     assert convert(app, (body, b"202 ACCEPTED")).status == "202 ACCEPTED"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: a bytes status is decoded for dict/Response/HTTPException bodies,"
-    " but a str/bytes/iterator body passes it undecoded to the response constructor"
-    " (TypeError 'The status must be an int, a str or an HTTPStatus, not bytes')",
-)
 @pytest.mark.parametrize("body", ["text", b"bytes", iter([b"chunk"])])
 def test_bytes_status_is_decoded_for_text_bodies(app: Flask, body: Any) -> None:
     assert convert(app, (body, b"202 ACCEPTED")).status == "202 ACCEPTED"

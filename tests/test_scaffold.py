@@ -435,7 +435,7 @@ def test_decorator_after_first_request_registers_nothing(app: Flask, method: str
 
 @pytest.mark.parametrize("method", DECORATOR_FACTORIES)
 def test_flask_names_the_decorator_called_after_first_request(method: str) -> None:
-    """The reference for the xfail below: Flask refuses at the call, naming it."""
+    """Flask refuses at the call, naming it (Carafe too: the test below)."""
     app = flask.Flask(__name__)
     app.add_url_rule("/", "index", lambda: "index")
     app.test_client().get("/")
@@ -443,14 +443,6 @@ def test_flask_names_the_decorator_called_after_first_request(method: str) -> No
         DECORATOR_FACTORIES[method](app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug (scaffold): route/get/post/put/delete/patch/errorhandler/endpoint"
-    " do not check setup themselves; the AssertionError comes only when the"
-    " returned decorator is applied, naming 'add_url_rule' or"
-    " 'register_error_handler' instead of the method called (Flask: at the call,"
-    " naming it)",
-)
 @pytest.mark.parametrize("method", DECORATOR_FACTORIES)
 def test_decorator_after_first_request_names_itself_at_the_call(app: Flask, method: str) -> None:
     started(app)

@@ -21,7 +21,7 @@ from carafe.exceptions import ClientDisconnected
 from carafe.http.caches import remember
 from carafe.options import DEFAULT_OPTIONS, RequestOptions
 from carafe.request import Request
-from carafe.request_body import parse_content_length
+from carafe.request_body import is_chunked, parse_content_length
 from carafe.request_head import UPPER_METHODS
 from carafe.typing import ASGIMessage, ASGIReceive, ASGIScope
 
@@ -302,7 +302,7 @@ class ASGIRequest(Request):
         without a ``Content-Length`` (they frame bodies themselves)."""
         encoding = self._header(b"transfer-encoding")
         if encoding is not None:
-            return "chunked" in encoding.lower()
+            return is_chunked(encoding)
         return (
             self.scope.get("http_version") in _STREAMS_TO_END
             and self._header(b"content-length") is None

@@ -48,6 +48,12 @@ def to_response(app: Flask, rv: Any) -> Response:
                 " must have the form (body, status, headers), (body, status), or"
                 " (body, headers)."
             )
+    if (
+        status is not None
+        and status.__class__ is not int
+        and isinstance(status, (bytes, bytearray))
+    ):
+        status = status.decode()
     if rv is None:
         raise TypeError(
             f"The view function for {_current_endpoint()!r} did not return a valid"
@@ -81,8 +87,6 @@ def to_response(app: Flask, rv: Any) -> Response:
                 f" {type(rv).__name__}."
             )
     if status is not None:
-        if isinstance(status, (bytes, bytearray)):
-            status = status.decode()
         if isinstance(status, str):
             rv.status = status
         else:

@@ -42,7 +42,14 @@ class _Proxy(Generic[T]):
     def __getattribute__(self, name: str) -> Any:
         if name in _PROXY_OWN:
             return object.__getattribute__(self, name)
-        return getattr(object.__getattribute__(self, "_Proxy__get_current")(), name)
+        try:
+            current = object.__getattribute__(self, "_Proxy__get_current")()
+        except RuntimeError:
+            if name == "__class__":
+                # Unbound: isinstance(proxy, X) is False, as with Flask's proxies.
+                return type(self)
+            raise
+        return getattr(current, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self.__get_current(), name, value)
@@ -118,6 +125,8 @@ class _RequestProxy(_Proxy["Request"]):
         if request is None or name in _PROXY_OWN:
             if name in _PROXY_OWN:
                 return object.__getattribute__(self, name)
+            if name == "__class__":
+                return type(self)
             raise RuntimeError(_NO_REQUEST)
         return getattr(request, name)
 

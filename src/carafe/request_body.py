@@ -13,17 +13,31 @@ from typing import Any, BinaryIO, cast
 from carafe.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 
+def is_chunked(transfer_encoding: str | None) -> bool:
+    """True if a ``Transfer-Encoding`` header names the ``chunked`` coding (a token of
+    its comma-separated list, in any case), as Werkzeug reads it."""
+    if transfer_encoding is None:
+        return False
+    lowered = transfer_encoding.lower()
+    if lowered == "chunked":
+        return True
+    return "chunked" in lowered and any(
+        coding.strip(" \t") == "chunked" for coding in lowered.split(",")
+    )
+
+
 def parse_content_length(value: str | None, transfer_encoding: str | None) -> int | None:
     """A ``Content-Length`` header as an int, as Werkzeug reads it.
 
     None when absent or when the body is chunked; 0 when it is not a plain
     non-negative number (nothing is read then).
     """
-    if value is None or (transfer_encoding is not None and "chunked" in transfer_encoding.lower()):
+    if value is None or is_chunked(transfer_encoding):
         return None
-    # SECURITY: only plain digits; int() would also take "+5", "5_0" or " -0".
+    # SECURITY: only plain digits; int() would also take "+5", "5_0" or " -0". Spaces
+    # and tabs around them are allowed, nothing else (Werkzeug's rule).
     if not (value.isdigit() and value.isascii()):
-        value = value.strip()
+        value = value.strip(" \t")
     return int(value) if value.isdigit() and value.isascii() else 0
 
 

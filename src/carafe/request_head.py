@@ -28,7 +28,7 @@ from carafe.http.header_values import is_json_mimetype, mimetype_of, parse_optio
 from carafe.http.hosts import DEFAULT_PORTS, host_is_trusted, parse_host
 from carafe.http.urls import iri_path, iri_query
 from carafe.options import DEFAULT_OPTIONS, RequestOptions
-from carafe.request_body import parse_content_length
+from carafe.request_body import is_chunked, parse_content_length
 
 if TYPE_CHECKING:
     from carafe.routing import Rule
@@ -372,8 +372,7 @@ class RequestHead:
 
     def _is_chunked(self) -> bool:
         """True if the body comes with ``Transfer-Encoding: chunked`` (length unknown)."""
-        encoding = self.environ.get("HTTP_TRANSFER_ENCODING")
-        return encoding is not None and "chunked" in encoding.lower()
+        return is_chunked(self.environ.get("HTTP_TRANSFER_ENCODING"))
 
     @property
     def is_json(self) -> bool:

@@ -58,6 +58,8 @@ class Scaffold:
         :param strict_slashes: redirect ``/foo`` to ``/foo/`` for rules ending in a slash.
         """
 
+        self._check_setup_finished("route")
+
         def decorator(func: F) -> F:
             endpoint = options.pop("endpoint", None)
             self.add_url_rule(rule, endpoint, func, **options)
@@ -66,6 +68,7 @@ class Scaffold:
         return decorator
 
     def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
+        self._check_setup_finished(method.lower())
         if "methods" in options:
             raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
         return self.route(rule, methods=[method], **options)
@@ -93,8 +96,9 @@ class Scaffold:
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Decorate a function as the view of ``endpoint`` (for ``add_url_rule`` without one)."""
 
+        self._check_setup_finished("endpoint")
+
         def decorator(func: F) -> F:
-            self._check_setup_finished("endpoint")
             self.view_functions[endpoint] = func
             return func
 
@@ -157,6 +161,7 @@ class Scaffold:
 
     def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
         """Decorate ``func(error)`` as the handler of an HTTP code or exception class."""
+        self._check_setup_finished("errorhandler")
 
         def decorator(func: F) -> F:
             self.register_error_handler(code_or_exception, func)
