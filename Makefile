@@ -49,9 +49,14 @@ $(VENV)/.build-installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[build]'
 	touch $@
 
+# setuptools' own build folders are removed before and after, so that a later plain
+# `pip install .` from this tree cannot pick up a compiled module left in them.
+SETUPTOOLS_BUILD := build/lib.* build/temp.* build/bdist.* build/mypyc
+
 $(COMPILED)/.built: $(VENV)/.run-installed $(VENV)/.build-installed $(SOURCES) $(BUILD_INPUTS)
-	rm -rf $(COMPILED)
+	rm -rf $(COMPILED) $(SETUPTOOLS_BUILD)
 	CARAFE_MYPYC=1 $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target $(COMPILED) .
+	rm -rf $(SETUPTOOLS_BUILD)
 	touch $@
 
 compiled: $(COMPILED)/.built

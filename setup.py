@@ -60,6 +60,8 @@ if os.environ.get("CARAFE_MYPYC"):
     ext_modules += mypycify(
         [os.path.join("src", "carafe", module) for module in MYPYC_MODULES],
         opt_level=os.environ.get("CARAFE_MYPYC_OPT_LEVEL", "3"),
+        # mypyc's generated C, apart from setuptools' own build folders.
+        target_dir=os.path.join("build", "mypyc"),
     )
 
 setup(ext_modules=ext_modules)
