@@ -23,6 +23,7 @@ from carafe.request_body import (
     is_chunked,
     parse_content_length,
 )
+from server_environ import server_environ
 
 flask = pytest.importorskip("flask")
 werkzeug_wsgi = pytest.importorskip("werkzeug.wsgi")
@@ -326,23 +327,8 @@ def test_stream_after_get_data_is_exhausted(app: Flask, client: Any) -> None:
 def post_environ(
     body: bytes, content_length: str | None, *, terminated: bool = False
 ) -> dict[str, Any]:
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "POST",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
+    environ = server_environ("POST", body=body)
+    environ.pop("CONTENT_LENGTH", None)
     if content_length is not None:
         environ["CONTENT_LENGTH"] = content_length
     if terminated:

@@ -14,6 +14,7 @@ import pytest
 
 from carafe import Flask, Response, make_response, redirect, request
 from carafe.http.headers import Headers
+from server_environ import server_environ
 
 BAD_CHARS = ["\r", "\n", "\r\n", "\0"]
 INJECTION = "x\r\nX-Injected: yes"
@@ -21,26 +22,7 @@ INJECTION = "x\r\nX-Injected: yes"
 
 def call_wsgi(app, path="/", method="GET", body=b"", headers=None, **extra):
     """Call the app as a WSGI server would and return (status, header list, body)."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "localhost",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    if body:
-        environ["CONTENT_LENGTH"] = str(len(body))
+    environ = server_environ(method, path, body=body)
     for name, value in (headers or {}).items():
         key = name.upper().replace("-", "_")
         if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):

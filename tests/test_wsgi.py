@@ -8,7 +8,6 @@ the same environ and must answer the same.
 
 from __future__ import annotations
 
-import io
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
@@ -22,6 +21,7 @@ import carafe
 from carafe import Flask, Request, Response, g, has_request_context, request
 from carafe.exceptions import HTTPException
 from carafe.wsgi import serve
+from server_environ import server_environ
 
 flask = pytest.importorskip("flask")
 
@@ -32,27 +32,7 @@ def make_environ(
     method: str = "GET", path: str = "/", query: str = "", body: bytes = b"", **extra: Any
 ) -> dict[str, Any]:
     """A minimal WSGI environ, as a server would build it."""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    if body:
-        environ["CONTENT_LENGTH"] = str(len(body))
-    environ.update(extra)
-    return environ
+    return server_environ(method, path, query, body, **extra)
 
 
 class StartResponse:
