@@ -73,8 +73,14 @@ def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Response:
             error = exc
             raise
     finally:
-        if whole and must_tear_down(plan, ctx, error):
-            teardown(plan, ctx, error)
+        if whole:
+            keep = ctx._preserve_in
+            if keep is not None:
+                keep["carafe.preserved_context"] = (ctx, error)
+            elif plan.always_tear_down or ctx.request._files:
+                teardown(plan, ctx, error)
+            else:
+                _cv_ctx.reset(ctx._tokens.pop())
 
 
 def full_dispatch(plan: Plan, ctx: RequestContext) -> Response:
@@ -185,19 +191,6 @@ def handle_exception(plan: Plan, ctx: RequestContext, error: Exception) -> Respo
         if server_error.__class__ is CoroutineType:
             server_error = settle(ctx, server_error)
     return plan.sync_steps.finalize(plan, ctx, server_error, True)
-
-
-def must_tear_down(plan: Plan, ctx: RequestContext, error: BaseException | None) -> bool:
-    """At a request's end: True if :func:`teardown` has work to do; otherwise the
-    context is left now (or kept for the test client's ``with client:``)."""
-    keep = ctx._preserve_in
-    if keep is not None:
-        keep["carafe.preserved_context"] = (ctx, error)
-        return False
-    if plan.always_tear_down or ctx.request._files:
-        return True
-    _cv_ctx.reset(ctx._tokens.pop())
-    return False
 
 
 def teardown(plan: Plan, ctx: RequestContext, error: BaseException | None) -> None:

@@ -89,8 +89,16 @@ async def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Respons
             error = exc
             raise
     finally:
-        if whole and must_tear_down(plan, ctx, error):
-            await teardown(plan, ctx, error)
+        if whole:
+            keep = ctx._preserve_in
+            if keep is not None:
+                # The test client's ``with client:`` keeps the context for later.
+                keep["carafe.preserved_context"] = (ctx, error)
+            elif plan.always_tear_down or ctx.request._files:
+                await teardown(plan, ctx, error)
+            else:
+                # PERF: nothing to run or close: just restore the previous context.
+                _cv_ctx.reset(ctx._tokens.pop())
 
 
 async def full_dispatch(plan: Plan, ctx: RequestContext) -> Response:
@@ -201,20 +209,6 @@ async def handle_exception(plan: Plan, ctx: RequestContext, error: Exception) ->
         if server_error.__class__ is CoroutineType:
             server_error = await server_error
     return await finalize(plan, ctx, server_error, True)
-
-
-def must_tear_down(plan: Plan, ctx: RequestContext, error: BaseException | None) -> bool:
-    """At a request's end: True if :func:`teardown` has work to do; otherwise the
-    context is left now (or kept for the test client's ``with client:``)."""
-    keep = ctx._preserve_in
-    if keep is not None:
-        keep["carafe.preserved_context"] = (ctx, error)
-        return False
-    if plan.always_tear_down or ctx.request._files:
-        return True
-    # PERF: nothing to run or close: just restore the previous context.
-    _cv_ctx.reset(ctx._tokens.pop())
-    return False
 
 
 async def teardown(plan: Plan, ctx: RequestContext, error: BaseException | None) -> None:
