@@ -152,10 +152,8 @@ class ASGIApp:
         try:
             await self._send_response(response, request, receive, send, body)
         finally:
-            if (
-                body is not None and body.holds_file and "carafe.preserved_context" not in scope
-                # (The test client reads a kept request's body afterwards.)
-            ):
+            # A kept request's body stays open: the test client reads it afterwards.
+            if body is not None and body.holds_file and "carafe.preserved_context" not in scope:
                 if body.on_disk:
                     # Removing a large temporary file takes long enough to keep off
                     # the loop.

@@ -48,11 +48,7 @@ def to_response(app: Flask, rv: Any) -> Response:
                 " must have the form (body, status, headers), (body, status), or"
                 " (body, headers)."
             )
-    if (
-        status is not None
-        and status.__class__ is not int
-        and isinstance(status, (bytes, bytearray))
-    ):
+    if isinstance(status, (bytes, bytearray)):
         status = status.decode()
     if rv is None:
         raise TypeError(

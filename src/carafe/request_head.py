@@ -41,9 +41,9 @@ UPPER_METHODS = {
 
 
 #: Host headers found valid, as text (WSGI) and bytes (ASGI), so a repeated one is
-#: checked with a set lookup (see ``Flask.match_request``); a request without one is
-#: checked in full (HTTP/1.1 requires it). Bounded: the values come from clients; one
-#: not in the set is checked in full.
+#: checked with one lookup (see ``carafe.routing.route_request``); a request without
+#: one is checked in full (HTTP/1.1 requires it). Bounded: the values come from
+#: clients; one not kept here is checked in full.
 VALID_HOST_HEADERS: dict[str | bytes | None, bool] = {}
 _VALID_HOST_HEADERS_MAX = 256
 

@@ -580,7 +580,7 @@ def route_request(url_map: Map, request: Request, host_header: str | bytes | Non
     string counts too, when ``request.args`` reads it), and a malformed ``Host`` or
     one outside ``TRUSTED_HOSTS`` a 400, as in Flask 3.1 (whose routing reads the
     host). PERF: the edge passes the raw Host header it has at hand (None when there
-    is none); one already found valid is a set lookup, with no call.
+    is none); one already found valid is a dict lookup, with no call.
     """
     options = request.options
     limit = options.max_url_length
