@@ -147,6 +147,21 @@ def test_missing_attribute_is_an_attribute_error(app: Flask) -> None:
             g.unset
 
 
+def test_attribute_error_of_a_request_property_is_raised_once(app: Flask) -> None:
+    calls = []
+
+    class CustomRequest(Request):
+        @property
+        def broken(self) -> str:
+            calls.append(1)
+            raise AttributeError("broken inside")
+
+    app.request_class = CustomRequest
+    with app.test_request_context(), pytest.raises(AttributeError, match="broken inside"):
+        request.broken  # type: ignore[attr-defined]
+    assert calls == [1]  # the property ran once, its own error came through
+
+
 def test_attribute_writes_and_deletes_reach_the_object(app: Flask) -> None:
     with app.test_request_context() as ctx:
         current_app.custom_setting = 5  # type: ignore[attr-defined]

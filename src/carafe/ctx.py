@@ -150,7 +150,8 @@ class RequestContext(_Context):
         self.request: Request = request
         self._g = None
         self._tokens = []
-        self._after_request_functions: list[AfterRequestCallable] = []
+        # PERF: None until after_this_request adds a first function (most requests).
+        self._after_request_functions: list[AfterRequestCallable] | None = None
         self._outer: _Context | None = None
         #: Where to leave this context when the test client keeps it (``with client:``):
         #: the request's environ or scope; None pops it as usual.
@@ -219,5 +220,8 @@ def after_this_request(func: AfterRequestCallable) -> AfterRequestCallable:
             "'after_this_request' can only be used when a request context is active,"
             " such as in a view function."
         )
-    ctx._after_request_functions.append(func)
+    functions = ctx._after_request_functions
+    if functions is None:
+        functions = ctx._after_request_functions = []
+    functions.append(func)
     return func

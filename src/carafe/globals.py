@@ -120,15 +120,21 @@ class _RequestProxy(_Proxy["Request"]):
     __slots__ = ()
 
     def __getattribute__(self, name: str) -> Any:
-        ctx = _cv_ctx.get(None)
-        request = ctx.request if ctx is not None else None
-        if request is None or name in _PROXY_OWN:
+        try:
+            # PERF: the usual read is this one line; no context (None has no
+            # ``request``), no request (None has no ``name``) and the proxy's own
+            # names all end in an AttributeError, sorted out below.
+            return getattr(_cv_ctx.get(None).request, name)  # type: ignore[union-attr]
+        except AttributeError:
+            ctx = _cv_ctx.get(None)
+            request = ctx.request if ctx is not None else None
             if name in _PROXY_OWN:
                 return object.__getattribute__(self, name)
+            if request is not None:
+                raise  # the request's own AttributeError
             if name == "__class__":
                 return type(self)
-            raise RuntimeError(_NO_REQUEST)
-        return getattr(request, name)
+            raise RuntimeError(_NO_REQUEST) from None
 
 
 request = cast("Request", _RequestProxy(_current_request, "request"))

@@ -154,7 +154,7 @@ async def process_response(plan: Plan, ctx: RequestContext, response: Response) 
     """Flask's ``process_response``: the ``after_this_request`` functions, then the
     ``after_request`` hooks (last registered first)."""
     result: Any = response
-    for func in ctx._after_request_functions:
+    for func in ctx._after_request_functions or ():
         result = func(result)
         if result.__class__ is CoroutineType:
             result = await result

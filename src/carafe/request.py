@@ -106,11 +106,11 @@ class Request(RequestHead):
 
     def _input(self) -> BinaryIO | None:
         """The server's body stream (``wsgi.input``), if it gave one."""
-        return self.environ.get("wsgi.input")
+        return self._environ.get("wsgi.input")
 
     def _input_terminated(self) -> bool:
         """True if the server says the stream ends with the body (a chunked body)."""
-        return bool(self.environ.get("wsgi.input_terminated"))
+        return bool(self._environ.get("wsgi.input_terminated"))
 
     def _open_stream(self) -> BinaryIO:
         source = self._input()
