@@ -95,9 +95,9 @@ def test_plan_orders_hooks_as_flask_runs_them(app: Flask) -> None:
     for teardown in (teardown_1, teardown_2):
         app.teardown_request(teardown)
     plan = app.make_plan()
-    assert plan.before == (before_1, before_2)
-    assert plan.after == (after_2, after_1)
-    assert plan.teardown == (teardown_2, teardown_1)
+    assert plan.scope.before == (before_1, before_2)
+    assert plan.scope.after == (after_2, after_1)
+    assert plan.scope.teardown == (teardown_2, teardown_1)
     assert plan.overrides == frozenset()
     assert plan.run_preprocess and plan.always_finalize and plan.always_tear_down
 

@@ -44,7 +44,7 @@ def test_flask_is_a_scaffold() -> None:
     assert issubclass(Flask, Scaffold)
     app = Flask(__name__)
     assert app.view_functions == {}
-    assert app.error_handler_spec == {None: {}}
+    assert app.error_handler_spec == {}
     assert app.before_request_funcs == app.after_request_funcs == {}
     assert app.teardown_request_funcs == {}
 
@@ -350,7 +350,7 @@ def test_bad_error_handler_keys_raise_as_in_flask(value: Any, error_type: type) 
     assert str(ours.value).replace("carafe.exceptions.", "") == str(theirs.value).replace(
         "werkzeug.exceptions.", ""
     )
-    assert app.error_handler_spec == {None: {}}
+    assert app.error_handler_spec == {}
 
 
 def test_errorhandler_decorator_raises_the_same_errors(app: Flask) -> None:
@@ -360,7 +360,7 @@ def test_errorhandler_decorator_raises_the_same_errors(app: Flask) -> None:
         app.errorhandler(KeyError("x"))(lambda error: "")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="'int' is not a subclass of Exception"):
         app.errorhandler(int)(lambda error: "")  # type: ignore[arg-type]
-    assert app.error_handler_spec == {None: {}}
+    assert app.error_handler_spec == {}
 
 
 def test_non_class_key_is_a_value_error_naming_it(app: Flask) -> None:
@@ -430,7 +430,7 @@ def test_decorator_after_first_request_registers_nothing(app: Flask, method: str
         DECORATOR_FACTORIES[method](app)(lambda *args: "")
     assert "new" not in app.view_functions and "<lambda>" not in app.view_functions
     assert rules(app) == [("/", "index", ("GET", "HEAD", "OPTIONS"))]
-    assert app.error_handler_spec == {None: {}}
+    assert app.error_handler_spec == {}
 
 
 @pytest.mark.parametrize("method", DECORATOR_FACTORIES)

@@ -89,9 +89,14 @@ def full_dispatch(plan: Plan, ctx: RequestContext) -> Response:
 
 
 def preprocess(plan: Plan, ctx: RequestContext) -> Any:
-    """Flask's ``preprocess_request``: run the ``before_request`` hooks; the first
-    value that is not None ends the request."""
-    for func in plan.before:
+    """Flask's ``preprocess_request``: run the URL value preprocessors, then the
+    ``before_request`` hooks (the app's, then each blueprint's from the outermost);
+    the first value that is not None ends the request."""
+    request = ctx.request
+    scope = plan.scope_for(request)
+    for processor in scope.url_value_preprocessors:
+        processor(request.endpoint, request.view_args)
+    for func in scope.before:
         rv = func()
         if rv.__class__ is CoroutineType:
             rv = settle(ctx, rv)
@@ -134,13 +139,14 @@ def finalize(
 
 def process_response(plan: Plan, ctx: RequestContext, response: Response) -> Response:
     """Flask's ``process_response``: the ``after_this_request`` functions, then the
-    ``after_request`` hooks (last registered first)."""
+    ``after_request`` hooks (the innermost blueprint's first, each scope's last
+    registered first)."""
     result: Any = response
     for func in ctx._after_request_functions or ():
         result = func(result)
         if result.__class__ is CoroutineType:
             result = settle(ctx, result)
-    for func in plan.after:
+    for func in plan.scope_for(ctx.request).after:
         result = func(result)
         if result.__class__ is CoroutineType:
             result = settle(ctx, result)
@@ -152,7 +158,7 @@ def handle_http_exception(plan: Plan, ctx: RequestContext, error: HTTPException)
     for an ``async def`` one), or the exception itself to answer with."""
     if error.code is None or isinstance(error, RequestRedirect):
         return error
-    handler = plan.find_error_handler(error)
+    handler = plan.scope_for(ctx.request).find_error_handler(error)
     if handler is None:
         return error
     return handler(error)
@@ -168,7 +174,7 @@ def handle_user_exception(plan: Plan, ctx: RequestContext, error: Exception) -> 
         error.show_exception = True
     if isinstance(error, HTTPException) and (not plan.trap_http_exception(error)):
         return plan.sync_steps.handle_http_exception(plan, ctx, error)
-    handler = plan.find_error_handler(error)
+    handler = plan.scope_for(ctx.request).find_error_handler(error)
     if handler is None:
         raise error
     return handler(error)
@@ -185,7 +191,7 @@ def handle_exception(plan: Plan, ctx: RequestContext, error: Exception) -> Respo
         raise error
     plan.log_exception(error)
     server_error: Any = InternalServerError(original_exception=error)
-    handler = plan.find_error_handler(server_error)
+    handler = plan.scope_for(ctx.request).find_error_handler(server_error)
     if handler is not None:
         server_error = handler(server_error)
         if server_error.__class__ is CoroutineType:
@@ -208,9 +214,9 @@ def teardown(plan: Plan, ctx: RequestContext, error: BaseException | None) -> No
 
 
 def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException | None) -> None:
-    """Flask's ``do_teardown_request``: the ``teardown_request`` functions, last
-    registered first."""
-    for func in plan.teardown:
+    """Flask's ``do_teardown_request``: the ``teardown_request`` functions, in the
+    order of the ``after_request`` hooks."""
+    for func in plan.scope_for(ctx.request).teardown:
         rv = func(error)
         if rv.__class__ is CoroutineType:
             settle(ctx, rv)

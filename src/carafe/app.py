@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -29,20 +29,21 @@ from carafe.exceptions import (
     BadRequestKeyError,
     HTTPException,
 )
-from carafe.http.caches import remember
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.options import RequestOptions
-from carafe.plan import STEP_METHODS, Plan, Steps, settle
+from carafe.plan import STEP_METHODS, Plan, Steps, find_error_handler, settle
 from carafe.request import Request
+from carafe.request_head import blueprint_path
 from carafe.response import Response, redirect_response
 from carafe.routing import BuildError, Map, Rule, route_request
-from carafe.scaffold import Scaffold
+from carafe.scaffold import Scaffold, find_root_path
 from carafe.wsgi import serve as serve_wsgi
 
 if TYPE_CHECKING:
     import logging
 
     from carafe.asgi import ASGIApp
+    from carafe.blueprints import Blueprint
     from carafe.testing import FlaskClient
     from carafe.typing import StartResponse, WSGIEnvironment
 
@@ -50,9 +51,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 ErrorHandler = Callable[[Any], Any]
 
 _ROUTE_SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
-#: The error-handler lookups kept (per exception class and code; bounded, as classes
-#: may be made at run time).
-_ERROR_HANDLER_CACHE_MAX = 256
 
 
 class Flask(Scaffold):
@@ -84,7 +82,7 @@ class Flask(Scaffold):
         root_path: str | None = None,
     ) -> None:
         self.import_name = import_name
-        self.root_path = root_path or _find_root_path(import_name)
+        self.root_path = root_path or find_root_path(import_name)
         self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
@@ -101,13 +99,11 @@ class Flask(Scaffold):
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
         self.extensions: dict[str, Any] = {}
-        self.blueprints: dict[str, Any] = {}
+        #: The registered blueprints, by the (dotted) name each is registered under.
+        self.blueprints: dict[str, Blueprint] = {}
         self._got_first_request = False
         #: What the request pipeline runs, frozen at the first request (see _finalize).
         self.plan: Plan | None = None
-        self._error_handler_cache: dict[
-            tuple[type[BaseException], int | None], ErrorHandler | None
-        ] = {}
         self._logger: logging.Logger | None = None
         self._asgi: ASGIApp | None = None
         self._asgi_wrapped: Callable[..., Awaitable[None]] | None = None
@@ -237,12 +233,22 @@ class Flask(Scaffold):
         self.teardown_appcontext_funcs.append(func)
         return func
 
-    def register_error_handler(
-        self, code_or_exception: type[BaseException] | int, func: ErrorHandler
-    ) -> None:
-        """Handle an HTTP error code or an exception class with ``func(error)``."""
-        super().register_error_handler(code_or_exception, func)
-        self._error_handler_cache.clear()
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint``'s views, hooks and handlers on this app.
+
+        :param url_prefix: put before each of its rules (instead of the blueprint's).
+        :param subdomain: its rules' subdomain (instead of the blueprint's).
+        :param name: the name it is registered under (its own by default): the same
+            blueprint can be registered twice under two names.
+        :param url_defaults: view arguments for its rules.
+        Other options reach its ``record`` functions (``state.options``).
+        """
+        self._check_setup_finished("register_blueprint")
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> Iterator[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return iter(self.blueprints.values())
 
     # -- dispatch -------------------------------------------------------------
 
@@ -270,9 +276,6 @@ class Flask(Scaffold):
             sync_steps[STEP_METHODS[method]] = _call_method(method)
         return Plan(
             self,
-            before=tuple(self.before_request_funcs.get(None, ())),
-            after=tuple(reversed(self.after_request_funcs.get(None, ()))),
-            teardown=tuple(reversed(self.teardown_request_funcs.get(None, ()))),
             teardown_appcontext_funcs=self.teardown_appcontext_funcs,
             views=self.view_functions,
             overrides=overrides,
@@ -372,31 +375,12 @@ class Flask(Scaffold):
 
     # -- errors ---------------------------------------------------------------
 
-    def _find_error_handler(self, error: BaseException) -> ErrorHandler | None:
-        """The handler for ``error``: by its code first, then by its class hierarchy."""
-        handlers = self.error_handler_spec[None]
-        if not handlers:
-            return None
-        exc_class = type(error)
-        code = error.code if isinstance(error, HTTPException) else None
-        # PERF: the search is the same for every error of a class and code: it runs
-        # once each (bounded; registering a handler starts over).
-        key = (exc_class, code)
-        cache = self._error_handler_cache
-        if key in cache:
-            return cache[key]
-        found: ErrorHandler | None = None
-        for handler_code in (code, None) if code is not None else (None,):
-            by_class = handlers.get(handler_code)
-            if not by_class:
-                continue
-            for cls in exc_class.__mro__:
-                found = by_class.get(cls)
-                if found is not None:
-                    break
-            if found is not None:
-                break
-        return remember(cache, key, found, _ERROR_HANDLER_CACHE_MAX)
+    def _find_error_handler(
+        self, error: BaseException, blueprints: list[str]
+    ) -> ErrorHandler | None:
+        """The handler for ``error`` raised in ``blueprints`` (``request.blueprints``):
+        by its code, then by its class, each in the blueprints then the app."""
+        return find_error_handler(self.error_handler_spec, error, (*blueprints, None))
 
     def trap_http_exception(self, error: Exception) -> bool:
         """True if an HTTP exception should propagate like any other error (debugging)."""
@@ -484,6 +468,10 @@ class Flask(Scaffold):
         ctx = get_request_context()
         if ctx is not None:
             request = ctx.request
+            if endpoint[:1] == ".":
+                # Relative to the current request's blueprint (the app's, outside one).
+                blueprint = request.blueprint
+                endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
             if _external is None:
                 _external = _scheme is not None
             scheme = _scheme or request.scheme
@@ -506,6 +494,7 @@ class Flask(Scaffold):
             root = (self.config["APPLICATION_ROOT"] or "/").rstrip("/")
         if _scheme is not None and not _external:
             raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
         try:
             path = self.url_map.build(endpoint, values, method=_method)
         except BuildError as error:
@@ -518,6 +507,19 @@ class Flask(Scaffold):
 
             url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
         return url
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Run the ``url_defaults`` functions for ``endpoint`` on ``values`` in place:
+        the app's, then its blueprints' from the outermost."""
+        functions = self.url_default_functions
+        if not functions:
+            return
+        names: list[str | None] = [None]
+        if "." in endpoint:
+            names.extend(reversed(blueprint_path(endpoint.rpartition(".")[0])))
+        for name in names:
+            for func in functions.get(name, ()):
+                func(endpoint, values)
 
     def handle_url_build_error(
         self, error: BuildError, endpoint: str, values: dict[str, Any]
@@ -575,12 +577,3 @@ def _call_method(name: str) -> Callable[..., Any]:
 
     call_override.__name__ = name
     return call_override
-
-
-def _find_root_path(import_name: str) -> str:
-    """The folder of the app's module (the working directory if it has none)."""
-    module = sys.modules.get(import_name)
-    module_file = getattr(module, "__file__", None)
-    if module_file:
-        return os.path.dirname(os.path.abspath(str(module_file)))
-    return os.getcwd()

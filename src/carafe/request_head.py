@@ -102,6 +102,13 @@ class UserAgent:
         return f"<UserAgent {self.string!r}>"
 
 
+def blueprint_path(name: str) -> tuple[str, ...]:
+    """``"a.b.c"`` -> ``("a.b.c", "a.b", "a")``: a blueprint and those it is nested
+    in, innermost first, as ``request.blueprints`` lists them."""
+    parts = name.split(".")
+    return tuple(".".join(parts[:end]) for end in range(len(parts), 0, -1))
+
+
 def _decode_wsgi(value: str) -> str:
     """WSGI strings carry raw bytes as latin-1; decode them as UTF-8 as Werkzeug does."""
     # PERF: ASCII, the usual case, needs no transcoding.
@@ -419,8 +426,17 @@ class RequestHead:
 
     @property
     def blueprint(self) -> str | None:
-        """The blueprint of the matched endpoint (blueprints are not supported yet)."""
-        return None
+        """The (dotted) name of the blueprint of the matched endpoint, if any."""
+        rule = self.url_rule
+        if rule is None or "." not in rule.endpoint:
+            return None
+        return rule.endpoint.rpartition(".")[0]
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The matched blueprint and those it is nested in, innermost first."""
+        name = self.blueprint
+        return [] if name is None else list(blueprint_path(name))
 
     # -- query string ---------------------------------------------------------
 

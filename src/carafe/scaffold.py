@@ -1,12 +1,17 @@
-"""What an app (and, with issue 13, a blueprint) registers: views and their routes,
-request hooks and error handlers, as Flask's ``Scaffold`` holds them.
+"""What an app or a blueprint registers: views and their routes, request hooks, URL
+processors and error handlers, as Flask's ``Scaffold`` holds them.
 
-Each registry is keyed by scope, None for the app itself (a blueprint's name for its
-own), as Flask keys them; the app freezes them into its plan at the first request.
+Each registry is keyed by scope, None for the registering object itself, as Flask
+keys them: a blueprint's own hooks go under None in the blueprint, and under its
+(dotted) name in the app it is registered on. The app freezes its registries into
+its plan at the first request.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,15 +28,32 @@ class Scaffold:
     """The registries and the decorators that fill them."""
 
     def __init__(self) -> None:
+        # defaultdicts, as Flask's: extensions append to ``registry[None]`` directly.
         self.view_functions: dict[str, Callable[..., Any]] = {}
-        self.error_handler_spec: dict[
-            str | None, dict[int | None, dict[type[BaseException], ErrorHandler]]
-        ] = {None: {}}
-        self.before_request_funcs: dict[str | None, list[Callable[[], Any]]] = {}
-        self.after_request_funcs: dict[str | None, list[Callable[[Response], Any]]] = {}
-        self.teardown_request_funcs: dict[
+        self.error_handler_spec: defaultdict[
+            str | None, defaultdict[int | None, dict[type[BaseException], ErrorHandler]]
+        ] = defaultdict(_handlers_by_code)
+        self.before_request_funcs: defaultdict[str | None, list[Callable[[], Any]]] = defaultdict(
+            list
+        )
+        self.after_request_funcs: defaultdict[str | None, list[Callable[[Response], Any]]] = (
+            defaultdict(list)
+        )
+        self.teardown_request_funcs: defaultdict[
             str | None, list[Callable[[BaseException | None], Any]]
-        ] = {}
+        ] = defaultdict(list)
+        #: ``url_value_preprocessor`` functions: ``func(endpoint, view_args)``.
+        self.url_value_preprocessors: defaultdict[
+            str | None, list[Callable[[str | None, dict[str, Any] | None], None]]
+        ] = defaultdict(list)
+        #: ``url_defaults`` functions: ``func(endpoint, values)``, for ``url_for``.
+        self.url_default_functions: defaultdict[
+            str | None, list[Callable[[str, dict[str, Any]], None]]
+        ] = defaultdict(list)
+        #: ``context_processor`` functions: each returns a dict for templates.
+        self.template_context_processors: defaultdict[
+            str | None, list[Callable[[], dict[str, Any]]]
+        ] = defaultdict(list)
 
     def _check_setup_finished(self, method: str) -> None:
         """Raise if registering through ``method`` is no longer allowed."""
@@ -107,19 +129,39 @@ class Scaffold:
     def before_request(self, func: F) -> F:
         """Run ``func()`` before each request; a non-None return value is the response."""
         self._check_setup_finished("before_request")
-        self.before_request_funcs.setdefault(None, []).append(func)
+        self.before_request_funcs[None].append(func)
         return func
 
     def after_request(self, func: F) -> F:
         """Run ``func(response)`` after each request; it returns the response to send."""
         self._check_setup_finished("after_request")
-        self.after_request_funcs.setdefault(None, []).append(func)
+        self.after_request_funcs[None].append(func)
         return func
 
     def teardown_request(self, func: F) -> F:
         """Run ``func(error)`` when the request context is popped, even after errors."""
         self._check_setup_finished("teardown_request")
-        self.teardown_request_funcs.setdefault(None, []).append(func)
+        self.teardown_request_funcs[None].append(func)
+        return func
+
+    def url_value_preprocessor(self, func: F) -> F:
+        """Run ``func(endpoint, view_args)`` before the ``before_request`` hooks; it
+        may take values out of ``view_args`` before the view gets them."""
+        self._check_setup_finished("url_value_preprocessor")
+        self.url_value_preprocessors[None].append(func)
+        return func
+
+    def url_defaults(self, func: F) -> F:
+        """Run ``func(endpoint, values)`` when ``url_for`` builds a URL; it may add
+        values in place."""
+        self._check_setup_finished("url_defaults")
+        self.url_default_functions[None].append(func)
+        return func
+
+    def context_processor(self, func: F) -> F:
+        """Register ``func()``, which returns a dict of values for templates."""
+        self._check_setup_finished("context_processor")
+        self.template_context_processors[None].append(func)
         return func
 
     @staticmethod
@@ -157,7 +199,7 @@ class Scaffold:
         """Handle an HTTP error code or an exception class with ``func(error)``."""
         self._check_setup_finished("register_error_handler")
         exc_class, code = self._get_exc_class_and_code(code_or_exception)
-        self.error_handler_spec[None].setdefault(code, {})[exc_class] = func
+        self.error_handler_spec[None][code][exc_class] = func
 
     def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
         """Decorate ``func(error)`` as the handler of an HTTP code or exception class."""
@@ -168,3 +210,16 @@ class Scaffold:
             return func
 
         return decorator
+
+
+def _handlers_by_code() -> defaultdict[int | None, dict[type[BaseException], ErrorHandler]]:
+    return defaultdict(dict)
+
+
+def find_root_path(import_name: str) -> str:
+    """The folder of the app's module (the working directory if it has none)."""
+    module = sys.modules.get(import_name)
+    module_file = getattr(module, "__file__", None)
+    if module_file:
+        return os.path.dirname(os.path.abspath(str(module_file)))
+    return os.getcwd()
