@@ -36,6 +36,7 @@ from carafe.request import Request
 from carafe.request_head import blueprint_path
 from carafe.response import Response, redirect_response
 from carafe.routing import BuildError, Map, Rule, route_request
+from carafe.runner import is_coroutine_function
 from carafe.scaffold import Scaffold, find_root_path
 from carafe.wsgi import serve as serve_wsgi
 
@@ -416,6 +417,22 @@ class Flask(Scaffold):
         ctx = get_request_context()
         where = f" on {ctx.request.path} [{ctx.request.method}]" if ctx is not None else ""
         self.logger.error(f"Exception{where}", exc_info=(type(error), error, error.__traceback__))
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` as a plain function: an ``async def`` one through
+        :meth:`async_to_sync`, any other as it is."""
+        if is_coroutine_function(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(self, func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        """A plain function that runs the coroutine function ``func`` to its end, as
+        the pipeline runs an ``async def`` view (not on the event loop itself)."""
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            return settle(get_request_context(), func(*args, **kwargs))  # type: ignore[arg-type]
+
+        return run
 
     # -- responses ------------------------------------------------------------
 
