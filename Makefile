@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-packages lint typecheck contracts unit compiled generate fuzz bench bench-e2e bench-instructions clean
+.PHONY: run test system-packages lint typecheck contracts unit compiled generate fuzz flask-suite bench bench-e2e bench-instructions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,11 @@ generate: $(VENV)/.dev-installed
 # built with AddressSanitizer and UndefinedBehaviorSanitizer into build/fuzz/sanitized/ (never
 # src/), their tests and differential harness run against that build. Fails on any crash.
 FUZZ_SECONDS ?= 30
+
+# Flask's own test suite with `flask` aliased to Carafe: the sdist is fetched from PyPI
+# into build/flask-suite (never committed); prints a table per test file and the total.
+flask-suite: $(VENV)/.dev-installed
+	$(BIN)/python scripts/flask_suite.py
 
 fuzz: $(VENV)/.dev-installed
 	CARAFE_FUZZ_ROUNDS=250 CARAFE_FUZZ_SEED=$$(date +%s) $(BIN)/python -m pytest -q -k "fuzz or matches_python" tests/test_speedups.py

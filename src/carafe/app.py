@@ -175,7 +175,7 @@ class Flask(Scaffold):
             raise AssertionError(
                 f"The setup method {method!r} can no longer be called on the application."
                 " It has already handled its first request, any changes will not be"
-                " applied consistently. Make sure all imports, decorators, functions,"
+                " applied consistently.\nMake sure all imports, decorators, functions,"
                 " etc. needed to set up the application are done before running it."
             )
 

@@ -162,12 +162,18 @@ class Blueprint(Scaffold):
 
     def record_once(self, func: DeferredSetupFunction) -> None:
         """Call ``func(state)`` the first time the blueprint is registered on an app."""
+        self._check_setup_finished("record_once")
+        self.deferred_functions.append(_once(func))
 
-        def once(state: BlueprintSetupState) -> None:
-            if state.first_registration:
-                func(state)
+    def _on_app(self, method: str, registration: str, func: Callable[..., Any]) -> None:
+        """For the setup method ``method``: register ``func`` on the app through its
+        method ``registration`` at the first registration."""
+        self._record_once_for(method, lambda state: getattr(state.app, registration)(func))
 
-        self.record(once)
+    def _record_once_for(self, method: str, func: DeferredSetupFunction) -> None:
+        """``record_once(func)`` for the setup method ``method`` (named if too late)."""
+        self._check_setup_finished(method)
+        self.deferred_functions.append(_once(func))
 
     def make_setup_state(
         self, app: Flask, options: dict[str, Any], first_registration: bool = False
@@ -185,11 +191,12 @@ class Blueprint(Scaffold):
     ) -> None:
         """Register a URL rule, added to the app (under the prefix, with the endpoint
         ``"name.endpoint"``) when the blueprint is registered."""
+        self._check_setup_finished("add_url_rule")
         if endpoint and "." in endpoint:
             raise ValueError("'endpoint' may not contain a dot '.' character.")
         if view_func is not None and "." in getattr(view_func, "__name__", ""):
             raise ValueError("'view_func' name may not contain a dot '.' character.")
-        self.record(
+        self.deferred_functions.append(
             lambda state: state.add_url_rule(
                 rule,
                 endpoint,
@@ -214,8 +221,8 @@ class Blueprint(Scaffold):
         its rules, hooks, handlers and nested blueprints, under its name."""
         name_prefix = options.get("name_prefix", "")
         own_name = options.get("name", self.name)
-        if "." in own_name:
-            raise ValueError("'name' may not contain a dot '.' character.")
+        # A dotted name= is taken, as Flask takes it: the blueprint then counts as
+        # nested in the blueprint the name starts with.
         name = f"{name_prefix}.{own_name}".lstrip(".")
         if name in app.blueprints:
             which = "this" if app.blueprints[name] is self else "a different"
@@ -263,47 +270,62 @@ class Blueprint(Scaffold):
 
     def before_app_request(self, func: F) -> F:
         """Run ``func()`` before every request of the app, not only this blueprint's."""
-        self.record_once(lambda state: state.app.before_request(func))
+        self._on_app("before_app_request", "before_request", func)
         return func
 
     def after_app_request(self, func: F) -> F:
         """Run ``func(response)`` after every request of the app."""
-        self.record_once(lambda state: state.app.after_request(func))
+        self._on_app("after_app_request", "after_request", func)
         return func
 
     def teardown_app_request(self, func: F) -> F:
         """Run ``func(error)`` at the end of every request of the app."""
-        self.record_once(lambda state: state.app.teardown_request(func))
+        self._record_once_for(
+            "teardown_app_request", lambda state: state.app.teardown_request(func)
+        )
         return func
 
     def app_context_processor(self, func: F) -> F:
         """Register a template context processor for the whole app."""
-        self.record_once(lambda state: state.app.context_processor(func))
+        self._record_once_for(
+            "app_context_processor", lambda state: state.app.context_processor(func)
+        )
         return func
 
     def app_url_value_preprocessor(self, func: F) -> F:
         """Register a URL value preprocessor for every request of the app."""
-        self.record_once(lambda state: state.app.url_value_preprocessor(func))
+        self._record_once_for(
+            "app_url_value_preprocessor", lambda state: state.app.url_value_preprocessor(func)
+        )
         return func
 
     def app_url_defaults(self, func: F) -> F:
         """Register a ``url_defaults`` function for every endpoint of the app."""
-        self.record_once(lambda state: state.app.url_defaults(func))
+        self._on_app("app_url_defaults", "url_defaults", func)
         return func
 
     def app_errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
         """Decorate a handler of an error anywhere in the app, not only in this
         blueprint's views."""
+        self._check_setup_finished("app_errorhandler")
 
         def decorator(func: F) -> F:
             def register(state: BlueprintSetupState) -> None:
                 handler: ErrorHandler = func
                 state.app.register_error_handler(code_or_exception, handler)
 
-            self.record_once(register)
+            self._record_once_for("app_errorhandler", register)
             return func
 
         return decorator
+
+
+def _once(func: DeferredSetupFunction) -> DeferredSetupFunction:
+    def once(state: BlueprintSetupState) -> None:
+        if state.first_registration:
+            func(state)
+
+    return once
 
 
 def _nested_options(

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from carafe.ctx import _NO_APP, _NO_REQUEST, _AppCtxGlobals, _cv_ctx
+from carafe.ctx import _NO_APP, _NO_REQUEST, _AppCtxGlobals, _cv_ctx, get_request_context
 
 if TYPE_CHECKING:
     from carafe.app import Flask
+    from carafe.ctx import AppContext, RequestContext
     from carafe.request import Request
 
 T = TypeVar("T")
@@ -113,6 +114,20 @@ def _current_g() -> _AppCtxGlobals:
     return ctx.g
 
 
+def _current_app_context() -> AppContext | RequestContext:
+    ctx = _cv_ctx.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_APP)
+    return ctx
+
+
+def _current_request_context() -> RequestContext:
+    ctx = get_request_context()
+    if ctx is None:
+        raise RuntimeError(_NO_REQUEST)
+    return ctx
+
+
 class _RequestProxy(_Proxy["Request"]):
     """The ``request`` proxy. PERF: attribute reads, by far its most common use,
     look the context variable up inline instead of through a getter call."""
@@ -140,3 +155,8 @@ class _RequestProxy(_Proxy["Request"]):
 request = cast("Request", _RequestProxy(_current_request, "request"))
 current_app = cast("Flask", _Proxy(_current_app, "current_app"))
 g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
+#: The active request context (Flask's ``flask.globals.request_ctx``).
+request_ctx = cast("RequestContext", _Proxy(_current_request_context, "request_ctx"))
+#: The active app context (Flask's ``flask.globals.app_ctx``). Inside a request it is
+#: the request's context, which is its app context too (``app``, ``g``).
+app_ctx = cast("AppContext", _Proxy(_current_app_context, "app_ctx"))

@@ -1,9 +1,10 @@
 """Class-based views, as Flask's ``flask.views``: :class:`View` and :class:`MethodView`.
 
 ``as_view(name)`` turns the class into a view function for ``add_url_rule``. A view
-class whose work is all ``async def`` gives an ``async def`` view function, which the
-ASGI edge runs on the event loop; otherwise a coroutine it returns is run the way
-the pipeline runs one from any view.
+class whose work is all ``async def`` (and that has no ``decorators``) gives an
+``async def`` view function, which the ASGI edge runs on the event loop; any other
+runs a coroutine of its work to the end itself, as Flask's ``ensure_sync`` does, so
+its decorators see the result.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Callable, Collection
 from types import CoroutineType
 from typing import Any, ClassVar
 
+from carafe.ctx import _cv_ctx
 from carafe.globals import request
+from carafe.plan import settle
 from carafe.runner import is_coroutine_function
 
 #: The methods :class:`MethodView` dispatches to, by their lower-case names.
@@ -67,16 +70,19 @@ class View:
             def get_instance() -> View:
                 return shared
 
-        if cls._is_async():
+        if cls._is_async() and not cls.decorators:
 
             async def call(**kwargs: Any) -> Any:
                 rv = get_instance().dispatch_request(**kwargs)
                 return await rv if rv.__class__ is CoroutineType else rv
 
         else:
+            # As Flask's: the decorators get what the work returned, a coroutine's
+            # result included.
 
             def call(**kwargs: Any) -> Any:  # type: ignore[misc]
-                return get_instance().dispatch_request(**kwargs)
+                rv = get_instance().dispatch_request(**kwargs)
+                return settle(_cv_ctx.get(None), rv) if rv.__class__ is CoroutineType else rv
 
         view: Any = call
         if cls.decorators:
