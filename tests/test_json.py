@@ -20,6 +20,7 @@ import pytest
 from markupsafe import Markup
 
 import carafe.json as cj
+import carafe.json.provider as cjp
 
 pytest.importorskip("orjson")
 
@@ -461,12 +462,12 @@ def test_differential_dumps(seed):
         for ensure_ascii in (True, False):
             for sort_keys in (True, False):
                 for indent in (False, True):
-                    fast = cj._fast_dumps(value, ensure_ascii, sort_keys, indent)
+                    fast = cjp._fast_dumps(value, ensure_ascii, sort_keys, indent)
                     kwargs = {"indent": 2} if indent else {"separators": (",", ":")}
                     expected = outcome(
                         json.dumps,
                         value,
-                        default=cj._default,
+                        default=cjp._default,
                         ensure_ascii=ensure_ascii,
                         sort_keys=sort_keys,
                         **kwargs,
@@ -488,7 +489,7 @@ def test_fast_path_taken_for_typical_payloads():
     }
     for ensure_ascii in (True, False):
         for indent in (False, True):
-            assert cj._fast_dumps(typical, ensure_ascii, True, indent) is not None
+            assert cjp._fast_dumps(typical, ensure_ascii, True, indent) is not None
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -499,7 +500,7 @@ def test_differential_loads(seed):
         try:
             text = json.dumps(
                 value,
-                default=cj._default,
+                default=cjp._default,
                 ensure_ascii=rng.random() < 0.5,
                 indent=rng.choice([None, 2]),
             )
@@ -507,7 +508,7 @@ def test_differential_loads(seed):
             continue
         for data in (text, text.encode("utf-8", "surrogatepass")):
             expected = outcome(json.loads, data)
-            parsed, result = cj._fast_loads(data)
+            parsed, result = cjp._fast_loads(data)
             if parsed:
                 assert expected[0] == "ok"
                 assert canonical(result) == canonical(expected[1])
@@ -522,6 +523,6 @@ def test_differential_loads_long_decimals():
         if rng.random() < 0.5:
             text += f"e{rng.randint(-330, 310)}"
         expected = outcome(json.loads, text)
-        parsed, result = cj._fast_loads(text)
+        parsed, result = cjp._fast_loads(text)
         if parsed:
             assert canonical(result) == canonical(expected[1]), text

@@ -37,12 +37,12 @@ native = pytest.importorskip(
 
 import carafe.http  # noqa: E402
 from carafe import asgi as asgi_module  # noqa: E402
-from carafe import json as json_module  # noqa: E402
+from carafe.json import provider as json_module  # noqa: E402
 from carafe import response as response_module  # noqa: E402
 from carafe.http import _compiled  # noqa: E402
 from carafe.http import forms as forms_module  # noqa: E402
 from carafe.http.forms import FormTooLarge, _parse_lists, parse_urlencoded_lists  # noqa: E402
-from carafe.json import _is_plain  # noqa: E402
+from carafe.json.provider import _is_plain  # noqa: E402
 from carafe.response import Response  # noqa: E402
 
 #: The module's functions; anything else public in it is VERSION.
@@ -98,14 +98,14 @@ def test_the_extension_is_the_version_carafe_uses() -> None:
 def test_carafe_no_speedups_runs_in_pure_python() -> None:
     """With CARAFE_NO_SPEEDUPS=1 no compiled function is used, and an app still works."""
     script = (
-        "import carafe.http._compiled, carafe.http.forms, carafe.asgi, carafe.json\n"
+        "import carafe.http._compiled, carafe.http.forms, carafe.asgi, carafe.json.provider\n"
         "import carafe.response\n"
         "from carafe import Flask, request\n"
         "assert carafe.http._compiled.speedups is None\n"
         "assert carafe.http.forms._native_lists is None\n"
         "assert carafe.response._headers_ready is None\n"
         "assert carafe.asgi._compiled_headers is None\n"
-        "assert carafe.json._plain is carafe.json._is_plain\n"
+        "assert carafe.json.provider._plain is carafe.json.provider._is_plain\n"
         "app = Flask('x')\n"
         "@app.post('/')\n"
         "def view():\n"

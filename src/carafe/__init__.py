@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from carafe.app import Flask
 from carafe.blueprints import Blueprint
+from carafe.config import Config
 from carafe.ctx import after_this_request, has_app_context, has_request_context
 from carafe.globals import current_app, g, request
 from carafe.helpers import abort, jsonify, make_response, redirect, url_for
@@ -16,11 +17,44 @@ from carafe.response import Response
 #: The app class under Carafe's own name.
 Carafe = Flask
 
+# Start-up: what needs a library Carafe's request path does not (blinker for the
+# signals) is imported on first use.
+_LAZY = {
+    name: "carafe.signals"
+    for name in (
+        "appcontext_popped",
+        "appcontext_pushed",
+        "appcontext_tearing_down",
+        "before_render_template",
+        "got_request_exception",
+        "message_flashed",
+        "request_finished",
+        "request_started",
+        "request_tearing_down",
+        "template_rendered",
+    )
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'carafe' has no attribute {name!r}")
+    import importlib
+    import sys
+
+    value = getattr(importlib.import_module(module), name)
+    # (Not globals(): in this package that name is the carafe.globals module.)
+    setattr(sys.modules[__name__], name, value)
+    return value
+
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Blueprint",
     "Carafe",
+    "Config",
     "Flask",
     "Request",
     "Response",

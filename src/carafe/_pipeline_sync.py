@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, cast
 
-from carafe.ctx import _cv_ctx
+from carafe.ctx import SIGNALS, _cv_ctx
 from carafe.exceptions import (
     BadRequestKeyError,
     HTTPException,
@@ -35,6 +35,7 @@ def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Response:
     the body is sent, as in Flask (a streamed body runs outside the request context).
     """
     error: BaseException | None = None
+    signals = SIGNALS.active
     if whole:
         ctx.push()
     try:
@@ -44,6 +45,8 @@ def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Response:
             failure: Exception | None = None
             rv = None
             try:
+                if signals:
+                    SIGNALS.send("request_started", plan.app)
                 if plan.run_preprocess:
                     rv = plan.sync_steps.preprocess(plan, ctx)
                 if rv is None:
@@ -59,7 +62,7 @@ def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Response:
                 rv = plan.sync_steps.handle_user_exception(plan, ctx, failure)
                 if rv.__class__ is CoroutineType:
                     rv = settle(ctx, rv)
-            if plan.always_finalize or ctx._after_request_functions:
+            if plan.always_finalize or ctx._after_request_functions or signals:
                 return plan.sync_steps.finalize(plan, ctx, rv)
             if rv.__class__ is plan.response_class and plan.plain_make_response:
                 return rv
@@ -77,7 +80,7 @@ def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Response:
             keep = ctx._preserve_in
             if keep is not None:
                 keep["carafe.preserved_context"] = (ctx, error)
-            elif plan.always_tear_down or ctx.request._files:
+            elif plan.always_tear_down or ctx.request._files or signals:
                 teardown(plan, ctx, error)
             else:
                 _cv_ctx.reset(ctx._tokens.pop())
@@ -128,6 +131,8 @@ def finalize(
     response = plan.make_response(rv)
     try:
         response = plan.sync_steps.process_response(plan, ctx, response)
+        if SIGNALS.active:
+            SIGNALS.send("request_finished", plan.app, response=response)
     except Exception:
         if not from_error_handler:
             raise
@@ -184,6 +189,8 @@ def handle_exception(plan: Plan, ctx: RequestContext, error: Exception) -> Respo
     """Flask's ``handle_exception``: answer an unhandled exception with a 500, through
     its handler if there is one (or let it propagate when testing or debugging)."""
     app = plan.app
+    if SIGNALS.active:
+        SIGNALS.send("got_request_exception", app, exception=error)
     propagate = app.config["PROPAGATE_EXCEPTIONS"]
     if propagate is None:
         propagate = app.testing or app.debug
@@ -220,6 +227,8 @@ def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException | Non
         rv = func(error)
         if rv.__class__ is CoroutineType:
             settle(ctx, rv)
+    if SIGNALS.active:
+        SIGNALS.send("request_tearing_down", plan.app, exc=error)
 
 
 def teardown_appcontext(
@@ -231,3 +240,5 @@ def teardown_appcontext(
         rv = func(error)
         if rv.__class__ is CoroutineType:
             settle(ctx, rv)
+    if SIGNALS.active:
+        SIGNALS.send("appcontext_tearing_down", plan.app, exc=error)

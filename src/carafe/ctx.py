@@ -38,6 +38,26 @@ This typically means that you attempted to use functionality that needed
 an active HTTP request."""
 
 
+class SignalState:
+    """Whether any of Carafe's signals (:mod:`carafe.signals`) has a receiver, and
+    how to send one. PERF: the request path tests :attr:`active`, a plain attribute,
+    and imports nothing of blinker while no receiver is connected."""
+
+    __slots__ = ("active", "send")
+
+    def __init__(self) -> None:
+        self.active = False
+        #: ``send(name, sender, **kwargs)``: set by :mod:`carafe.signals` on import.
+        self.send: Callable[..., None] = _no_send
+
+
+def _no_send(name: str, sender: Any, **kwargs: Any) -> None:
+    pass
+
+
+SIGNALS = SignalState()
+
+
 @mypyc_attr(native_class=False)
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object that lives as long as its app context."""
@@ -118,14 +138,18 @@ class AppContext(_Context):
         # Flask's separate request variable does.
         self.request = outer.request if outer is not None else None
         self._tokens.append(_cv_ctx.set(self))
+        if SIGNALS.active:
+            SIGNALS.send("appcontext_pushed", self.app)
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the app-context teardown functions and restore the previous context."""
         try:
-            if len(self._tokens) == 1 and self.app.teardown_appcontext_funcs:
+            if len(self._tokens) == 1 and (self.app.teardown_appcontext_funcs or SIGNALS.active):
                 self.app.do_teardown_appcontext(exc)
         finally:
             _cv_ctx.reset(self._tokens.pop())
+        if SIGNALS.active:
+            SIGNALS.send("appcontext_popped", self.app)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -171,6 +195,8 @@ class RequestContext(_Context):
         outer = _cv_ctx.get(None)
         self._outer = outer if outer is not None and outer.app is self.app else None
         self._tokens.append(_cv_ctx.set(self))
+        if SIGNALS.active and self._owns_app_context():
+            SIGNALS.send("appcontext_pushed", self.app)
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run teardown functions, close the request and restore the previous context."""
@@ -182,7 +208,10 @@ class RequestContext(_Context):
 
     def _reset(self) -> None:
         """Restore the previous context (no teardown)."""
+        owned = SIGNALS.active and self._owns_app_context()
         _cv_ctx.reset(self._tokens.pop())
+        if owned:
+            SIGNALS.send("appcontext_popped", self.app)
 
     def __enter__(self) -> RequestContext:
         self.push()

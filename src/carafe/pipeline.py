@@ -23,7 +23,7 @@ from __future__ import annotations
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, cast
 
-from carafe.ctx import _cv_ctx
+from carafe.ctx import SIGNALS, _cv_ctx
 from carafe.exceptions import (
     BadRequestKeyError,
     HTTPException,
@@ -47,6 +47,7 @@ async def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Respons
     the body is sent, as in Flask (a streamed body runs outside the request context).
     """
     error: BaseException | None = None
+    signals = SIGNALS.active
     if whole:
         ctx.push()
     try:
@@ -56,6 +57,8 @@ async def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Respons
             failure: Exception | None = None
             rv = None
             try:
+                if signals:
+                    SIGNALS.send("request_started", plan.app)
                 if plan.run_preprocess:
                     rv = await preprocess(plan, ctx)
                 if rv is None:
@@ -74,7 +77,7 @@ async def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Respons
                 rv = handle_user_exception(plan, ctx, failure)
                 if rv.__class__ is CoroutineType:
                     rv = await rv
-            if plan.always_finalize or ctx._after_request_functions:
+            if plan.always_finalize or ctx._after_request_functions or signals:
                 return await finalize(plan, ctx, rv)
             if rv.__class__ is plan.response_class and plan.plain_make_response:
                 # PERF: a view's finished response needs no make_response call.
@@ -94,7 +97,7 @@ async def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Respons
             if keep is not None:
                 # The test client's ``with client:`` keeps the context for later.
                 keep["carafe.preserved_context"] = (ctx, error)
-            elif plan.always_tear_down or ctx.request._files:
+            elif plan.always_tear_down or ctx.request._files or signals:
                 await teardown(plan, ctx, error)
             else:
                 # PERF: nothing to run or close: just restore the previous context.
@@ -146,6 +149,8 @@ async def finalize(
     response = plan.make_response(rv)
     try:
         response = await process_response(plan, ctx, response)
+        if SIGNALS.active:
+            SIGNALS.send("request_finished", plan.app, response=response)
     except Exception:
         if not from_error_handler:
             raise
@@ -202,6 +207,8 @@ async def handle_exception(plan: Plan, ctx: RequestContext, error: Exception) ->
     """Flask's ``handle_exception``: answer an unhandled exception with a 500, through
     its handler if there is one (or let it propagate when testing or debugging)."""
     app = plan.app
+    if SIGNALS.active:
+        SIGNALS.send("got_request_exception", app, exception=error)
     propagate = app.config["PROPAGATE_EXCEPTIONS"]
     if propagate is None:
         propagate = app.testing or app.debug
@@ -238,6 +245,8 @@ async def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException
         rv = func(error)
         if rv.__class__ is CoroutineType:
             await rv
+    if SIGNALS.active:
+        SIGNALS.send("request_tearing_down", plan.app, exc=error)
 
 
 async def teardown_appcontext(
@@ -250,3 +259,5 @@ async def teardown_appcontext(
         rv = func(error)
         if rv.__class__ is CoroutineType:
             await rv
+    if SIGNALS.active:
+        SIGNALS.send("appcontext_tearing_down", plan.app, exc=error)

@@ -1,0 +1,98 @@
+"""Flask's signals, through blinker: connect a receiver to hear about requests and
+contexts, as with ``flask.signals``.
+
+Each signal is sent with the app as sender (``request_started.connect(func, app)``
+hears one app only). PERF: while no receiver is connected to any of them, the
+request path sends nothing; it tests one flag (:data:`carafe.ctx.SIGNALS`), which
+connecting a receiver raises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import ANY, NamedSignal, Namespace
+
+from carafe.ctx import SIGNALS
+
+
+class _Signal(NamedSignal):
+    """A blinker signal that tells the request path when it has receivers."""
+
+    def connect(self, receiver: Any, sender: Any = ANY, weak: bool = True) -> Any:
+        connected = super().connect(receiver, sender, weak)
+        SIGNALS.active = True
+        return connected
+
+    def disconnect(self, receiver: Any, sender: Any = ANY) -> None:
+        super().disconnect(receiver, sender)
+        SIGNALS.active = any(signal.receivers for signal in _namespace.values())
+
+
+class _Namespace(Namespace):
+    def signal(self, name: str, doc: str | None = None) -> NamedSignal:
+        found = self.get(name)
+        if found is None:
+            found = self[name] = _Signal(name, doc)
+        return found
+
+
+_namespace = _Namespace()
+
+#: Sent after a template is rendered: ``template``, ``context`` (from issue 14 on).
+template_rendered = _namespace.signal("template-rendered")
+#: Sent before a template is rendered: ``template``, ``context`` (from issue 14 on).
+before_render_template = _namespace.signal("before-render-template")
+#: Sent when a request starts, before the ``before_request`` hooks.
+request_started = _namespace.signal("request-started")
+#: Sent when the response is ready, after the ``after_request`` hooks: ``response``.
+request_finished = _namespace.signal("request-finished")
+#: Sent when the request's teardown runs: ``exc``.
+request_tearing_down = _namespace.signal("request-tearing-down")
+#: Sent when an unhandled exception is about to answer 500 (or propagate): ``exception``.
+got_request_exception = _namespace.signal("got-request-exception")
+#: Sent when the app context's teardown runs: ``exc``.
+appcontext_tearing_down = _namespace.signal("appcontext-tearing-down")
+#: Sent when an app context is pushed (a request's too).
+appcontext_pushed = _namespace.signal("appcontext-pushed")
+#: Sent when an app context is popped (a request's too).
+appcontext_popped = _namespace.signal("appcontext-popped")
+#: Sent when a message is flashed: ``message``, ``category`` (from issue 14 on).
+message_flashed = _namespace.signal("message-flashed")
+
+_BY_NAME = {
+    "request_started": request_started,
+    "request_finished": request_finished,
+    "request_tearing_down": request_tearing_down,
+    "got_request_exception": got_request_exception,
+    "appcontext_tearing_down": appcontext_tearing_down,
+    "appcontext_pushed": appcontext_pushed,
+    "appcontext_popped": appcontext_popped,
+    "template_rendered": template_rendered,
+    "before_render_template": before_render_template,
+    "message_flashed": message_flashed,
+}
+
+
+def _send(name: str, sender: Any, **kwargs: Any) -> None:
+    signal = _BY_NAME[name]
+    if signal.receivers:
+        # As Flask: an ``async def`` receiver is run through the app's ensure_sync.
+        signal.send(sender, _async_wrapper=sender.ensure_sync, **kwargs)
+
+
+SIGNALS.send = _send
+
+__all__ = [
+    "Namespace",
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
+    "got_request_exception",
+    "message_flashed",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "template_rendered",
+]
