@@ -10,7 +10,15 @@ from carafe.blueprints import Blueprint
 from carafe.config import Config
 from carafe.ctx import after_this_request, has_app_context, has_request_context
 from carafe.globals import current_app, g, request
-from carafe.helpers import abort, jsonify, make_response, redirect, url_for
+from carafe.helpers import (
+    abort,
+    copy_current_request_context,
+    jsonify,
+    make_response,
+    redirect,
+    stream_with_context,
+    url_for,
+)
 from carafe.request import Request
 from carafe.response import Response
 
@@ -60,6 +68,7 @@ __all__ = [
     "Response",
     "abort",
     "after_this_request",
+    "copy_current_request_context",
     "current_app",
     "g",
     "has_app_context",
@@ -68,5 +77,6 @@ __all__ = [
     "make_response",
     "redirect",
     "request",
+    "stream_with_context",
     "url_for",
 ]

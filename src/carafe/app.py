@@ -157,15 +157,9 @@ class Flask(Scaffold):
         logger = self._logger
         if logger is None:
             # Start-up: logging loads when the app first logs, not with carafe.
-            import logging
+            from carafe.logging import create_logger
 
-            logger = self._logger = logging.getLogger(self.name)
-            if not logger.handlers and not logging.getLogger().handlers:
-                handler = logging.StreamHandler(sys.stderr)
-                handler.setFormatter(
-                    logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
-                )
-                logger.addHandler(handler)
+            logger = self._logger = create_logger(self)
         return logger
 
     # -- registration ---------------------------------------------------------

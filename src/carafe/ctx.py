@@ -192,15 +192,26 @@ class RequestContext(_Context):
 
     def push(self) -> None:
         """Make this the current context."""
-        outer = _cv_ctx.get(None)
-        self._outer = outer if outer is not None and outer.app is self.app else None
+        if not self._tokens:
+            # (Pushed again, as stream_with_context does, it keeps its app context.)
+            outer = _cv_ctx.get(None)
+            self._outer = outer if outer is not None and outer.app is self.app else None
         self._tokens.append(_cv_ctx.set(self))
         if SIGNALS.active and self._owns_app_context():
             SIGNALS.send("appcontext_pushed", self.app)
 
     def pop(self, exc: BaseException | None = None) -> None:
-        """Run teardown functions, close the request and restore the previous context."""
+        """Run teardown functions, close the request and restore the previous context;
+        a context pushed more than once only restores the context before its last push."""
+        if len(self._tokens) > 1:
+            self._reset()
+            return
         self.app._end_request(self, exc)
+
+    def copy(self) -> RequestContext:
+        """A new context for the same request (and app), to push elsewhere: another
+        thread, a greenlet (:func:`carafe.copy_current_request_context`)."""
+        return type(self)(self.app, self.request)
 
     def _owns_app_context(self) -> bool:
         """True if popping this context ends its app context (teardown_appcontext runs)."""

@@ -1,12 +1,16 @@
 """Flask's everyday helpers: ``make_response``, ``jsonify``, ``redirect``, ``abort``,
-``url_for``."""
+``url_for``, ``stream_with_context``, ``copy_current_request_context``, and the
+environment flags ``get_debug_flag`` and ``get_load_dotenv``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+import os
+from collections.abc import Callable, Iterator
+from functools import update_wrapper
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from carafe.conversion import make_response as make_response
-from carafe.ctx import _NO_APP, _cv_ctx
+from carafe.ctx import _NO_APP, _cv_ctx, get_request_context
 from carafe.exceptions import abort as _abort
 from carafe.globals import current_app
 from carafe.response import redirect_response
@@ -68,3 +72,86 @@ def url_for(
         _external=_external,
         **values,
     )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Debug mode from the environment (Flask's ``FLASK_DEBUG`` is read too).
+DEBUG_ENV = "CARAFE_DEBUG"
+#: Set to a true value to skip loading ``.env`` files (``FLASK_SKIP_DOTENV`` too).
+SKIP_DOTENV_ENV = "CARAFE_SKIP_DOTENV"
+
+
+def env_flag(name: str) -> bool:
+    """Read a boolean environment variable as Flask reads ``FLASK_DEBUG``."""
+    value = os.environ.get(name, "")
+    return value.lower() not in ("", "0", "false", "no", "off")
+
+
+def get_debug_flag() -> bool:
+    """Whether the environment asks for debug mode: ``CARAFE_DEBUG``, or else
+    Flask's ``FLASK_DEBUG``."""
+    return env_flag(DEBUG_ENV if DEBUG_ENV in os.environ else "FLASK_DEBUG")
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether to load ``.env`` files: ``default``, unless ``CARAFE_SKIP_DOTENV`` (or
+    Flask's ``FLASK_SKIP_DOTENV``) says to skip them."""
+    name = SKIP_DOTENV_ENV if SKIP_DOTENV_ENV in os.environ else "FLASK_SKIP_DOTENV"
+    if not os.environ.get(name):
+        return default
+    return not env_flag(name)
+
+
+def stream_with_context(generator_or_function: Any) -> Any:
+    """Keep the request context for a streamed body: wrap the generator a view
+    returns (or decorate the generator function) so that ``request``, ``g`` and
+    ``session`` work while it runs, after the view has returned."""
+    try:
+        generator: Iterator[Any] = iter(generator_or_function)
+    except TypeError:
+
+        def decorator(*args: Any, **kwargs: Any) -> Any:
+            return stream_with_context(generator_or_function(*args, **kwargs))
+
+        return update_wrapper(decorator, generator_or_function)
+    ctx = get_request_context()
+    if ctx is None:
+        raise RuntimeError(
+            "'stream_with_context' can only be used when a request context is active,"
+            " such as in a view function."
+        )
+
+    def in_context() -> Iterator[Any]:
+        # Pushed now, while the view runs, and popped when the body ends: the
+        # request's teardown waits for the end of the stream, as in Flask.
+        with ctx:
+            yield None
+            try:
+                yield from generator
+            finally:
+                close = getattr(generator, "close", None)
+                if close is not None:
+                    close()
+
+    wrapped = in_context()
+    next(wrapped)
+    return wrapped
+
+
+def copy_current_request_context(func: F) -> F:
+    """Decorate ``func`` to run in a copy of the current request context, for
+    running it later elsewhere (another thread)."""
+    ctx = get_request_context()
+    if ctx is None:
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used when a request context is"
+            " active, such as in a view function."
+        )
+    copied = ctx.copy()
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with copied:
+            return copied.app.ensure_sync(func)(*args, **kwargs)
+
+    return update_wrapper(wrapper, func)  # type: ignore[return-value]

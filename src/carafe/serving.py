@@ -40,6 +40,9 @@ from carafe._granian_server import default_threads as default_threads
 from carafe._granian_server import ensure_address_free as ensure_address_free
 from carafe._granian_server import serve as serve
 from carafe.discovery import find_import_target, load_app
+from carafe.helpers import DEBUG_ENV as DEBUG_ENV
+from carafe.helpers import SKIP_DOTENV_ENV as SKIP_DOTENV_ENV
+from carafe.helpers import env_flag as env_flag
 
 __all__ = [
     "DEFAULT_HOST",
@@ -58,11 +61,6 @@ __all__ = [
     "wrap_app",
 ]
 
-#: Debug mode from the environment, read by ``carafe`` and ``app.run()`` (``FLASK_DEBUG``).
-DEBUG_ENV = "CARAFE_DEBUG"
-
-#: Set to a true value to skip loading ``.env`` files (Flask's ``FLASK_SKIP_DOTENV``).
-SKIP_DOTENV_ENV = "CARAFE_SKIP_DOTENV"
 
 #: What ``--interface`` accepts: ``auto`` picks ASGI when the app has async code.
 INTERFACES = ("auto", "wsgi", "asgi")
@@ -224,12 +222,6 @@ def _load_fork_shared_app(
 
 
 # -- environment: .env files and flags -----------------------------------------------------
-
-
-def env_flag(name: str) -> bool:
-    """Read a boolean environment variable as Flask reads ``FLASK_DEBUG``."""
-    value = os.environ.get(name, "")
-    return value.lower() not in ("", "0", "false", "no", "off")
 
 
 def dotenv_enabled() -> bool:
