@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 
     from carafe.asgi import ASGIApp
     from carafe.blueprints import Blueprint
-    from carafe.testing import FlaskClient
+    from carafe.cli import AppGroup
+    from carafe.testing import FlaskClient, FlaskCliRunner
     from carafe.typing import StartResponse, WSGIEnvironment
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,6 +109,7 @@ class Flask(Scaffold):
         self._logger: logging.Logger | None = None
         self._asgi: ASGIApp | None = None
         self._asgi_wrapped: Callable[..., Awaitable[None]] | None = None
+        self._cli: AppGroup | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -161,6 +163,23 @@ class Flask(Scaffold):
 
             logger = self._logger = create_logger(self)
         return logger
+
+    @property
+    def cli(self) -> AppGroup:
+        """The app's click command group: ``@app.cli.command()`` adds a ``carafe``
+        command run in the app context. Start-up: click loads on first use."""
+        group = self._cli
+        if group is None:
+            from carafe.cli import AppGroup
+
+            group = self._cli = AppGroup(self.name)
+        return group
+
+    def test_cli_runner(self, **kwargs: Any) -> FlaskCliRunner:
+        """A click runner that invokes the app's commands (:class:`FlaskCliRunner`)."""
+        from carafe.testing import FlaskCliRunner
+
+        return FlaskCliRunner(self, **kwargs)
 
     # -- registration ---------------------------------------------------------
 

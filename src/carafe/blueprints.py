@@ -20,8 +20,12 @@ from carafe.scaffold import ErrorHandler, Scaffold, find_root_path
 
 if TYPE_CHECKING:
     from carafe.app import Flask
+    from carafe.cli import AppGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The default cli_group: the blueprint's commands in a group named after it.
+_DEFAULT_CLI_GROUP: Any = object()
 # What a recorded function returns is ignored (``record_once(lambda s: s.app...)``).
 DeferredSetupFunction = Callable[["BlueprintSetupState"], object]
 
@@ -102,7 +106,8 @@ class Blueprint(Scaffold):
     :param subdomain: the subdomain its rules match.
     :param url_defaults: view arguments for each of its rules.
     :param root_path: the folder its relative paths start from (its module's).
-    :param cli_group: the name of its CLI command group.
+    :param cli_group: the name of its CLI command group (its name by default; None
+        puts its commands straight in the app's group).
     """
 
     _got_registered_once = False
@@ -118,7 +123,7 @@ class Blueprint(Scaffold):
         subdomain: str | None = None,
         url_defaults: dict[str, Any] | None = None,
         root_path: str | None = None,
-        cli_group: str | None = "",
+        cli_group: str | None = _DEFAULT_CLI_GROUP,
     ) -> None:
         if not name:
             raise ValueError("'name' may not be empty.")
@@ -136,12 +141,24 @@ class Blueprint(Scaffold):
         #: View arguments for each rule (``url_defaults=``).
         self.url_values_defaults: dict[str, Any] = dict(url_defaults or {})
         self.cli_group = cli_group
+        self._cli: AppGroup | None = None
         #: The functions :meth:`register` calls with a :class:`BlueprintSetupState`.
         self.deferred_functions: list[DeferredSetupFunction] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+    @property
+    def cli(self) -> AppGroup:
+        """The blueprint's click command group, added to the app's when registered.
+        Start-up: click loads on first use."""
+        group = self._cli
+        if group is None:
+            from carafe.cli import AppGroup
+
+            group = self._cli = AppGroup()
+        return group
 
     def _check_setup_finished(self, method: str) -> None:
         if self._got_registered_once:
@@ -238,6 +255,13 @@ class Blueprint(Scaffold):
         self._merge_into(app, name)
         for deferred in self.deferred_functions:
             deferred(state)
+        group = options.get("cli_group", self.cli_group)
+        if self._cli is not None and self._cli.commands:
+            if group is None:
+                app.cli.commands.update(self._cli.commands)
+            else:
+                self._cli.name = name if group is _DEFAULT_CLI_GROUP else group
+                app.cli.add_command(self._cli)
         for blueprint, nested_options in self._blueprints:
             blueprint.register(app, _nested_options(state, blueprint, nested_options, name))
 

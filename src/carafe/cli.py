@@ -9,14 +9,26 @@ from __future__ import annotations
 import importlib.util
 import os
 import platform
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import update_wrapper
+from typing import Any, TypeVar
 
 import click
 
-from carafe import discovery, serving
+from carafe import discovery, helpers, serving
 
-__all__ = ["AppLocator", "cli", "main"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = [
+    "AppGroup",
+    "AppLocator",
+    "FlaskGroup",
+    "ScriptInfo",
+    "cli",
+    "main",
+    "pass_script_info",
+    "with_appcontext",
+]
 
 # Files tried, in order, when neither --app nor CARAFE_APP names the app (as flask does).
 _DEFAULT_APP_FILES = ("wsgi.py", "app.py")
@@ -25,22 +37,37 @@ _DEFAULT_APP_FILES = ("wsgi.py", "app.py")
 _AUTOMATIC_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 
-class AppLocator:
-    """What ``--app`` named, and the app loaded from it on first use.
+class ScriptInfo:
+    """What the command line knows of the app, as Flask's ``ScriptInfo``: where to
+    load it from (``--app``), or a factory; the app, loaded on first use.
 
-    :param spec: ``MODULE[:NAME]`` or ``FILE.py[:NAME]``; ``None`` tries ``wsgi.py`` and
-        ``app.py`` in the working directory.
+    :param app_import_path: ``MODULE[:NAME]`` or ``FILE.py[:NAME]``; None tries
+        ``wsgi.py`` and ``app.py`` in the working directory.
+    :param create_app: a function returning the app (instead of an import path).
+    :param set_debug_flag: apply ``--debug`` (or ``CARAFE_DEBUG``/``FLASK_DEBUG``).
     """
 
-    def __init__(self, spec: str | None = None, debug: bool | None = None) -> None:
-        self.spec = spec
-        self.debug = debug
-        self._app: Any = None
+    def __init__(
+        self,
+        app_import_path: str | None = None,
+        create_app: Callable[..., Any] | None = None,
+        set_debug_flag: bool = True,
+        load_dotenv_defaults: bool = True,
+    ) -> None:
+        self.app_import_path = app_import_path
+        self.create_app = create_app
+        self.set_debug_flag = set_debug_flag
+        self.load_dotenv_defaults = load_dotenv_defaults
+        #: Anything commands want to keep here.
+        self.data: dict[Any, Any] = {}
+        #: ``--debug``/``--no-debug`` as given (None: from the environment, if set).
+        self.debug: bool | None = None
+        self._loaded_app: Any = None
 
     def resolve_spec(self) -> str:
         """Return the ``MODULE[:NAME]`` to load, choosing a default file if none was given."""
-        if self.spec:
-            return self.spec
+        if self.app_import_path:
+            return self.app_import_path
         for filename in _DEFAULT_APP_FILES:
             if os.path.exists(filename):
                 return filename
@@ -51,18 +78,99 @@ class AppLocator:
         )
 
     def load_app(self) -> Any:
-        """Import and return the app, turning discovery failures into usage errors."""
-        if self._app is None:
-            try:
-                self._app = discovery.load_app(self.resolve_spec())
-            except discovery.NoAppError as exc:
-                raise click.UsageError(str(exc)) from None
-            if self.debug is not None:
-                self._app.debug = self.debug
-        return self._app
+        """Import (or create) and return the app, once; discovery failures are usage
+        errors."""
+        if self._loaded_app is None:
+            if self.create_app is not None:
+                app = self.create_app()
+            else:
+                try:
+                    app = discovery.load_app(self.resolve_spec())
+                except discovery.NoAppError as exc:
+                    raise click.UsageError(str(exc)) from None
+            if self.set_debug_flag:
+                if self.debug is not None:
+                    app.debug = self.debug
+                elif helpers.DEBUG_ENV in os.environ or "FLASK_DEBUG" in os.environ:
+                    app.debug = helpers.get_debug_flag()
+            self._loaded_app = app
+        return self._loaded_app
 
 
-pass_locator = click.make_pass_decorator(AppLocator, ensure=True)
+#: The name this class had before Flask's.
+AppLocator = ScriptInfo
+
+pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+
+
+def with_appcontext(func: F) -> F:
+    """Decorate a command to run in the app's app context (the app loaded first)."""
+
+    @click.pass_context
+    def decorator(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+        from carafe.globals import current_app
+
+        if not current_app:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            ctx.with_resource(app.app_context())
+        return ctx.invoke(func, *args, **kwargs)
+
+    return update_wrapper(decorator, func)  # type: ignore[return-value]
+
+
+class AppGroup(click.Group):
+    """A click group whose commands run in the app context (``app.cli``; Flask's
+    ``AppGroup``): ``@app.cli.command()``, or ``with_appcontext=False`` to opt out."""
+
+    def command(  # type: ignore[override]
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], click.Command]:
+        """A command of this group, wrapped in :func:`with_appcontext` unless
+        ``with_appcontext=False``."""
+        wrap = kwargs.pop("with_appcontext", True)
+
+        def decorator(func: Callable[..., Any]) -> click.Command:
+            if wrap:
+                func = with_appcontext(func)
+            command: click.Command = click.Group.command(self, *args, **kwargs)(func)
+            return command
+
+        return decorator
+
+    def group(  # type: ignore[override]
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], click.Group]:
+        """A subgroup, an :class:`AppGroup` unless ``cls=`` says otherwise."""
+        kwargs.setdefault("cls", AppGroup)
+        return click.Group.group(self, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+class FlaskGroup(AppGroup):
+    """The ``carafe`` command group: its own commands, then the app's
+    (``app.cli``, blueprints' groups included), found by loading the app."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        app = self._app_or_none(ctx)
+        return None if app is None else app.cli.get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        app = self._app_or_none(ctx)
+        if app is not None:
+            names.update(app.cli.list_commands(ctx))
+        return sorted(names)
+
+    @staticmethod
+    def _app_or_none(ctx: click.Context) -> Any:
+        try:
+            return ctx.ensure_object(ScriptInfo).load_app()
+        except click.UsageError as exc:
+            if not ctx.resilient_parsing:
+                click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+            return None
 
 
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -91,7 +199,20 @@ def _load_env_files(ctx: click.Context, param: click.Parameter, value: str | Non
     return value
 
 
-@click.group(help="A command line for Carafe applications.")
+def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # Eager, as --debug: the app's own commands are looked up before the group runs.
+    if value:
+        ctx.ensure_object(ScriptInfo).app_import_path = value
+    return value
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool | None:
+    if value is not None:
+        ctx.ensure_object(ScriptInfo).debug = value
+    return value
+
+
+@click.group(cls=FlaskGroup, help="A command line for Carafe applications.")
 @click.option(
     "-e",
     "--env-file",
@@ -109,6 +230,9 @@ def _load_env_files(ctx: click.Context, param: click.Parameter, value: str | Non
     "app_spec",
     metavar="IMPORT",
     envvar=["CARAFE_APP", "FLASK_APP"],
+    is_eager=True,
+    expose_value=False,
+    callback=_set_app,
     help="The app to load, as 'module:name' or 'file.py:name'; a factory may be called"
     " as 'module:create_app(\"dev\")'. Without a name, 'app', 'application', the"
     " module's single app, or a 'create_app'/'make_app' factory is used.",
@@ -117,6 +241,9 @@ def _load_env_files(ctx: click.Context, param: click.Parameter, value: str | Non
     "--debug/--no-debug",
     default=None,
     envvar=serving.DEBUG_ENV,
+    is_eager=True,
+    expose_value=False,
+    callback=_set_debug,
     help="Set debug mode (app.debug).",
 )
 @click.option(
@@ -128,12 +255,12 @@ def _load_env_files(ctx: click.Context, param: click.Parameter, value: str | Non
     help="Show the Carafe and Python versions.",
 )
 @click.pass_context
-def cli(ctx: click.Context, app_spec: str | None, debug: bool | None) -> None:
-    """Run the ``carafe`` command group, recording which app to load."""
-    ctx.obj = AppLocator(app_spec, debug)
+def cli(ctx: click.Context) -> None:
+    """Run the ``carafe`` command group (the options have recorded which app to load)."""
+    ctx.ensure_object(ScriptInfo)
 
 
-@cli.command("run", short_help="Serve the app with Granian.")
+@cli.command("run", short_help="Serve the app with Granian.", with_appcontext=False)
 @click.option(
     "-h",
     "--host",
@@ -230,9 +357,9 @@ def cli(ctx: click.Context, app_spec: str | None, debug: bool | None) -> None:
 )
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate.")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
-@pass_locator
+@pass_script_info
 def run_command(
-    locator: AppLocator,
+    locator: ScriptInfo,
     host: str,
     port: int,
     workers: int,
@@ -306,7 +433,7 @@ def _route_rows(rules: Iterable[Any], all_methods: bool) -> list[tuple[str, str,
     return rows
 
 
-@cli.command("routes", short_help="Show the routes of the app.")
+@cli.command("routes", short_help="Show the routes of the app.", with_appcontext=False)
 @click.option(
     "--sort",
     "-s",
@@ -316,8 +443,8 @@ def _route_rows(rules: Iterable[Any], all_methods: bool) -> list[tuple[str, str,
     help="Sort by this column; 'match' is the order the router tries the rules.",
 )
 @click.option("--all-methods", is_flag=True, help="Also show HEAD and OPTIONS.")
-@pass_locator
-def routes_command(locator: AppLocator, sort: str, all_methods: bool) -> None:
+@pass_script_info
+def routes_command(locator: ScriptInfo, sort: str, all_methods: bool) -> None:
     """Show every route of the app: its endpoint, methods and rule."""
     rules = list(locator.load_app().url_map.iter_rules())
     if not rules:

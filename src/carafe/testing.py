@@ -18,6 +18,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
+from click.testing import CliRunner, Result
+
 from carafe._test_exchange import USER_AGENT as USER_AGENT
 from carafe._test_exchange import build_environ as build_environ
 from carafe._test_exchange import environ_to_scope as environ_to_scope
@@ -392,3 +394,24 @@ def _replay_body(environ: WSGIEnvironment) -> bytes:
     if hasattr(stream, "getvalue"):
         return stream.getvalue()  # type: ignore[no-any-return]
     return b""
+
+
+class FlaskCliRunner(CliRunner):
+    """A click test runner for an app's commands (``app.test_cli_runner()``)."""
+
+    def __init__(self, app: Flask, **kwargs: Any) -> None:
+        self.app = app
+        super().__init__(**kwargs)
+
+    def invoke(  # type: ignore[override]
+        self, cli: Any = None, args: Any = None, **kwargs: Any
+    ) -> Result:
+        """Invoke ``cli`` (the app's ``app.cli`` by default) with ``args``, with the
+        app as the one the commands load."""
+        if cli is None:
+            cli = self.app.cli
+        if "obj" not in kwargs:
+            from carafe.cli import ScriptInfo
+
+            kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
+        return super().invoke(cli, args, **kwargs)
