@@ -17,16 +17,29 @@ import click
 
 from carafe import discovery, helpers, serving
 
+# Flask's names for the app discovery it shares with Carafe (flask.cli exports them).
+from carafe.discovery import NoAppError as NoAppException
+from carafe.discovery import find_best_app as find_best_app
+from carafe.discovery import locate_app as locate_app
+from carafe.discovery import prepare_import as prepare_import
+from carafe.serving import load_dotenv as load_dotenv
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "AppGroup",
     "AppLocator",
     "FlaskGroup",
+    "NoAppException",
     "ScriptInfo",
     "cli",
+    "find_best_app",
+    "get_version",
+    "load_dotenv",
+    "locate_app",
     "main",
     "pass_script_info",
+    "prepare_import",
     "with_appcontext",
 ]
 
@@ -173,7 +186,7 @@ class FlaskGroup(AppGroup):
             return None
 
 
-def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
     from importlib.metadata import PackageNotFoundError, version
@@ -251,7 +264,7 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -
     is_flag=True,
     expose_value=False,
     is_eager=True,
-    callback=_print_version,
+    callback=get_version,
     help="Show the Carafe and Python versions.",
 )
 @click.pass_context
