@@ -24,9 +24,13 @@ class _Signal(NamedSignal):
         SIGNALS.active = True
         return connected
 
-    def disconnect(self, receiver: Any, sender: Any = ANY) -> None:
-        super().disconnect(receiver, sender)
-        SIGNALS.active = any(signal.receivers for signal in _namespace.values())
+    def _disconnect(self, receiver_id: Any, sender_id: Any) -> None:
+        # Every way out goes through here: disconnect() for one sender or all, and a
+        # weakly referenced receiver collected. (blinker 1.9's internals, pinned.)
+        super()._disconnect(receiver_id, sender_id)
+        SIGNALS.active = any(
+            senders for signal in _namespace.values() for senders in signal._by_receiver.values()
+        )
 
 
 class _Namespace(Namespace):
