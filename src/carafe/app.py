@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from carafe import _pipeline_sync as pipeline
 from carafe.config import DEFAULT_CONFIG, Config
@@ -37,7 +37,7 @@ from carafe.request_head import blueprint_path
 from carafe.response import Response, redirect_response
 from carafe.routing import BuildError, Map, Rule, route_request
 from carafe.runner import is_coroutine_function
-from carafe.scaffold import Scaffold, find_root_path
+from carafe.scaffold import Scaffold, find_package, find_root_path
 from carafe.wsgi import serve as serve_wsgi
 
 if TYPE_CHECKING:
@@ -88,7 +88,18 @@ class Flask(Scaffold):
         self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
-        self.config = Config(self.root_path, self.default_config)
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
+        #: The instance folder: files kept out of version control (config, a database).
+        self.instance_path = instance_path
+        self.config = Config(
+            instance_path if instance_relative_config else self.root_path, self.default_config
+        )
         self.json: JSONProvider = self.json_provider_class(self)
         #: What this app's requests read of it (limits, trusted hosts, JSON loader,
         #: debug), kept in step with the config.
@@ -125,6 +136,23 @@ class Flask(Scaffold):
                 return os.path.splitext(os.path.basename(str(main_file)))[0]
             return "__main__"
         return self.import_name
+
+    def auto_find_instance_path(self) -> str:
+        """The instance folder when none is given: ``instance`` beside the app's module
+        or package, or ``<prefix>/var/<name>-instance`` for an installed one."""
+        prefix, package_path = find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> IO[Any]:
+        """Open ``resource``, a path relative to the instance folder (any mode)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     @property
     def debug(self) -> bool:

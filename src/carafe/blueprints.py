@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from carafe.scaffold import ErrorHandler, Scaffold, find_root_path
 
@@ -159,6 +159,13 @@ class Blueprint(Scaffold):
 
             group = self._cli = AppGroup()
         return group
+
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> IO[Any]:
+        """Open ``resource``, a path relative to the blueprint's :attr:`root_path`,
+        for reading (text as UTF-8 unless ``encoding`` says otherwise)."""
+        return super().open_resource(resource, mode, encoding)
 
     def _check_setup_finished(self, method: str) -> None:
         if self._got_registered_once:

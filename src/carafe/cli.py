@@ -159,8 +159,53 @@ class AppGroup(click.Group):
 
 
 class FlaskGroup(AppGroup):
-    """The ``carafe`` command group: its own commands, then the app's
-    (``app.cli``, blueprints' groups included), found by loading the app."""
+    """The ``carafe`` command group, as Flask's ``FlaskGroup``: the ``--app``,
+    ``--debug``, ``-e/--env-file`` and ``--version`` options, the ``run`` and
+    ``routes`` commands, then the app's own (``app.cli``, blueprints' groups
+    included), found by loading the app.
+
+    :param add_default_commands: add ``run`` and ``routes``.
+    :param create_app: a function returning the app (instead of ``--app``).
+    :param add_version_option: add ``--version``.
+    :param load_dotenv: load ``.env`` files (unless ``CARAFE_SKIP_DOTENV``).
+    :param set_debug_flag: apply ``--debug`` to the app.
+    """
+
+    def __init__(
+        self,
+        add_default_commands: bool = True,
+        create_app: Callable[..., Any] | None = None,
+        add_version_option: bool = True,
+        load_dotenv: bool = True,
+        set_debug_flag: bool = True,
+        **extra: Any,
+    ) -> None:
+        params = list(extra.pop("params", None) or ())
+        params.extend((_env_file_option, _app_option, _debug_option))
+        if add_version_option:
+            params.append(_version_option)
+        super().__init__(params=params, **extra)
+        self.create_app = create_app
+        self.load_dotenv = load_dotenv
+        self.set_debug_flag = set_debug_flag
+        if add_default_commands:
+            self.add_command(run_command)
+            self.add_command(routes_command)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if "obj" not in extra and "obj" not in (self.context_settings or {}):
+            extra["obj"] = ScriptInfo(
+                create_app=self.create_app,
+                set_debug_flag=self.set_debug_flag,
+                load_dotenv_defaults=self.load_dotenv,
+            )
+        return super().make_context(info_name, args, parent, **extra)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -208,7 +253,9 @@ def _load_env_files(ctx: click.Context, param: click.Parameter, value: str | Non
         return value
     if value is not None and importlib.util.find_spec("dotenv") is None:
         raise click.BadParameter("python-dotenv must be installed to load an env file.")
-    serving.load_dotenv(value, load_defaults=serving.dotenv_enabled())
+    defaults = ctx.ensure_object(ScriptInfo).load_dotenv_defaults and serving.dotenv_enabled()
+    if value is not None or defaults:
+        serving.load_dotenv(value, load_defaults=defaults)
     return value
 
 
@@ -225,10 +272,8 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -
     return value
 
 
-@click.group(cls=FlaskGroup, help="A command line for Carafe applications.")
-@click.option(
-    "-e",
-    "--env-file",
+_env_file_option = click.Option(
+    ["-e", "--env-file"],
     type=click.Path(exists=True, dir_okay=False),
     is_eager=True,
     expose_value=False,
@@ -237,10 +282,9 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -
     " .carafeenv and .flaskenv (which are loaded too unless CARAFE_SKIP_DOTENV is set)."
     " Variables already set in the environment win. Needs python-dotenv.",
 )
-@click.option(
-    "-A",
-    "--app",
-    "app_spec",
+
+_app_option = click.Option(
+    ["-A", "--app", "app_spec"],
     metavar="IMPORT",
     envvar=["CARAFE_APP", "FLASK_APP"],
     is_eager=True,
@@ -250,8 +294,9 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -
     " as 'module:create_app(\"dev\")'. Without a name, 'app', 'application', the"
     " module's single app, or a 'create_app'/'make_app' factory is used.",
 )
-@click.option(
-    "--debug/--no-debug",
+
+_debug_option = click.Option(
+    ["--debug/--no-debug"],
     default=None,
     envvar=serving.DEBUG_ENV,
     is_eager=True,
@@ -259,21 +304,18 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -
     callback=_set_debug,
     help="Set debug mode (app.debug).",
 )
-@click.option(
-    "--version",
+
+_version_option = click.Option(
+    ["--version"],
     is_flag=True,
     expose_value=False,
     is_eager=True,
     callback=get_version,
     help="Show the Carafe and Python versions.",
 )
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    """Run the ``carafe`` command group (the options have recorded which app to load)."""
-    ctx.ensure_object(ScriptInfo)
 
 
-@cli.command("run", short_help="Serve the app with Granian.", with_appcontext=False)
+@click.command("run", short_help="Serve the app with Granian.")
 @click.option(
     "-h",
     "--host",
@@ -446,7 +488,7 @@ def _route_rows(rules: Iterable[Any], all_methods: bool) -> list[tuple[str, str,
     return rows
 
 
-@cli.command("routes", short_help="Show the routes of the app.", with_appcontext=False)
+@click.command("routes", short_help="Show the routes of the app.")
 @click.option(
     "--sort",
     "-s",
@@ -473,6 +515,10 @@ def routes_command(locator: ScriptInfo, sort: str, all_methods: bool) -> None:
     for row in (header, separator, *rows):
         # Padded like Flask's table, the last column included.
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+#: The ``carafe`` command.
+cli = FlaskGroup(name="carafe", help="A command line for Carafe applications.")
 
 
 def main() -> None:

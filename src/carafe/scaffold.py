@@ -13,7 +13,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from carafe.exceptions import HTTPException, default_exceptions
 
@@ -54,6 +54,20 @@ class Scaffold:
         self.template_context_processors: defaultdict[
             str | None, list[Callable[[], dict[str, Any]]]
         ] = defaultdict(list)
+
+    root_path: str
+
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = None
+    ) -> IO[Any]:
+        """Open ``resource``, a path relative to :attr:`root_path`, for reading
+        (``"rb"``, or ``"r"``/``"rt"`` with ``encoding``)."""
+        if mode not in {"r", "rt", "rb"}:
+            raise ValueError("Resources can only be opened for reading.")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     def _check_setup_finished(self, method: str) -> None:
         """Raise if registering through ``method`` is no longer allowed."""
@@ -223,3 +237,54 @@ def find_root_path(import_name: str) -> str:
     if module_file:
         return os.path.dirname(os.path.abspath(str(module_file)))
     return os.getcwd()
+
+
+def _package_path(import_name: str) -> str:
+    """The folder that holds the top-level package (or module) of ``import_name``:
+    where ``instance`` goes beside it. The working directory when it cannot be found
+    (``__main__``, an unimported name)."""
+    # Start-up: loaded when an app is made, not with carafe.
+    import importlib.util
+    import pathlib
+
+    top = import_name.partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return os.getcwd()
+    locations = spec.submodule_search_locations
+    if not locations:
+        return os.path.dirname(str(spec.origin))  # a module: its folder
+    if spec.origin not in (None, "namespace"):
+        return os.path.dirname(os.path.dirname(spec.origin))  # a package: its parent
+    # A namespace package: the portion that holds import_name, else the first one.
+    found = importlib.util.find_spec(import_name)
+    if found is not None and found.submodule_search_locations:
+        inner = pathlib.Path(os.path.commonpath(list(found.submodule_search_locations)))
+        for location in locations:
+            if inner.is_relative_to(location):
+                return os.path.dirname(location)
+    return os.path.dirname(next(iter(locations)))
+
+
+def find_package(import_name: str) -> tuple[str | None, str]:
+    """``(prefix, package_path)`` for ``import_name``: the installation prefix when the
+    package is installed (under ``sys.prefix`` or a ``site-packages`` folder), else
+    None; and the folder holding it."""
+    import pathlib
+
+    package_path = _package_path(import_name)
+    prefix = os.path.abspath(sys.prefix)
+    if pathlib.PurePath(package_path).is_relative_to(prefix):
+        return prefix, package_path
+    site_parent, site_folder = os.path.split(package_path)
+    if site_folder.lower() == "site-packages":
+        parent, folder = os.path.split(site_parent)
+        if folder.lower() == "lib":
+            return parent, package_path  # <prefix>/lib/site-packages
+        if os.path.basename(parent).lower() == "lib":
+            return os.path.dirname(parent), package_path  # <prefix>/lib/pythonX.Y/...
+        return site_parent, package_path
+    return None, package_path
