@@ -529,3 +529,40 @@ def test_separate_clients_have_separate_jars(cookie_app):
     first.get("/set/a/1")
     assert second.get("/read").json == {}
     assert json.loads(first.get("/read").data) == {"a": "1"}
+
+
+def test_positional_arguments_follow_werkzeugs_environ_builder(app, client):
+    @app.route("/where", methods=["GET", "PUT"])
+    def where():
+        return f"{request.host} {request.args.get('q')} {request.method}"
+
+    # (path, base_url, query_string, method), as EnvironBuilder takes them.
+    assert client.open("/where", "https://example.com/", "q=1", "PUT").data == b"example.com 1 PUT"
+    assert client.get("/where", "http://other.test/").data == b"other.test None GET"
+    assert app.test_request_context("/where", "http://ctx.test/").request.host == "ctx.test"
+
+
+def test_auth_is_sent_as_the_authorization_header(app, client):
+    @app.route("/auth")
+    def auth():
+        return request.headers.get("Authorization")
+
+    assert client.get("/auth", auth=("user", "pass")).data == b"Basic dXNlcjpwYXNz"
+    assert client.get("/auth", auth="Bearer token").data == b"Bearer token"
+
+
+def test_errors_stream_and_wsgi_flags_reach_the_wsgi_environ(app):
+    errors = io.StringIO()
+
+    @app.route("/env")
+    def env():
+        environ = request.environ
+        environ["wsgi.errors"].write("logged")
+        return repr(
+            [environ[f"wsgi.{flag}"] for flag in ("multithread", "multiprocess", "run_once")]
+        )
+
+    client = app.test_client(interface="wsgi")
+    response = client.get("/env", errors_stream=errors, multithread=True, run_once=True)
+    assert response.data == b"[True, False, True]"
+    assert errors.getvalue() == "logged"

@@ -9,6 +9,7 @@ jar and ``TestResponse`` are in :mod:`carafe.testing`, which re-exports these na
 
 from __future__ import annotations
 
+import base64
 import io
 import json as _json
 import mimetypes
@@ -208,19 +209,26 @@ def build_environ(
     input_stream: BinaryIO | None = None,
     content_type: str | None = None,
     content_length: int | None = None,
+    errors_stream: Any = None,
+    multithread: bool = False,
+    multiprocess: bool = False,
+    run_once: bool = False,
     headers: Headers | Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
     data: Any = None,
-    json: Any = None,
     environ_base: Mapping[str, Any] | None = None,
     environ_overrides: Mapping[str, Any] | None = None,
     mimetype: str | None = None,
+    json: Any = None,
+    auth: tuple[str, str] | str | None = None,
     **unused: Any,
 ) -> WSGIEnvironment:
-    """Build a WSGI environ the way Flask's test client does.
+    """Build a WSGI environ the way Flask's test client does, from Werkzeug's
+    ``EnvironBuilder`` arguments (after ``app``, in its order).
 
     ``data`` may be bytes/str (sent as is), or a dict (urlencoded, or multipart
     when a value is a file, a ``(file, filename[, content_type])`` tuple or a
-    ``FileStorage``). ``json`` is serialised with the app's JSON provider.
+    ``FileStorage``). ``json`` is serialised with the app's JSON provider. ``auth``
+    is a ``(username, password)`` pair for Basic authentication, or a header value.
     """
     if unused:
         raise TypeError(f"Unexpected arguments: {', '.join(sorted(unused))}.")
@@ -289,10 +297,10 @@ def build_environ(
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scheme,
         "wsgi.input": input_stream if input_stream is not None else io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
+        "wsgi.errors": errors_stream if errors_stream is not None else io.StringIO(),
+        "wsgi.multithread": multithread,
+        "wsgi.multiprocess": multiprocess,
+        "wsgi.run_once": run_once,
     }
     if environ_base:
         environ.update(environ_base)
@@ -310,6 +318,11 @@ def build_environ(
         # Repeated headers arrive joined with commas, as a server would pass them.
         given[key] = f"{given[key]}, {value}" if key in given else value
     environ.update(given)
+    if auth is not None:
+        if isinstance(auth, tuple):
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            auth = f"Basic {token}"
+        environ["HTTP_AUTHORIZATION"] = auth
     if environ_overrides:
         environ.update(environ_overrides)
     return environ

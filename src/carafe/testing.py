@@ -287,21 +287,23 @@ class FlaskClient:
 
     def open(
         self,
-        path: str = "/",
-        method: str = "GET",
+        *args: Any,
         follow_redirects: bool = False,
         buffered: bool = False,
         **kwargs: Any,
     ) -> TestResponse:
         """Send a request and return the response (following redirects if asked).
 
+        The arguments are Werkzeug's ``EnvironBuilder``'s: ``path``, ``base_url``,
+        ``query_string``, ``method``, ... (positional in that order, or by name).
         ``buffered`` is accepted for Flask compatibility: the answer is always read
         whole, so the response can be inspected after the request ends.
         """
-        environ_base = {**self.environ_base, **kwargs.pop("environ_base", {})}
-        environ = build_environ(
-            self.application, path, method=method, environ_base=environ_base, **kwargs
-        )
+        environ_base = kwargs["environ_base"] = {
+            **self.environ_base,
+            **(kwargs.get("environ_base") or {}),
+        }
+        environ = build_environ(self.application, *args, **kwargs)
         response = self._run(environ)
         if not follow_redirects:
             return response
@@ -338,37 +340,37 @@ class FlaskClient:
         response.history = tuple(history)
         return response
 
-    def get(self, path: str = "/", **kwargs: Any) -> TestResponse:
+    def get(self, *args: Any, **kwargs: Any) -> TestResponse:
         """``open(..., method="GET")``."""
-        return self.open(path, method="GET", **kwargs)
+        return self.open(*args, method="GET", **kwargs)
 
-    def post(self, path: str = "/", **kwargs: Any) -> TestResponse:
+    def post(self, *args: Any, **kwargs: Any) -> TestResponse:
         """``open(..., method="POST")``."""
-        return self.open(path, method="POST", **kwargs)
+        return self.open(*args, method="POST", **kwargs)
 
-    def put(self, path: str = "/", **kwargs: Any) -> TestResponse:
+    def put(self, *args: Any, **kwargs: Any) -> TestResponse:
         """``open(..., method="PUT")``."""
-        return self.open(path, method="PUT", **kwargs)
+        return self.open(*args, method="PUT", **kwargs)
 
-    def patch(self, path: str = "/", **kwargs: Any) -> TestResponse:
+    def patch(self, *args: Any, **kwargs: Any) -> TestResponse:
         """``open(..., method="PATCH")``."""
-        return self.open(path, method="PATCH", **kwargs)
+        return self.open(*args, method="PATCH", **kwargs)
 
-    def delete(self, path: str = "/", **kwargs: Any) -> TestResponse:
+    def delete(self, *args: Any, **kwargs: Any) -> TestResponse:
         """``open(..., method="DELETE")``."""
-        return self.open(path, method="DELETE", **kwargs)
+        return self.open(*args, method="DELETE", **kwargs)
 
-    def head(self, path: str = "/", **kwargs: Any) -> TestResponse:
+    def head(self, *args: Any, **kwargs: Any) -> TestResponse:
         """``open(..., method="HEAD")``."""
-        return self.open(path, method="HEAD", **kwargs)
+        return self.open(*args, method="HEAD", **kwargs)
 
-    def options(self, path: str = "/", **kwargs: Any) -> TestResponse:
+    def options(self, *args: Any, **kwargs: Any) -> TestResponse:
         """``open(..., method="OPTIONS")``."""
-        return self.open(path, method="OPTIONS", **kwargs)
+        return self.open(*args, method="OPTIONS", **kwargs)
 
-    def trace(self, path: str = "/", **kwargs: Any) -> TestResponse:
+    def trace(self, *args: Any, **kwargs: Any) -> TestResponse:
         """``open(..., method="TRACE")``."""
-        return self.open(path, method="TRACE", **kwargs)
+        return self.open(*args, method="TRACE", **kwargs)
 
     def __enter__(self) -> FlaskClient:
         if self._preserve_context:
