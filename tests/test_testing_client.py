@@ -531,15 +531,20 @@ def test_separate_clients_have_separate_jars(cookie_app):
     assert json.loads(first.get("/read").data) == {"a": "1"}
 
 
-def test_positional_arguments_follow_werkzeugs_environ_builder(app, client):
+def test_positional_arguments_follow_flasks_environ_builder(app, client):
     @app.route("/where", methods=["GET", "PUT"])
     def where():
         return f"{request.host} {request.args.get('q')} {request.method}"
 
-    # (path, base_url, query_string, method), as EnvironBuilder takes them.
-    assert client.open("/where", "https://example.com/", "q=1", "PUT").data == b"example.com 1 PUT"
+    # (path, base_url, subdomain, url_scheme, ...), as Flask's EnvironBuilder takes them.
+    assert client.open(
+        "/where", "https://example.com/", query_string="q=1", method="PUT"
+    ).data == (b"example.com 1 PUT")
     assert client.get("/where", "http://other.test/").data == b"other.test None GET"
-    assert app.test_request_context("/where", "http://ctx.test/").request.host == "ctx.test"
+    with app.test_request_context("/where", None, "api", "https"):
+        assert (request.host, request.scheme) == ("api.localhost", "https")
+    with pytest.raises(ValueError, match='with "base_url"'):
+        client.get("/where", "http://other.test/", "api")
 
 
 def test_auth_is_sent_as_the_authorization_header(app, client):

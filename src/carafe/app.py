@@ -498,10 +498,11 @@ class Flask(Scaffold):
         return RequestContext(self, request)
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
-        """A request context for a request built like the test client's ``open()`` arguments."""
-        from carafe.testing import build_environ
+        """A request context for a request built like the test client's ``open()``
+        arguments (:class:`carafe.testing.EnvironBuilder`'s)."""
+        from carafe.testing import EnvironBuilder
 
-        return self.request_context(build_environ(self, *args, **kwargs))
+        return self.request_context(EnvironBuilder(self, *args, **kwargs).get_environ())
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
         """A client that sends requests to the app without a server."""

@@ -155,6 +155,36 @@ class _RequestProxy(_Proxy["Request"]):
 request = cast("Request", _RequestProxy(_current_request, "request"))
 current_app = cast("Flask", _Proxy(_current_app, "current_app"))
 g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
+
+
+class _ContextVariableView:
+    """A read-only view shaped like Flask's ``_cv_request``/``_cv_app`` context
+    variables: ``.get()`` and ``.get(default)``. Carafe keeps one variable for both
+    contexts (:data:`carafe.ctx._cv_ctx`); code that reads Flask's sees the right one."""
+
+    __slots__ = ("_current", "name")
+
+    def __init__(self, name: str, current: Callable[[], Any]) -> None:
+        self.name = name
+        self._current = current
+
+    def get(self, *default: Any) -> Any:
+        ctx = self._current()
+        if ctx is not None:
+            return ctx
+        if default:
+            return default[0]
+        raise LookupError(f"<ContextVar name={self.name!r}>")
+
+    def __repr__(self) -> str:
+        return f"<carafe view of ContextVar {self.name!r}>"
+
+
+#: Flask's ``_cv_request``: the active request context, if any.
+_cv_request = _ContextVariableView("flask.request_ctx", get_request_context)
+#: Flask's ``_cv_app``: the active app context (a request's included), if any.
+_cv_app = _ContextVariableView("flask.app_ctx", lambda: _cv_ctx.get(None))
+
 #: The active request context (Flask's ``flask.globals.request_ctx``).
 request_ctx = cast("RequestContext", _Proxy(_current_request_context, "request_ctx"))
 #: The active app context (Flask's ``flask.globals.app_ctx``). Inside a request it is

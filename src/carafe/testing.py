@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 from click.testing import CliRunner, Result
 
@@ -303,7 +303,12 @@ class FlaskClient:
             **self.environ_base,
             **(kwargs.get("environ_base") or {}),
         }
-        environ = build_environ(self.application, *args, **kwargs)
+        if args and isinstance(args[0], EnvironBuilder):
+            environ = args[0].get_environ()  # a prepared request, as Werkzeug's client
+        elif args and isinstance(args[0], dict):
+            environ = args[0]
+        else:
+            environ = EnvironBuilder(self.application, *args, **kwargs).get_environ()
         response = self._run(environ)
         if not follow_redirects:
             return response
@@ -381,6 +386,67 @@ class FlaskClient:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self._preserve_context = False
         self._pop_preserved()
+
+
+class EnvironBuilder:
+    """A request's environ built from the test client's arguments, as Flask's
+    ``flask.testing.EnvironBuilder``: the host, scheme and root from the app's
+    ``SERVER_NAME``, ``PREFERRED_URL_SCHEME`` and ``APPLICATION_ROOT`` unless
+    ``base_url`` gives them. ``client.open(builder)`` sends it.
+
+    :param subdomain: put before the server name (not with ``base_url``).
+    :param url_scheme: the scheme (not with ``base_url``).
+    Other arguments are Werkzeug's ``EnvironBuilder``'s, after ``base_url``.
+    """
+
+    def __init__(
+        self,
+        app: Flask,
+        path: str = "/",
+        base_url: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        if base_url is not None and (subdomain or url_scheme):
+            raise ValueError('Cannot pass "subdomain" or "url_scheme" with "base_url".')
+        if base_url is None:
+            host = app.config.get("SERVER_NAME") or "localhost"
+            if subdomain:
+                host = f"{subdomain}.{host}"
+            scheme = url_scheme or app.config["PREFERRED_URL_SCHEME"] or "http"
+            root = (app.config["APPLICATION_ROOT"] or "/").lstrip("/")
+            url = urlsplit(path)
+            base_url = f"{url.scheme or scheme}://{url.netloc or host}/{root}"
+            path = url.path + (f"?{url.query}" if url.query else "")
+        self.app = app
+        self.path = path
+        self.base_url = base_url
+        self.args = args
+        self.kwargs = kwargs
+
+    @property
+    def url_scheme(self) -> str:
+        """The scheme of :attr:`base_url`."""
+        return urlsplit(self.base_url).scheme or "http"
+
+    @property
+    def host(self) -> str:
+        """The host (and port) of :attr:`base_url`."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def script_root(self) -> str:
+        """The path of :attr:`base_url`, without its trailing slash."""
+        return urlsplit(self.base_url).path.rstrip("/")
+
+    def get_environ(self) -> WSGIEnvironment:
+        """The WSGI environ of this request."""
+        return build_environ(self.app, self.path, self.base_url, *self.args, **self.kwargs)
+
+    def close(self) -> None:
+        """Nothing to release (files given as data are the caller's)."""
 
 
 def _environ_url(environ: WSGIEnvironment) -> str:
