@@ -37,11 +37,11 @@ native = pytest.importorskip(
 
 import carafe.http  # noqa: E402
 from carafe import asgi as asgi_module  # noqa: E402
-from carafe.json import provider as json_module  # noqa: E402
 from carafe import response as response_module  # noqa: E402
 from carafe.http import _compiled  # noqa: E402
 from carafe.http import forms as forms_module  # noqa: E402
 from carafe.http.forms import FormTooLarge, _parse_lists, parse_urlencoded_lists  # noqa: E402
+from carafe.json import provider as json_module  # noqa: E402
 from carafe.json.provider import _is_plain  # noqa: E402
 from carafe.response import Response  # noqa: E402
 
