@@ -30,6 +30,7 @@ from carafe.exceptions import (
     InternalServerError,
     RequestRedirect,
 )
+from carafe.interop import is_http_exception
 
 if TYPE_CHECKING:
     from carafe.ctx import RequestContext
@@ -195,8 +196,9 @@ def handle_user_exception(plan: Plan, ctx: RequestContext, error: Exception) -> 
         app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]
     ):
         error.show_exception = True
-    if isinstance(error, HTTPException) and not plan.trap_http_exception(error):
-        return handle_http_exception(plan, ctx, error)
+    if is_http_exception(error) and not plan.trap_http_exception(error):
+        # (Werkzeug's too: answered as Carafe's own, by code.)
+        return handle_http_exception(plan, ctx, cast("HTTPException", error))
     handler = plan.scope_for(ctx.request).find_error_handler(error)
     if handler is None:
         raise error

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
-from carafe.exceptions import HTTPException
 from carafe.http.caches import remember
+from carafe.interop import carafe_twin, is_http_exception
 from carafe.request_head import blueprint_path
 from carafe.runner import is_coroutine_function, run_coroutine
 
@@ -272,14 +272,16 @@ def find_error_handler(
     first, None for the app last), in Flask's order: by the error's code in each
     scope, then by its class hierarchy in each scope."""
     exc_class = type(error)
-    code = error.code if isinstance(error, HTTPException) else None
+    code = getattr(error, "code", None) if is_http_exception(error) else None
+    # A Werkzeug class in the hierarchy also finds the handler of Carafe's twin.
+    classes = [twin for cls in exc_class.__mro__ for twin in (cls, carafe_twin(cls)) if twin]
     for handler_code in (code, None) if code is not None else (None,):
         for name in names:
             by_code = spec.get(name)
             by_class = by_code.get(handler_code) if by_code else None
             if not by_class:
                 continue
-            for cls in exc_class.__mro__:
+            for cls in classes:
                 handler = by_class.get(cls)
                 if handler is not None:
                     return handler

@@ -15,7 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from carafe.exceptions import HTTPException, default_exceptions
+from carafe.exceptions import default_exceptions
+from carafe.interop import carafe_twin, is_http_exception_class
 
 if TYPE_CHECKING:
     from carafe.response import Response
@@ -203,8 +204,10 @@ class Scaffold:
                 " Exception. Handlers can only be registered for Exception classes or"
                 " HTTP error codes."
             )
-        if issubclass(exc_class, HTTPException):
-            return exc_class, exc_class.code
+        # A class of werkzeug.exceptions stands for Carafe's of the same name.
+        exc_class = carafe_twin(exc_class) or exc_class
+        if is_http_exception_class(exc_class):
+            return exc_class, getattr(exc_class, "code", None)
         return exc_class, None
 
     def register_error_handler(
