@@ -121,6 +121,8 @@ class Flask(Scaffold):
         self._asgi: ASGIApp | None = None
         self._asgi_wrapped: Callable[..., Awaitable[None]] | None = None
         self._cli: AppGroup | None = None
+        #: ``shell_context_processor`` functions: each returns names for ``carafe shell``.
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -202,6 +204,22 @@ class Flask(Scaffold):
 
             group = self._cli = AppGroup(self.name)
         return group
+
+    def shell_context_processor(self, func: F) -> F:
+        """Register ``func()``, which returns names to have in ``carafe shell``."""
+        self._check_setup_finished("shell_context_processor")
+        self.shell_context_processors.append(func)
+        return func
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The names ``carafe shell`` starts with: ``app``, ``g`` and the shell context
+        processors' (later ones win)."""
+        from carafe.globals import g
+
+        context: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            context.update(processor())
+        return context
 
     def test_cli_runner(self, **kwargs: Any) -> FlaskCliRunner:
         """A click runner that invokes the app's commands (:class:`FlaskCliRunner`)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import platform
+import sys
 from collections.abc import Callable, Iterable
 from functools import update_wrapper
 from typing import Any, TypeVar
@@ -160,11 +161,11 @@ class AppGroup(click.Group):
 
 class FlaskGroup(AppGroup):
     """The ``carafe`` command group, as Flask's ``FlaskGroup``: the ``--app``,
-    ``--debug``, ``-e/--env-file`` and ``--version`` options, the ``run`` and
-    ``routes`` commands, then the app's own (``app.cli``, blueprints' groups
+    ``--debug``, ``-e/--env-file`` and ``--version`` options, the ``run``, ``shell``
+    and ``routes`` commands, then the app's own (``app.cli``, blueprints' groups
     included), found by loading the app.
 
-    :param add_default_commands: add ``run`` and ``routes``.
+    :param add_default_commands: add ``run``, ``shell`` and ``routes``.
     :param create_app: a function returning the app (instead of ``--app``).
     :param add_version_option: add ``--version``.
     :param load_dotenv: load ``.env`` files (unless ``CARAFE_SKIP_DOTENV``).
@@ -190,6 +191,7 @@ class FlaskGroup(AppGroup):
         self.set_debug_flag = set_debug_flag
         if add_default_commands:
             self.add_command(run_command)
+            self.add_command(shell_command)
             self.add_command(routes_command)
 
     def make_context(
@@ -515,6 +517,41 @@ def routes_command(locator: ScriptInfo, sort: str, all_methods: bool) -> None:
     for row in (header, separator, *rows):
         # Padded like Flask's table, the last column included.
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+@click.command("shell", short_help="Run a shell in the app context.")
+@with_appcontext
+def shell_command() -> None:
+    """Run an interactive Python shell in the app's context, with ``app``, ``g`` and
+    the app's shell context (``app.shell_context_processor``) in its namespace; the
+    file ``PYTHONSTARTUP`` names runs first."""
+    import code
+
+    from carafe.globals import current_app
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    banner = (
+        f"Python {sys.version} on {sys.platform}\n"
+        f"App: {app.import_name}\nInstance: {app.instance_path}"
+    )
+    namespace: dict[str, Any] = {}
+    startup = os.environ.get("PYTHONSTARTUP")
+    if startup and os.path.isfile(startup):
+        with open(startup) as file:
+            exec(compile(file.read(), startup, "exec"), namespace)  # noqa: S102 - the user's own
+    namespace.update(app.make_shell_context())
+    hook = getattr(sys, "__interactivehook__", None)
+    if hook is not None:
+        # Tab completion and history, as the plain interpreter sets them up.
+        try:
+            import readline
+            from rlcompleter import Completer
+        except ImportError:
+            pass
+        else:
+            readline.set_completer(Completer(namespace).complete)
+        hook()
+    code.interact(banner=banner, local=namespace)
 
 
 #: The ``carafe`` command.

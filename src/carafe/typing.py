@@ -59,3 +59,40 @@ ResponseReturnValue = Union[
     tuple[ResponseValue, StatusValue, HeadersValue],
     WSGIApplication,
 ]
+
+# Flask's names for the callables apps register (flask.typing).
+HeaderName = str
+HeaderValue = Union[str, list[str], tuple[str, ...]]
+ResponseClass = type["Response"]
+AppOrBlueprintKey = Union[str, None]
+AfterRequestCallable = Union[
+    Callable[[Any], Any],
+    Callable[[Any], Awaitable[Any]],
+]
+BeforeFirstRequestCallable = Union[Callable[[], None], Callable[[], Awaitable[None]]]
+BeforeRequestCallable = Union[
+    Callable[[], Union[ResponseReturnValue, None]],
+    Callable[[], Awaitable[Union[ResponseReturnValue, None]]],
+]
+ShellContextProcessorCallable = Callable[[], dict[str, Any]]
+TeardownCallable = Union[
+    Callable[[Union[BaseException, None]], None],
+    Callable[[Union[BaseException, None]], Awaitable[None]],
+]
+TemplateContextProcessorCallable = Union[
+    Callable[[], dict[str, Any]],
+    Callable[[], Awaitable[dict[str, Any]]],
+]
+TemplateFilterCallable = Callable[..., Any]
+TemplateGlobalCallable = Callable[..., Any]
+TemplateTestCallable = Callable[..., bool]
+URLDefaultCallable = Callable[[str, dict[str, Any]], None]
+URLValuePreprocessorCallable = Callable[[Union[str, None], Union[dict[str, Any], None]], None]
+ErrorHandlerCallable = Union[
+    Callable[[Any], ResponseReturnValue],
+    Callable[[Any], Awaitable[ResponseReturnValue]],
+]
+RouteCallable = Union[
+    Callable[..., ResponseReturnValue],
+    Callable[..., Awaitable[ResponseReturnValue]],
+]
