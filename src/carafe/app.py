@@ -35,7 +35,7 @@ from carafe.plan import STEP_METHODS, Plan, Steps, find_error_handler, settle
 from carafe.request import Request
 from carafe.request_head import blueprint_path
 from carafe.response import Response, redirect_response
-from carafe.routing import BuildError, Map, Rule, route_request
+from carafe.routing import BuildError, Map, Rule, request_domain, route_request
 from carafe.runner import is_coroutine_function
 from carafe.scaffold import Scaffold, find_package, find_root_path
 from carafe.wsgi import serve as serve_wsgi
@@ -107,7 +107,10 @@ class Flask(Scaffold):
         self._update_request_options()
         self.config.on_change = self._update_request_options
         self.aborter = self.aborter_class()
-        self.url_map = Map()
+        self.url_map = Map(host_matching=host_matching)
+        #: Route by the subdomain of the Host, read against ``SERVER_NAME``.
+        self.subdomain_matching = subdomain_matching
+        self.url_map.subdomain_matching = subdomain_matching
         super().__init__()
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
@@ -543,8 +546,12 @@ class Flask(Scaffold):
     ) -> str:
         """Build the URL of ``endpoint``; see :func:`carafe.url_for`."""
         ctx = get_request_context()
+        url_map = self.url_map
+        current_domain = url_map.default_subdomain
         if ctx is not None:
             request = ctx.request
+            if url_map.domain_rules:
+                current_domain = request_domain(url_map, request)
             if endpoint[:1] == ".":
                 # Relative to the current request's blueprint (the app's, outside one).
                 blueprint = request.blueprint
@@ -573,9 +580,18 @@ class Flask(Scaffold):
             raise ValueError("When specifying '_scheme', '_external' must be True.")
         self.inject_url_defaults(endpoint, values)
         try:
-            path = self.url_map.build(endpoint, values, method=_method)
+            rule, path = url_map.build_rule(endpoint, values, method=_method)
         except BuildError as error:
             return self.handle_url_build_error(error, endpoint, values)
+        if url_map.domain_rules:
+            # A rule of another subdomain (or host) gives an external URL to it.
+            domain = rule.build_domain({**rule.defaults, **values})
+            if domain != current_domain:
+                _external = True
+                if url_map.host_matching:
+                    host = domain
+                elif domain:
+                    host = f"{domain}.{self.config['SERVER_NAME'] or host}"
         url = f"{root}{path}"
         if _external:
             url = f"{scheme}://{host}{url}"

@@ -19,7 +19,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SECRET_KEY_FALLBACKS": None,
     "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
     "USE_X_SENDFILE": False,
-    "SERVER_NAME": None,
     "APPLICATION_ROOT": "/",
     "SESSION_COOKIE_NAME": "session",
     "SESSION_COOKIE_DOMAIN": None,
@@ -29,7 +28,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SESSION_COOKIE_PARTITIONED": False,
     "SESSION_COOKIE_SAMESITE": None,
     "SESSION_REFRESH_EACH_REQUEST": True,
-    # The request limits and TRUSTED_HOSTS, with Carafe's defaults (docs/security.md).
+    # The request limits, TRUSTED_HOSTS and SERVER_NAME, with Carafe's defaults
+    # (docs/security.md).
     **CONFIG_DEFAULTS,
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "TRAP_BAD_REQUEST_ERRORS": None,

@@ -21,6 +21,7 @@ from carafe.http._compiled import mypyc_attr
 #: Carafe's own limits bound the URL, the query fields and JSON bodies.
 CONFIG_DEFAULTS: dict[str, Any] = {
     "TRUSTED_HOSTS": None,
+    "SERVER_NAME": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 500_000,
     "MAX_FORM_PARTS": 1000,
@@ -68,6 +69,8 @@ class RequestOptions:
     max_json_depth: int | None
     #: The hosts a request may be addressed to; None: any.
     trusted_hosts: list[str] | None
+    #: The app's ``SERVER_NAME`` (subdomain matching reads the subdomain against it).
+    server_name: str | None
     #: Debug mode: error pages say more (a malformed JSON body's error, say).
     debug: bool
     #: Parses a JSON body (the app's JSON provider's ``loads``).

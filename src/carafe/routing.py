@@ -281,6 +281,8 @@ class Rule:
         strict_slashes: bool | None = None,
         provide_automatic_options: bool = False,
         redirect_to: str | None = None,
+        subdomain: str | None = None,
+        host: str | None = None,
     ) -> None:
         if not string.startswith("/"):
             raise ValueError(f"URL rule {string!r} must start with a slash.")
@@ -296,7 +298,15 @@ class Rule:
         self.strict_slashes = strict_slashes
         self.provide_automatic_options = provide_automatic_options
         self.redirect_to = redirect_to
+        #: The subdomain this rule matches (None: the map's default), or with
+        #: ``host_matching`` the host; either may hold placeholders (``<user>``).
+        self.subdomain = subdomain
+        self.host = host
         self.map: Map | None = None
+        # The subdomain or host this rule matches, and its regex if it has placeholders.
+        self._domain = ""
+        self._domain_parts: list[tuple[bool, str]] = []
+        self._domain_regex: re.Pattern[str] | None = None
         self.arguments: set[str] = set()
         self._converters: dict[str, BaseConverter] = {}
         self._parts: list[tuple[bool, str]] = []  # (is_placeholder, text or name)
@@ -323,13 +333,39 @@ class Rule:
         self.map = url_map
         if self.strict_slashes is None:
             self.strict_slashes = url_map.strict_slashes
-        pattern = ["^"]
-        position = 0
+        pattern, key = self._compile(self.rule, url_map, self._parts)
+        pattern.insert(0, "^")
+        if url_map.host_matching:
+            self._domain = self.host or ""
+        else:
+            self._domain = (
+                self.subdomain if self.subdomain is not None else url_map.default_subdomain
+            )
+        if "<" in self._domain:
+            domain_pattern, _ = self._compile(self._domain, url_map, self._domain_parts)
+            self._domain_regex = re.compile("^" + "".join(domain_pattern) + r"\Z", re.DOTALL)
+        self.arguments = set(self._converters) | set(self.defaults)
+        if self._converters:
+            slash = "" if self.rule.endswith("/") or self.strict_slashes else "/?"
+            pattern.append(slash + r"\Z")
+            self._regex = re.compile("".join(pattern), re.DOTALL)
+        # Static segments sort before placeholders, lighter converters before heavier
+        # ones, more segments before fewer: the order Werkzeug's matcher prefers.
+        self._sort_key = (tuple(key), -len(key))
+
+    def _compile(
+        self, template: str, url_map: Map, parts: list[tuple[bool, str]]
+    ) -> tuple[list[str], list[tuple[int, int]]]:
+        """The regex pieces and sort key of ``template`` (the path, or the subdomain or
+        host), its literal and placeholder parts put in ``parts``, its converters in
+        the rule's."""
+        pattern: list[str] = []
         key: list[tuple[int, int]] = []
-        for found in _PLACEHOLDER.finditer(self.rule):
-            static = self.rule[position : found.start()]
+        position = 0
+        for found in _PLACEHOLDER.finditer(template):
+            static = template[position : found.start()]
             if static:
-                self._parts.append((False, static))
+                parts.append((False, static))
                 pattern.append(re.escape(static))
                 key.extend((0, -len(segment)) for segment in static.split("/") if segment)
             name = found["name"]
@@ -342,25 +378,44 @@ class Rule:
             args, kwargs = parse_converter_args(found["args"] or "")
             converter = converter_class(url_map, *args, **kwargs)
             self._converters[name] = converter
-            self._parts.append((True, name))
+            parts.append((True, name))
             pattern.append(f"(?P<{name}>{converter.regex})")
             key.append((1, converter.weight))
             position = found.end()
-        tail = self.rule[position:]
+        tail = template[position:]
         if tail:
-            self._parts.append((False, tail))
+            parts.append((False, tail))
             pattern.append(re.escape(tail))
             key.extend((0, -len(segment)) for segment in tail.split("/") if segment)
         if "<" in tail or ">" in tail:
-            raise ValueError(f"Malformed placeholder in URL rule {self.rule!r}.")
-        self.arguments = set(self._converters) | set(self.defaults)
-        if self._converters:
-            slash = "" if self.rule.endswith("/") or self.strict_slashes else "/?"
-            pattern.append(slash + r"\Z")
-            self._regex = re.compile("".join(pattern), re.DOTALL)
-        # Static segments sort before placeholders, lighter converters before heavier
-        # ones, more segments before fewer: the order Werkzeug's matcher prefers.
-        self._sort_key = (tuple(key), -len(key))
+            raise ValueError(f"Malformed placeholder in URL rule {template!r}.")
+        return pattern, key
+
+    def match_domain(self, domain: str) -> dict[str, Any] | None:
+        """The view arguments of ``domain`` (the request's subdomain, or host under
+        host matching) if this rule matches it, else None."""
+        regex = self._domain_regex
+        if regex is None:
+            return {} if domain == self._domain else None
+        found = regex.match(domain)
+        if found is None:
+            return None
+        try:
+            return {
+                name: self._converters[name].to_python(text)
+                for name, text in found.groupdict().items()
+            }
+        except (ValidationError, ValueError):
+            return None
+
+    def build_domain(self, values: Mapping[str, Any]) -> str:
+        """The subdomain or host this rule builds URLs for, from ``values``."""
+        if self._domain_regex is None:
+            return self._domain
+        return "".join(
+            self._converters[text].to_url(values[text]) if is_placeholder else text
+            for is_placeholder, text in self._domain_parts
+        )
 
     def match(self, path: str) -> dict[str, Any] | None:
         """Return the view arguments if ``path`` matches this dynamic rule, else None."""
@@ -427,8 +482,22 @@ class Map:
 
     default_converters: ClassVar[dict[str, type[BaseConverter]]] = DEFAULT_CONVERTERS
 
-    def __init__(self, strict_slashes: bool = True) -> None:
+    def __init__(
+        self,
+        strict_slashes: bool = True,
+        host_matching: bool = False,
+        default_subdomain: str = "",
+    ) -> None:
         self.strict_slashes = strict_slashes
+        #: Rules match the request's host (``Rule(host=...)``) instead of a subdomain.
+        self.host_matching = host_matching
+        #: The subdomain of rules that name none.
+        self.default_subdomain = default_subdomain
+        #: Read the subdomain from the Host (against ``SERVER_NAME``); the app's
+        #: ``subdomain_matching``. When False every request is on the default one.
+        self.subdomain_matching = False
+        #: Some rule matches another subdomain or a host: requests are routed by it.
+        self.domain_rules = False
         self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
         self._rules: list[Rule] = []
         self._static: dict[str, list[Rule]] = {}
@@ -440,6 +509,8 @@ class Map:
     def add(self, rule: Rule) -> None:
         """Add and compile ``rule``."""
         rule.bind(self)
+        if self.host_matching or rule._domain != self.default_subdomain:
+            self.domain_rules = True
         self._rules.append(rule)
         siblings = self._by_endpoint.setdefault(rule.endpoint, [])
         siblings.append(rule)
@@ -474,41 +545,53 @@ class Map:
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
 
-    def _candidates(self, path: str) -> Iterator[Match]:
-        """Every rule matching ``path`` regardless of method, best first."""
+    def _candidates(self, path: str, domain: str | None = None) -> Iterator[Match]:
+        """Every rule matching ``path`` (and ``domain``, the request's subdomain or
+        host, when given) regardless of method, best first."""
         for rule in self._static.get(path, ()):
-            yield rule, dict(rule.defaults)
+            if domain is None:
+                yield rule, dict(rule.defaults)
+            else:
+                domain_args = rule.match_domain(domain)
+                if domain_args is not None:
+                    yield rule, {**rule.defaults, **domain_args}
         for rule in self._dynamic:
             view_args = rule.match(path)
-            if view_args is not None:
-                yield rule, view_args
+            if view_args is None:
+                continue
+            if domain is not None:
+                domain_args = rule.match_domain(domain)
+                if domain_args is None:
+                    continue
+                view_args.update(domain_args)
+            yield rule, view_args
 
-    def match(self, path: str, method: str) -> Match:
+    def match(self, path: str, method: str, domain: str | None = None) -> Match:
         """Find the rule for ``path`` and ``method``.
 
         :raises NotFound: nothing matches the path.
         :raises MethodNotAllowed: the path matches, but not with this method.
         :raises RequestRedirect: the path lacks the trailing slash of a strict rule.
         """
-        found = self.route(path, method)
+        found = self.route(path, method, domain)
         if found.__class__ is tuple:
             return found
         raise found  # type: ignore[misc]
 
-    def route(self, path: str, method: str) -> Match | HTTPException:
+    def route(self, path: str, method: str, domain: str | None = None) -> Match | HTTPException:
         """:meth:`match`, with the routing error returned instead of raised.
 
         PERF: the request path takes a 404 or 405 to its handler without raising
         and catching it.
         """
         # PERF: a static path with an allowed method is a dict lookup and one set test.
-        static = self._static.get(path)
+        static = self._static.get(path) if domain is None else None
         if static is not None:
             for rule in static:
                 if method in rule.methods and not rule._default_providers:
                     return rule, dict(rule.defaults) if rule.defaults else {}
         allowed: set[str] = set()
-        for rule, view_args in self._candidates(path):
+        for rule, view_args in self._candidates(path, domain):
             if method in rule.methods:
                 if rule._default_providers:
                     target = rule._redirect_to_defaults(view_args, method)
@@ -522,10 +605,16 @@ class Map:
             # PERF: only rules ending in a slash can redirect; the others are not retried.
             slashed = path + "/"
             for rule in self._static.get(slashed, ()):
-                if rule.strict_slashes and rule.rule.endswith("/"):
+                if (
+                    rule.strict_slashes
+                    and rule.rule.endswith("/")
+                    and (domain is None or rule.match_domain(domain) is not None)
+                ):
                     return RequestRedirect(slashed)
             for rule in self._dynamic_slashed:
-                if rule.match(slashed) is not None:
+                if rule.match(slashed) is not None and (
+                    domain is None or rule.match_domain(domain) is not None
+                ):
                     return RequestRedirect(slashed)
         return NotFound()
 
@@ -549,6 +638,15 @@ class Map:
 
         :raises BuildError: no rule of ``endpoint`` fits the values.
         """
+        return self.build_rule(endpoint, values, method)[1]
+
+    def build_rule(
+        self,
+        endpoint: str,
+        values: Mapping[str, Any],
+        method: str | None = None,
+    ) -> tuple[Rule, str]:
+        """:meth:`build`, with the rule that built the path."""
         given = {key: value for key, value in values.items() if value is not None}
         for rule in self._by_endpoint.get(endpoint, ()):
             if rule.can_build(given, method):
@@ -556,7 +654,7 @@ class Map:
                 extra = [(key, value) for key, value in given.items() if key not in rule.arguments]
                 if extra:
                     path += "?" + _encode_query(extra)
-                return path
+                return rule, path
         raise BuildError(endpoint, values, method)
 
 
@@ -595,7 +693,8 @@ def route_request(url_map: Map, request: Request, host_header: str | bytes | Non
         except (BadHost, SecurityError) as exc:
             request.routing_exception = exc
             return
-    found = url_map.route(request.path, request.method)
+    domain = request_domain(url_map, request) if url_map.domain_rules else None
+    found = url_map.route(request.path, request.method, domain)
     if isinstance(found, tuple):
         request.url_rule, request.view_args = found
         return
@@ -604,3 +703,32 @@ def route_request(url_map: Map, request: Request, host_header: str | bytes | Non
         target = request.url_root.rstrip("/") + found.new_url
         found.new_url = f"{target}?{query}" if query else target
     request.routing_exception = found
+
+
+def request_domain(url_map: Map, request: Request) -> str:
+    """What ``request`` is routed by besides its path, as Flask 3.1 does: its host
+    under host matching; else its subdomain against ``SERVER_NAME`` (or its own
+    host) when the app matches subdomains; else the default subdomain."""
+    host = request.host.lower()
+    scheme = request.scheme
+    host = _without_default_port(host, scheme)
+    if url_map.host_matching:
+        return host
+    if not url_map.subdomain_matching:
+        return url_map.default_subdomain
+    server_name = request.options.server_name
+    if not server_name:
+        return ""
+    server_parts = _without_default_port(server_name.lower(), scheme).split(".")
+    host_parts = host.split(".")
+    if host_parts[-len(server_parts) :] != server_parts:
+        return "<invalid>"  # another host: nothing matches (a 404), as Werkzeug does
+    return ".".join(part for part in host_parts[: -len(server_parts)] if part)
+
+
+def _without_default_port(host: str, scheme: str) -> str:
+    if scheme == "http" and host.endswith(":80"):
+        return host[:-3]
+    if scheme == "https" and host.endswith(":443"):
+        return host[:-4]
+    return host
