@@ -42,6 +42,7 @@ MYPYC_MODULES = [
     "request_body.py",
     "request_head.py",
     "routing.py",
+    "converters.py",
     "plan.py",
     "pipeline.py",
     "_pipeline_sync.py",

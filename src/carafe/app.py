@@ -33,11 +33,11 @@ from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.options import RequestOptions
 from carafe.plan import STEP_METHODS, Plan, Steps, find_error_handler, settle
 from carafe.request import Request
-from carafe.request_head import blueprint_path
 from carafe.response import Response, redirect_response
-from carafe.routing import BuildError, Map, Rule, request_domain, route_request
+from carafe.routing import BuildError, Map, Rule, route_request
 from carafe.runner import is_coroutine_function
 from carafe.scaffold import Scaffold, find_package, find_root_path
+from carafe.urls import build_url, inject_url_defaults
 from carafe.wsgi import serve as serve_wsgi
 
 if TYPE_CHECKING:
@@ -108,8 +108,6 @@ class Flask(Scaffold):
         self.config.on_change = self._update_request_options
         self.aborter = self.aborter_class()
         self.url_map = Map(host_matching=host_matching)
-        #: Route by the subdomain of the Host, read against ``SERVER_NAME``.
-        self.subdomain_matching = subdomain_matching
         self.url_map.subdomain_matching = subdomain_matching
         super().__init__()
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
@@ -158,6 +156,16 @@ class Flask(Scaffold):
         if "b" in mode:
             return open(path, mode)
         return open(path, mode, encoding=encoding)
+
+    @property
+    def subdomain_matching(self) -> bool:
+        """Route by the subdomain of the Host, read against ``SERVER_NAME`` (the URL
+        map's ``subdomain_matching``)."""
+        return self.url_map.subdomain_matching
+
+    @subdomain_matching.setter
+    def subdomain_matching(self, value: bool) -> None:
+        self.url_map.subdomain_matching = value
 
     @property
     def debug(self) -> bool:
@@ -544,75 +552,22 @@ class Flask(Scaffold):
         _external: bool | None = None,
         **values: Any,
     ) -> str:
-        """Build the URL of ``endpoint``; see :func:`carafe.url_for`."""
-        ctx = get_request_context()
-        url_map = self.url_map
-        current_domain = url_map.default_subdomain
-        if ctx is not None:
-            request = ctx.request
-            if url_map.domain_rules:
-                current_domain = request_domain(url_map, request)
-            if endpoint[:1] == ".":
-                # Relative to the current request's blueprint (the app's, outside one).
-                blueprint = request.blueprint
-                endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
-            if _external is None:
-                _external = _scheme is not None
-            scheme = _scheme or request.scheme
-            # SECURITY: with SERVER_NAME set, an external URL names it, not whatever
-            # Host the client sent (as in Flask 3.1); request.host is validated.
-            host = self.config["SERVER_NAME"] or request.host
-            root = request.script_root
-        else:
-            server_name = self.config["SERVER_NAME"]
-            if not server_name:
-                raise RuntimeError(
-                    "Unable to build URLs outside an active request without"
-                    " 'SERVER_NAME' configured. Also configure 'APPLICATION_ROOT'"
-                    " and 'PREFERRED_URL_SCHEME' as needed."
-                )
-            if _external is None:
-                _external = True
-            scheme = _scheme or self.config["PREFERRED_URL_SCHEME"]
-            host = server_name
-            root = (self.config["APPLICATION_ROOT"] or "/").rstrip("/")
-        if _scheme is not None and not _external:
-            raise ValueError("When specifying '_scheme', '_external' must be True.")
-        self.inject_url_defaults(endpoint, values)
-        try:
-            rule, path = url_map.build_rule(endpoint, values, method=_method)
-        except BuildError as error:
-            return self.handle_url_build_error(error, endpoint, values)
-        if url_map.domain_rules:
-            # A rule of another subdomain (or host) gives an external URL to it.
-            domain = rule.build_domain({**rule.defaults, **values})
-            if domain != current_domain:
-                _external = True
-                if url_map.host_matching:
-                    host = domain
-                elif domain:
-                    host = f"{domain}.{self.config['SERVER_NAME'] or host}"
-        url = f"{root}{path}"
-        if _external:
-            url = f"{scheme}://{host}{url}"
-        if _anchor is not None:
-            from urllib.parse import quote
-
-            url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
-        return url
+        """Build the URL of ``endpoint``; see :func:`carafe.url_for`
+        (:func:`carafe.urls.build_url`)."""
+        return build_url(
+            self,
+            endpoint,
+            values,
+            anchor=_anchor,
+            method=_method,
+            scheme=_scheme,
+            external=_external,
+        )
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
         """Run the ``url_defaults`` functions for ``endpoint`` on ``values`` in place:
         the app's, then its blueprints' from the outermost."""
-        functions = self.url_default_functions
-        if not functions:
-            return
-        names: list[str | None] = [None]
-        if "." in endpoint:
-            names.extend(reversed(blueprint_path(endpoint.rpartition(".")[0])))
-        for name in names:
-            for func in functions.get(name, ()):
-                func(endpoint, values)
+        inject_url_defaults(self, endpoint, values)
 
     def handle_url_build_error(
         self, error: BuildError, endpoint: str, values: dict[str, Any]
