@@ -68,6 +68,7 @@ class Flask(Scaffold):
     app_ctx_globals_class: ClassVar[type[_AppCtxGlobals]] = _AppCtxGlobals
     aborter_class: ClassVar[type[Aborter]] = Aborter
     test_client_class: ClassVar[type[FlaskClient] | None] = None
+    test_cli_runner_class: ClassVar[type[FlaskCliRunner] | None] = None
     default_config: ClassVar[dict[str, Any]] = DEFAULT_CONFIG
 
     def __init__(
@@ -234,9 +235,12 @@ class Flask(Scaffold):
 
     def test_cli_runner(self, **kwargs: Any) -> FlaskCliRunner:
         """A click runner that invokes the app's commands (:class:`FlaskCliRunner`)."""
-        from carafe.testing import FlaskCliRunner
+        runner_class = self.test_cli_runner_class
+        if runner_class is None:
+            from carafe.testing import FlaskCliRunner
 
-        return FlaskCliRunner(self, **kwargs)
+            runner_class = FlaskCliRunner
+        return runner_class(self, **kwargs)
 
     # -- registration ---------------------------------------------------------
 

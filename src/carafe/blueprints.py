@@ -157,7 +157,7 @@ class Blueprint(Scaffold):
         if group is None:
             from carafe.cli import AppGroup
 
-            group = self._cli = AppGroup()
+            group = self._cli = AppGroup(self.name)
         return group
 
     def open_resource(

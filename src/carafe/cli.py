@@ -103,10 +103,8 @@ class ScriptInfo:
                 except discovery.NoAppError as exc:
                     raise click.UsageError(str(exc)) from None
             if self.set_debug_flag:
-                if self.debug is not None:
-                    app.debug = self.debug
-                elif helpers.DEBUG_ENV in os.environ or "FLASK_DEBUG" in os.environ:
-                    app.debug = helpers.get_debug_flag()
+                # As Flask: --debug, else the environment, decides (not the factory).
+                app.debug = self.debug if self.debug is not None else helpers.get_debug_flag()
             self._loaded_app = app
         return self._loaded_app
 
@@ -213,24 +211,40 @@ class FlaskGroup(AppGroup):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
-        app = self._app_or_none(ctx)
-        return None if app is None else app.cli.get_command(ctx, cmd_name)
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except click.UsageError as exc:
+            click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+            return None
+        # The app's commands run in its context, whatever they are decorated with.
+        from carafe.globals import current_app
+
+        if not current_app or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+            ctx.with_resource(app.app_context())
+        return app.cli.get_command(ctx, cmd_name)  # type: ignore[no-any-return]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
-        app = self._app_or_none(ctx)
-        if app is not None:
-            names.update(app.cli.list_commands(ctx))
+        try:
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except click.UsageError as exc:
+            # The help still lists the built-in commands, after saying why not the app's.
+            click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+        except Exception:
+            import traceback
+
+            click.secho(f"{traceback.format_exc()}\n", err=True, fg="red")
         return sorted(names)
 
-    @staticmethod
-    def _app_or_none(ctx: click.Context) -> Any:
-        try:
-            return ctx.ensure_object(ScriptInfo).load_app()
-        except click.UsageError as exc:
-            if not ctx.resilient_parsing:
-                click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
-            return None
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if (not args and self.no_args_is_help) or (
+            len(args) == 1 and args[0] in self.get_help_option_names(ctx)
+        ):
+            # The help lists the app's commands: read --env-file and --app from the
+            # environment now, before click stops at --help.
+            _env_file_option.handle_parse_result(ctx, {}, [])
+            _app_option.handle_parse_result(ctx, {}, [])
+        return super().parse_args(ctx, args)
 
 
 def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:

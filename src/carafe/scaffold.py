@@ -234,12 +234,21 @@ def _handlers_by_code() -> defaultdict[int | None, dict[type[BaseException], Err
 
 
 def find_root_path(import_name: str) -> str:
-    """The folder of the app's module (the working directory if it has none)."""
+    """The folder of the module ``import_name``, imported or not (the working
+    directory when it has none: ``__main__`` in a REPL, a namespace package)."""
     module = sys.modules.get(import_name)
     module_file = getattr(module, "__file__", None)
     if module_file:
         return os.path.dirname(os.path.abspath(str(module_file)))
-    return os.getcwd()
+    import importlib.util  # Start-up: only for a module not imported yet.
+
+    try:
+        spec = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin in (None, "namespace", "built-in", "frozen"):
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(str(spec.origin)))
 
 
 def _package_path(import_name: str) -> str:
