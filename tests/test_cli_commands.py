@@ -1,8 +1,7 @@
 """The app's own commands: ``app.cli``, ``AppGroup``, ``with_appcontext``, ``FlaskGroup``,
 ``ScriptInfo``, ``carafe shell`` and the discovery names ``carafe.cli`` shares with Flask.
 
-Most tests run twice, on Carafe and on Flask (``fw``), with the same expectations:
-where Carafe differs, its run is a strict xfail and Flask's run shows what is expected.
+Most tests run twice, on Carafe and on Flask (``fw``), with the same expectations.
 """
 
 from __future__ import annotations
@@ -48,17 +47,6 @@ def _fw(name: str) -> SimpleNamespace:
 def fw(request: pytest.FixtureRequest) -> SimpleNamespace:
     """Carafe's names, then Flask's, for the same test."""
     return _fw(request.param)
-
-
-def xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
-def carafe_xfails(reason: str) -> pytest.MarkDecorator:
-    """Run on both, Carafe's run being a strict xfail (Flask's shows the expected behaviour)."""
-    return pytest.mark.parametrize(
-        "fw", [pytest.param("carafe", marks=xfail(reason)), "flask"], indirect=True
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -327,7 +315,7 @@ def test_script_info_import_path(fw: SimpleNamespace, tmp_path: Path, spec: str)
     assert info.load_app() is app
 
 
-@carafe_xfails("ScriptInfo.load_app raises click.UsageError, NoAppException is no UsageError")
+@pytest.mark.parametrize("fw", ["carafe", "flask"], indirect=True)
 def test_script_info_failure_is_no_app_exception(fw: SimpleNamespace) -> None:
     assert issubclass(fw.cli.NoAppException, click.UsageError)
     with pytest.raises(fw.cli.NoAppException, match="Could not import 'no_such_module_xyz'"):
@@ -438,6 +426,6 @@ def test_discovery_names(fw: SimpleNamespace, tmp_path: Path, body: str, expecte
         assert fw.cli.find_best_app(sys.modules["pkg_disc.mod"]).name == expected
 
 
-@carafe_xfails("locate_app() takes no raise_if_not_found argument")
+@pytest.mark.parametrize("fw", ["carafe", "flask"], indirect=True)
 def test_locate_app_without_raising(fw: SimpleNamespace) -> None:
     assert fw.cli.locate_app("no_such_module_xyz", None, raise_if_not_found=False) is None

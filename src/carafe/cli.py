@@ -85,7 +85,7 @@ class ScriptInfo:
         for filename in _DEFAULT_APP_FILES:
             if os.path.exists(filename):
                 return filename
-        raise click.UsageError(
+        raise NoAppException(
             "Could not locate a Carafe application. Use the 'carafe --app' option,"
             " the 'CARAFE_APP' environment variable, or a 'wsgi.py' or 'app.py' file"
             " in the current directory."
@@ -98,10 +98,7 @@ class ScriptInfo:
             if self.create_app is not None:
                 app = self.create_app()
             else:
-                try:
-                    app = discovery.load_app(self.resolve_spec())
-                except discovery.NoAppError as exc:
-                    raise click.UsageError(str(exc)) from None
+                app = discovery.load_app(self.resolve_spec())
             if self.set_debug_flag:
                 # As Flask: --debug, else the environment, decides (not the factory).
                 app.debug = self.debug if self.debug is not None else helpers.get_debug_flag()

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+import click
+
 __all__ = [
     "NoAppError",
     "find_app_by_string",
@@ -34,8 +36,9 @@ _APP_NAMES = ("app", "application")
 _FACTORY_NAMES = ("create_app", "make_app")
 
 
-class NoAppError(Exception):
-    """The app named by ``MODULE[:NAME]`` could not be imported, found or created."""
+class NoAppError(click.UsageError):
+    """The app named by ``MODULE[:NAME]`` could not be imported, found or created (a
+    usage error of the command line; Flask's ``NoAppException``)."""
 
 
 def _is_app(value: object) -> bool:
@@ -78,7 +81,7 @@ def split_app_spec(spec: str) -> tuple[str, str | None]:
     return parts[0], parts[1]
 
 
-def _import_module(module_name: str) -> ModuleType:
+def _import_module(module_name: str, raise_if_not_found: bool = True) -> ModuleType | None:
     try:
         __import__(module_name)
     except ImportError as exc:
@@ -89,6 +92,8 @@ def _import_module(module_name: str) -> ModuleType:
                 f"While importing {module_name!r}, an ImportError was raised:\n\n"
                 f"{traceback.format_exc()}"
             ) from exc
+        if not raise_if_not_found:
+            return None
         raise NoAppError(f"Could not import {module_name!r}.") from exc
     return sys.modules[module_name]
 
@@ -199,9 +204,12 @@ def find_app_by_string(module: ModuleType, app_name: str) -> Any:
     )
 
 
-def locate_app(module_name: str, app_name: str | None) -> Any:
-    """Import ``module_name`` and return the app named ``app_name`` (or the best one)."""
-    module = _import_module(module_name)
+def locate_app(module_name: str, app_name: str | None, raise_if_not_found: bool = True) -> Any:
+    """Import ``module_name`` and return the app named ``app_name`` (or the best one);
+    None for a module that cannot be imported when not ``raise_if_not_found``."""
+    module = _import_module(module_name, raise_if_not_found)
+    if module is None:
+        return None
     if app_name is None:
         return find_best_app(module)
     return find_app_by_string(module, app_name)
