@@ -8,7 +8,7 @@ from __future__ import annotations
 from carafe.app import Flask
 from carafe.blueprints import Blueprint
 from carafe.config import Config
-from carafe.ctx import after_this_request, has_app_context, has_request_context
+from carafe.ctx import SIGNAL_NAMES, after_this_request, has_app_context, has_request_context
 from carafe.globals import current_app, g, request
 from carafe.helpers import (
     abort,
@@ -27,21 +27,7 @@ Carafe = Flask
 
 # Start-up: what needs a library Carafe's request path does not (blinker for the
 # signals) is imported on first use.
-_LAZY = {
-    name: "carafe.signals"
-    for name in (
-        "appcontext_popped",
-        "appcontext_pushed",
-        "appcontext_tearing_down",
-        "before_render_template",
-        "got_request_exception",
-        "message_flashed",
-        "request_finished",
-        "request_started",
-        "request_tearing_down",
-        "template_rendered",
-    )
-}
+_LAZY = dict.fromkeys(SIGNAL_NAMES, "carafe.signals")
 
 
 def __getattr__(name: str) -> object:

@@ -311,23 +311,17 @@ class Blueprint(Scaffold):
 
     def teardown_app_request(self, func: F) -> F:
         """Run ``func(error)`` at the end of every request of the app."""
-        self._record_once_for(
-            "teardown_app_request", lambda state: state.app.teardown_request(func)
-        )
+        self._on_app("teardown_app_request", "teardown_request", func)
         return func
 
     def app_context_processor(self, func: F) -> F:
         """Register a template context processor for the whole app."""
-        self._record_once_for(
-            "app_context_processor", lambda state: state.app.context_processor(func)
-        )
+        self._on_app("app_context_processor", "context_processor", func)
         return func
 
     def app_url_value_preprocessor(self, func: F) -> F:
         """Register a URL value preprocessor for every request of the app."""
-        self._record_once_for(
-            "app_url_value_preprocessor", lambda state: state.app.url_value_preprocessor(func)
-        )
+        self._on_app("app_url_value_preprocessor", "url_value_preprocessor", func)
         return func
 
     def app_url_defaults(self, func: F) -> F:

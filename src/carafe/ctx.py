@@ -57,6 +57,20 @@ def _no_send(name: str, sender: Any, **kwargs: Any) -> None:
 
 SIGNALS = SignalState()
 
+#: The names of Carafe's (Flask's) signals, in carafe.signals and the carafe package.
+SIGNAL_NAMES = (
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
+    "got_request_exception",
+    "message_flashed",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "template_rendered",
+)
+
 
 @mypyc_attr(native_class=False)
 class _AppCtxGlobals:

@@ -13,7 +13,7 @@ from typing import Any
 
 from blinker import ANY, NamedSignal, Namespace
 
-from carafe.ctx import SIGNALS
+from carafe.ctx import SIGNAL_NAMES, SIGNALS
 
 
 class _Signal(NamedSignal):
@@ -64,18 +64,7 @@ appcontext_popped = _namespace.signal("appcontext-popped")
 #: Sent when a message is flashed: ``message``, ``category`` (from issue 14 on).
 message_flashed = _namespace.signal("message-flashed")
 
-_BY_NAME = {
-    "request_started": request_started,
-    "request_finished": request_finished,
-    "request_tearing_down": request_tearing_down,
-    "got_request_exception": got_request_exception,
-    "appcontext_tearing_down": appcontext_tearing_down,
-    "appcontext_pushed": appcontext_pushed,
-    "appcontext_popped": appcontext_popped,
-    "template_rendered": template_rendered,
-    "before_render_template": before_render_template,
-    "message_flashed": message_flashed,
-}
+_BY_NAME: dict[str, NamedSignal] = {name: globals()[name] for name in SIGNAL_NAMES}
 
 
 def _send(name: str, sender: Any, **kwargs: Any) -> None:
@@ -87,16 +76,4 @@ def _send(name: str, sender: Any, **kwargs: Any) -> None:
 
 SIGNALS.send = _send
 
-__all__ = [
-    "Namespace",
-    "appcontext_popped",
-    "appcontext_pushed",
-    "appcontext_tearing_down",
-    "before_render_template",
-    "got_request_exception",
-    "message_flashed",
-    "request_finished",
-    "request_started",
-    "request_tearing_down",
-    "template_rendered",
-]
+__all__ = ["Namespace", *SIGNAL_NAMES]
