@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterator, MutableMapping
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Final, Union
 
 from carafe.http._compiled import mypyc_attr
 from carafe.runner import run_coroutine
@@ -55,7 +55,7 @@ def _no_send(name: str, sender: Any, **kwargs: Any) -> None:
     pass
 
 
-SIGNALS = SignalState()
+SIGNALS: Final = SignalState()
 
 #: The names of Carafe's (Flask's) signals, in carafe.signals and the carafe package.
 SIGNAL_NAMES = (
