@@ -96,10 +96,12 @@ def main() -> int:
         *pytest_args,
     ]
     env_path = f"{WORK}:{ROOT / 'src'}"
+    # Flask's app.run() tests patch Werkzeug's run_simple; Carafe's app.run() would
+    # start a real server and keep port 5000: told it runs under the CLI, it returns.
     subprocess.run(  # noqa: S603 - our own interpreter and arguments
         command,
         cwd=source,
-        env={**os.environ, "PYTHONPATH": env_path},
+        env={**os.environ, "PYTHONPATH": env_path, "CARAFE_RUN_FROM_CLI": "true"},
         check=False,
         stdout=subprocess.DEVNULL,
     )
