@@ -69,8 +69,10 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check setup.py src tests bench examples fuzz scripts
 	$(BIN)/ruff format --check setup.py src tests bench examples fuzz scripts
 
+# tests/type_check: views, hooks and handlers typed as Flask apps type them, accepted.
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict tests/type_check
 	cd bench && ../$(BIN)/mypy --config-file ../pyproject.toml --strict *.py
 
 # Three times: from source with the C leaf functions (src/carafe/http/_speedups.c); in pure
