@@ -43,6 +43,7 @@ from carafe.discovery import find_import_target, load_app
 from carafe.helpers import DEBUG_ENV as DEBUG_ENV
 from carafe.helpers import SKIP_DOTENV_ENV as SKIP_DOTENV_ENV
 from carafe.helpers import env_flag as env_flag
+from carafe.helpers import get_debug_flag, get_load_dotenv
 
 __all__ = [
     "DEFAULT_HOST",
@@ -225,8 +226,9 @@ def _load_fork_shared_app(
 
 
 def dotenv_enabled() -> bool:
-    """False when ``CARAFE_SKIP_DOTENV`` is set to a true value."""
-    return not env_flag(SKIP_DOTENV_ENV)
+    """False when ``CARAFE_SKIP_DOTENV`` (or Flask's ``FLASK_SKIP_DOTENV``) is set to a
+    true value (:func:`carafe.helpers.get_load_dotenv`)."""
+    return get_load_dotenv()
 
 
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
@@ -364,8 +366,8 @@ def run_app(
         return
     if options.pop("load_dotenv", True) and dotenv_enabled():
         load_dotenv()
-        if DEBUG_ENV in os.environ:
-            app.debug = env_flag(DEBUG_ENV)
+        if DEBUG_ENV in os.environ or "FLASK_DEBUG" in os.environ:
+            app.debug = get_debug_flag()
     if debug is not None:
         app.debug = bool(debug)
     app_debug = bool(getattr(app, "debug", False))
