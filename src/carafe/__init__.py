@@ -9,10 +9,12 @@ from carafe.app import Flask
 from carafe.blueprints import Blueprint
 from carafe.config import Config
 from carafe.ctx import SIGNAL_NAMES, after_this_request, has_app_context, has_request_context
-from carafe.globals import current_app, g, request
+from carafe.globals import current_app, g, request, session
 from carafe.helpers import (
     abort,
     copy_current_request_context,
+    flash,
+    get_flashed_messages,
     jsonify,
     make_response,
     redirect,
@@ -56,13 +58,16 @@ __all__ = [
     "after_this_request",
     "copy_current_request_context",
     "current_app",
+    "flash",
     "g",
+    "get_flashed_messages",
     "has_app_context",
     "has_request_context",
     "jsonify",
     "make_response",
     "redirect",
     "request",
+    "session",
     "stream_with_context",
     "url_for",
 ]

@@ -63,7 +63,12 @@ def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Response:
                 rv = plan.sync_steps.handle_user_exception(plan, ctx, failure)
                 if rv.__class__ is CoroutineType:
                     rv = settle(ctx, rv)
-            if plan.always_finalize or ctx._after_request_functions or signals:
+            if (
+                plan.always_finalize
+                or ctx._after_request_functions
+                or signals
+                or (ctx._session is not None)
+            ):
                 return plan.sync_steps.finalize(plan, ctx, rv)
             if rv.__class__ is plan.response_class and plan.plain_make_response:
                 return rv
@@ -146,7 +151,7 @@ def finalize(
 def process_response(plan: Plan, ctx: RequestContext, response: Response) -> Response:
     """Flask's ``process_response``: the ``after_this_request`` functions, then the
     ``after_request`` hooks (the innermost blueprint's first, each scope's last
-    registered first)."""
+    registered first), then the session saved."""
     result: Any = response
     for func in ctx._after_request_functions or ():
         result = func(result)
@@ -156,6 +161,15 @@ def process_response(plan: Plan, ctx: RequestContext, response: Response) -> Res
         result = func(result)
         if result.__class__ is CoroutineType:
             result = settle(ctx, result)
+    session = ctx._session
+    if session is None and plan.session_refresh:
+        app = plan.app
+        if app.session_interface.get_cookie_name(app) in ctx.request.cookies:
+            session = ctx.session
+    if session is not None:
+        interface = plan.app.session_interface
+        if not interface.is_null_session(session):
+            interface.save_session(plan.app, session, result)
     return cast("Response", result)
 
 

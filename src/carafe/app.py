@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from datetime import timedelta
 from types import CoroutineType
 from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from carafe import _pipeline_sync as pipeline
-from carafe.config import DEFAULT_CONFIG, Config
+from carafe.config import DEFAULT_CONFIG, Config, ConfigAttribute, as_timedelta
 from carafe.conversion import to_response
 from carafe.ctx import (
     AppContext,
@@ -37,6 +38,7 @@ from carafe.response import Response, redirect_response
 from carafe.routing import BuildError, Map, Rule, route_request
 from carafe.runner import is_coroutine_function
 from carafe.scaffold import Scaffold, find_package, find_root_path
+from carafe.sessions import SecureCookieSessionInterface, SessionInterface
 from carafe.urls import build_url, inject_url_defaults
 from carafe.wsgi import serve as serve_wsgi
 
@@ -177,23 +179,18 @@ class Flask(Scaffold):
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
 
-    @property
-    def testing(self) -> bool:
-        """Testing mode (``TESTING``): exceptions propagate to the test client."""
-        return bool(self.config["TESTING"])
-
-    @testing.setter
-    def testing(self, value: bool) -> None:
-        self.config["TESTING"] = value
-
-    @property
-    def secret_key(self) -> str | bytes | None:
-        """``SECRET_KEY``: signs sessions and other data."""
-        return self.config["SECRET_KEY"]  # type: ignore[no-any-return]
-
-    @secret_key.setter
-    def secret_key(self, value: str | bytes | None) -> None:
-        self.config["SECRET_KEY"] = value
+    #: Testing mode (``TESTING``): exceptions propagate to the test client.
+    testing = ConfigAttribute[bool]("TESTING")
+    #: ``SECRET_KEY``: signs sessions and other data.
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
+    #: ``PERMANENT_SESSION_LIFETIME``: how long a permanent session lasts (a timedelta;
+    #: a number in the config is seconds).
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=as_timedelta
+    )
+    #: Opens and saves the ``session`` of each request (replace it for server-side
+    #: sessions): signed cookies by default.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
 
     @property
     def logger(self) -> logging.Logger:
@@ -355,6 +352,11 @@ class Flask(Scaffold):
             views=self.view_functions,
             overrides=overrides,
             sync_steps=Steps(**sync_steps),
+            session_refresh=bool(self.config["SESSION_REFRESH_EACH_REQUEST"])
+            and (
+                bool(self.secret_key)
+                or type(self.session_interface) is not SecureCookieSessionInterface
+            ),
         )
 
     def _finalize(self) -> Plan:

@@ -7,9 +7,11 @@ import os
 import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar, overload
 
 from carafe.options import CONFIG_DEFAULTS
+
+T = TypeVar("T")
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DEBUG": None,
@@ -40,6 +42,42 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_COOKIE_SIZE": 4093,
     "PROVIDE_AUTOMATIC_OPTIONS": True,
 }
+
+
+class ConfigAttribute(Generic[T]):
+    """An attribute that reads and writes the config key ``name`` of its object's
+    ``config``, as Flask's (``app.secret_key`` is ``app.config["SECRET_KEY"]``).
+
+    :param get_converter: applied to the value read, when given.
+    """
+
+    def __init__(self, name: str, get_converter: Callable[[Any], T] | None = None) -> None:
+        self.__name__ = name
+        self.get_converter = get_converter
+
+    @overload
+    def __get__(self, obj: None, owner: None) -> ConfigAttribute[T]: ...
+
+    @overload
+    def __get__(self, obj: Any, owner: Any) -> T: ...
+
+    def __get__(self, obj: Any, owner: Any = None) -> T | ConfigAttribute[T]:
+        if obj is None:
+            return self
+        value = obj.config[self.__name__]
+        if self.get_converter is not None:
+            value = self.get_converter(value)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.config[self.__name__] = value
+
+
+def as_timedelta(value: timedelta | float) -> timedelta:
+    """``value`` as a timedelta: seconds when a number, as Flask reads its durations."""
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
 
 
 class Config(dict[str, Any]):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from carafe.app import Flask
     from carafe.request import Request
     from carafe.response import Response
+    from carafe.sessions import SessionMixin
 
 AfterRequestCallable = Callable[["Response"], "Response"]
 
@@ -180,12 +181,24 @@ class RequestContext(_Context):
     shares that context's ``g`` and leaves its teardown to it, as in Flask.
     """
 
-    __slots__ = ("_after_request_functions", "_outer", "_preserve_in", "request", "run_coroutine")
+    __slots__ = (
+        "_after_request_functions",
+        "_outer",
+        "_preserve_in",
+        "_session",
+        "flashes",
+        "request",
+        "run_coroutine",
+    )
 
-    def __init__(self, app: Flask, request: Request) -> None:
+    def __init__(self, app: Flask, request: Request, session: SessionMixin | None = None) -> None:
         self.app = app
         #: The request.
         self.request: Request = request
+        # PERF: None until the request first reads its session (most never do).
+        self._session = session
+        #: The flashed messages this request took out of its session, once read.
+        self.flashes: list[tuple[str, Any]] | None = None
         self._g = None
         self._tokens = []
         # PERF: None until after_this_request adds a first function (most requests).
@@ -203,6 +216,24 @@ class RequestContext(_Context):
         """The ``g`` of this request's app context."""
         outer = self._outer
         return outer.g if outer is not None else self._own_g()
+
+    @property
+    def session(self) -> SessionMixin:
+        """The request's session, opened by the app's session interface on first use
+        (its null session when that cannot open one)."""
+        session = self._session
+        if session is None:
+            app = self.app
+            interface = app.session_interface
+            session = interface.open_session(app, self.request)
+            if session is None:
+                session = interface.make_null_session(app)
+            self._session = session
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin | None) -> None:
+        self._session = value
 
     def push(self) -> None:
         """Make this the current context."""
@@ -225,7 +256,7 @@ class RequestContext(_Context):
     def copy(self) -> RequestContext:
         """A new context for the same request (and app), to push elsewhere: another
         thread, a greenlet (:func:`carafe.copy_current_request_context`)."""
-        return type(self)(self.app, self.request)
+        return type(self)(self.app, self.request, self.session)
 
     def _owns_app_context(self) -> bool:
         """True if popping this context ends its app context (teardown_appcontext runs)."""

@@ -1,4 +1,4 @@
-"""The context-local proxies: ``request``, ``current_app`` and ``g``, as in Flask's
+"""The context-local proxies: ``request``, ``session``, ``current_app`` and ``g``, as in Flask's
 ``flask.globals``.
 
 Each forwards attribute access to the object the current context holds
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from carafe.app import Flask
     from carafe.ctx import AppContext, RequestContext
     from carafe.request import Request
+    from carafe.sessions import SessionMixin
 
 T = TypeVar("T")
 
@@ -88,6 +89,15 @@ class _Proxy(Generic[T]):
     def __getitem__(self, key: Any) -> Any:
         return self.__get_current()[key]
 
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.__get_current()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self.__get_current()[key]
+
+    def __len__(self) -> int:
+        return len(self.__get_current())
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.__get_current()(*args, **kwargs)
 
@@ -119,6 +129,13 @@ def _current_app_context() -> AppContext | RequestContext:
     if ctx is None:
         raise RuntimeError(_NO_APP)
     return ctx
+
+
+def _current_session() -> SessionMixin:
+    ctx = get_request_context()
+    if ctx is None:
+        raise RuntimeError(_NO_REQUEST)
+    return ctx.session
 
 
 def _current_request_context() -> RequestContext:
@@ -155,6 +172,8 @@ class _RequestProxy(_Proxy["Request"]):
 request = cast("Request", _RequestProxy(_current_request, "request"))
 current_app = cast("Flask", _Proxy(_current_app, "current_app"))
 g = cast("_AppCtxGlobals", _Proxy(_current_g, "g"))
+#: The current request's session (:mod:`carafe.sessions`), opened on first use.
+session = cast("SessionMixin", _Proxy(_current_session, "session"))
 
 
 class _ContextVariableView:

@@ -1,16 +1,17 @@
 """Flask's everyday helpers: ``make_response``, ``jsonify``, ``redirect``, ``abort``,
-``url_for``, ``stream_with_context``, ``copy_current_request_context``, and the
-environment flags ``get_debug_flag`` and ``get_load_dotenv``."""
+``url_for``, ``flash`` and ``get_flashed_messages``, ``stream_with_context``,
+``copy_current_request_context``, and the environment flags ``get_debug_flag`` and
+``get_load_dotenv``."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import update_wrapper
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from carafe.conversion import make_response as make_response
-from carafe.ctx import _NO_APP, _cv_ctx, get_request_context
+from carafe.ctx import _NO_APP, _NO_REQUEST, SIGNALS, _cv_ctx, get_request_context
 from carafe.exceptions import abort as _abort
 from carafe.globals import current_app
 from carafe.response import redirect_response
@@ -47,6 +48,44 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     if ctx is not None:
         ctx.app.aborter(code, *args, **kwargs)
     _abort(code, *args, **kwargs)
+
+
+def flash(message: Any, category: str = "message") -> None:
+    """Keep ``message`` in the session for the next request to show
+    (:func:`get_flashed_messages`); ``category`` sorts messages ("error", "info"...).
+    Needs a session (``SECRET_KEY``)."""
+    ctx = get_request_context()
+    if ctx is None:
+        raise RuntimeError(_NO_REQUEST)
+    session = ctx.session
+    # (Read, appended, written back: a write is what marks the session modified.)
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    if SIGNALS.active:
+        SIGNALS.send("message_flashed", ctx.app, message=message, category=category)
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: Iterable[str] = ()
+) -> list[Any]:
+    """The messages flashed for this request, taken out of the session on the first
+    call of the request (later calls return the same): messages only, or
+    ``(category, message)`` pairs ``with_categories``; only the categories in
+    ``category_filter`` when given."""
+    ctx = get_request_context()
+    if ctx is None:
+        raise RuntimeError(_NO_REQUEST)
+    flashes = ctx.flashes
+    if flashes is None:
+        session = ctx.session
+        flashes = ctx.flashes = session.pop("_flashes") if "_flashes" in session else []
+    if category_filter:
+        wanted = set(category_filter)
+        flashes = [item for item in flashes if item[0] in wanted]
+    if with_categories:
+        return list(flashes)
+    return [message for _, message in flashes]
 
 
 def url_for(

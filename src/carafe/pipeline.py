@@ -78,7 +78,12 @@ async def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Respons
                 rv = handle_user_exception(plan, ctx, failure)
                 if rv.__class__ is CoroutineType:
                     rv = await rv
-            if plan.always_finalize or ctx._after_request_functions or signals:
+            if (
+                plan.always_finalize
+                or ctx._after_request_functions
+                or signals
+                or ctx._session is not None
+            ):
                 return await finalize(plan, ctx, rv)
             if rv.__class__ is plan.response_class and plan.plain_make_response:
                 # PERF: a view's finished response needs no make_response call.
@@ -164,7 +169,7 @@ async def finalize(
 async def process_response(plan: Plan, ctx: RequestContext, response: Response) -> Response:
     """Flask's ``process_response``: the ``after_this_request`` functions, then the
     ``after_request`` hooks (the innermost blueprint's first, each scope's last
-    registered first)."""
+    registered first), then the session saved."""
     result: Any = response
     for func in ctx._after_request_functions or ():
         result = func(result)
@@ -174,6 +179,15 @@ async def process_response(plan: Plan, ctx: RequestContext, response: Response) 
         result = func(result)
         if result.__class__ is CoroutineType:
             result = await result
+    session = ctx._session
+    if session is None and plan.session_refresh:
+        app = plan.app
+        if app.session_interface.get_cookie_name(app) in ctx.request.cookies:
+            session = ctx.session
+    if session is not None:
+        interface = plan.app.session_interface
+        if not interface.is_null_session(session):
+            interface.save_session(plan.app, session, result)
     return cast("Response", result)
 
 

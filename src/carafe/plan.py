@@ -161,6 +161,7 @@ class Plan:
         "run_preprocess",
         "scope",
         "scopes",
+        "session_refresh",
         "sync_steps",
         "teardown_appcontext_funcs",
         "trap_http_exception",
@@ -175,6 +176,7 @@ class Plan:
         views: Mapping[str, Callable[..., Any]],
         overrides: frozenset[str],
         sync_steps: Steps,
+        session_refresh: bool = False,
     ) -> None:
         self.app = app
         #: The hooks and error handlers of requests outside any blueprint.
@@ -224,9 +226,15 @@ class Plan:
         #: An overridden ``dispatch_request`` is called for a routing error too, as in
         #: Flask; otherwise the error goes to its handler without being raised.
         self.dispatch_routing_errors = "dispatch_request" in overrides
+        #: A permanent session's cookie is sent again with every response
+        #: (``SESSION_REFRESH_EACH_REQUEST``, sessions possible): the session of a
+        #: request that carries one is opened to refresh it, even if unread.
+        self.session_refresh = session_refresh
         #: ``after_request`` hooks (or an override) to run on every response.
-        self.always_finalize = any(scope.after for scope in scopes) or bool(
-            overrides & {"finalize_request", "process_response"}
+        self.always_finalize = (
+            any(scope.after for scope in scopes)
+            or bool(overrides & {"finalize_request", "process_response"})
+            or session_refresh
         )
         #: Teardown work at every request's end, whatever the request did.
         self.always_tear_down = (

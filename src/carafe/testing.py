@@ -13,6 +13,8 @@ importable from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,7 @@ from carafe.response import Response
 if TYPE_CHECKING:
     from carafe.app import Flask
     from carafe.ctx import RequestContext
+    from carafe.sessions import SessionMixin
     from carafe.typing import WSGIEnvironment
 
 _REDIRECT_CODES = frozenset({301, 302, 303, 305, 307, 308})
@@ -240,6 +243,38 @@ class FlaskClient:
                 self._cookies.pop(jar_key, None)
             else:
                 self._cookies[jar_key] = cookie
+
+    @contextmanager
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[SessionMixin]:
+        """Open the session the client's cookies hold, to read or change it outside a
+        request; on leaving the block it is saved back into the client's cookies.
+        The arguments are :meth:`~carafe.Flask.test_request_context`'s.
+
+        ::
+
+            with client.session_transaction() as session:
+                session["user_id"] = 42
+        """
+        if not self.use_cookies:
+            raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
+        app = self.application
+        ctx = app.test_request_context(*args, **kwargs)
+        environ = ctx.request.environ
+        cookie_header = self._cookie_header(environ)
+        if cookie_header:
+            environ["HTTP_COOKIE"] = cookie_header
+        interface = app.session_interface
+        with ctx:
+            session = interface.open_session(app, ctx.request)
+        if session is None:
+            raise RuntimeError("Session backend did not open a session.")
+        yield session
+        if interface.is_null_session(session):
+            return
+        response = app.response_class()
+        with ctx:
+            interface.save_session(app, session, response)
+        self._store_cookies(response.headers.items(), environ)
 
     # -- requests -------------------------------------------------------------
 
