@@ -258,14 +258,18 @@ def test_routes(runner: CliRunner, write_module: WriteModule) -> None:
     assert lines[0].split() == ["Endpoint", "Methods", "Rule"]
     assert set(lines[1]) <= {"-", " "}
     assert lines[2].split() == ["index", "GET", "/"]
-    assert lines[3].split() == ["user", "GET,", "POST", "/users/<int:user_id>"]
+    # (Every app has Flask's static route, sorted by endpoint as the others.)
+    assert lines[3].split() == ["static", "GET", "/static/<path:filename>"]
+    assert lines[4].split() == ["user", "GET,", "POST", "/users/<int:user_id>"]
 
     by_rule = invoke(runner, "--app", module, "routes", "--sort", "rule", "--all-methods")
     assert by_rule.output.splitlines()[2].split() == ["index", "GET,", "HEAD,", "OPTIONS", "/"]
 
 
 def test_routes_of_an_empty_app(runner: CliRunner, write_module: WriteModule) -> None:
-    module = write_module("cli_empty", "from carafe import Flask\napp = Flask(__name__)\n")
+    module = write_module(
+        "cli_empty", "from carafe import Flask\napp = Flask(__name__, static_folder=None)\n"
+    )
     result = invoke(runner, "--app", module, "routes")
     assert result.output.strip() == "No routes were registered."
 
@@ -871,7 +875,7 @@ def test_routes_output_equals_flask_routes(
     import flask.cli
 
     monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
-    flask_app = flask.Flask("compare", static_folder=None)
+    flask_app = flask.Flask("compare")
     _define_routes(flask_app)
     expected = flask_app.test_cli_runner().invoke(flask.cli.cli, ["routes", *args]).output
 

@@ -42,7 +42,7 @@ def started(app: Flask) -> Flask:
 
 def test_flask_is_a_scaffold() -> None:
     assert issubclass(Flask, Scaffold)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     assert app.view_functions == {}
     assert app.error_handler_spec == {}
     assert app.before_request_funcs == app.after_request_funcs == {}
@@ -58,7 +58,7 @@ def test_route_registers_the_view_and_returns_it(app: Flask, client: Any) -> Non
         return "index"
 
     assert app.route("/")(index) is index
-    assert app.view_functions == {"index": index}
+    assert app.view_functions == {"static": app.view_functions["static"], "index": index}
     assert rules(app) == [("/", "index", ("GET", "HEAD", "OPTIONS"))]
     assert client.get("/").data == b"index"
 
@@ -76,7 +76,7 @@ def test_route_methods_are_upper_cased(app: Flask, client: Any) -> None:
 def test_route_methods_as_a_string_is_a_type_error_as_in_flask() -> None:
     messages = []
     for module in (flask, carafe):
-        app = module.Flask(__name__)
+        app = module.Flask(__name__, static_folder=None)
         with pytest.raises(TypeError) as error:
             app.route("/", methods="POST")(lambda: "")
         messages.append(str(error.value))
@@ -88,14 +88,14 @@ def test_route_endpoint_option_names_the_view(app: Flask, client: Any) -> None:
     def index() -> str:
         return url_for("home")
 
-    assert app.view_functions == {"home": index}
+    assert app.view_functions == {"static": app.view_functions["static"], "home": index}
     assert client.get("/home").data == b"/home"
 
 
 @pytest.mark.parametrize("method", SHORTCUTS)
 def test_shortcut_registers_only_its_method(method: str) -> None:
     def register(module: ModuleType) -> Any:
-        app = module.Flask(__name__)
+        app = module.Flask(__name__, static_folder=None)
         getattr(app, method)("/thing")(lambda: method)
         return app
 
@@ -130,7 +130,7 @@ def test_shortcut_with_methods_is_a_type_error(app: Flask, method: str) -> None:
         getattr(flask.Flask(__name__), method)("/", methods=["GET"])
     assert str(ours.value) == str(theirs.value)
     assert str(ours.value) == "Use the 'route' decorator to use the 'methods' argument."
-    assert app.view_functions == {}
+    assert list(app.view_functions) == ["static"]
 
 
 def test_shortcut_passes_other_options(app: Flask, client: Any) -> None:
@@ -145,7 +145,7 @@ def test_shortcut_passes_other_options(app: Flask, client: Any) -> None:
 def test_same_endpoint_for_another_function_is_an_assertion_error_as_in_flask() -> None:
     messages = []
     for module in (flask, carafe):
-        app = module.Flask(__name__)
+        app = module.Flask(__name__, static_folder=None)
         app.add_url_rule("/a", "same", lambda: "a")
         with pytest.raises(AssertionError) as error:
             app.add_url_rule("/b", "same", lambda: "b")
@@ -197,7 +197,7 @@ def test_hooks_are_registered_in_order_and_returned(app: Flask) -> None:
 def test_hooks_run_around_the_view_in_flasks_order() -> None:
     def run(module: ModuleType) -> list[str]:
         events: list[str] = []
-        app = module.Flask(__name__)
+        app = module.Flask(__name__, static_folder=None)
         app.before_request(lambda: events.append("before 1"))
         app.before_request(lambda: events.append("before 2"))
 
@@ -270,7 +270,7 @@ def test_error_handler_spec_is_keyed_as_flasks() -> None:
         code = 418
 
     def register(module: ModuleType, teapot: type[Exception]) -> dict[Any, Any]:
-        app = module.Flask(__name__)
+        app = module.Flask(__name__, static_folder=None)
         app.errorhandler(404)(lambda error: "404")
         app.errorhandler(KeyError)(lambda error: "key")
         app.register_error_handler(teapot, lambda error: "teapot")

@@ -9,6 +9,7 @@ from carafe.app import Flask
 from carafe.blueprints import Blueprint
 from carafe.config import Config
 from carafe.ctx import SIGNAL_NAMES, after_this_request, has_app_context, has_request_context
+from carafe.files import send_file, send_from_directory
 from carafe.globals import current_app, g, request, session
 from carafe.helpers import (
     abort,
@@ -67,6 +68,8 @@ __all__ = [
     "make_response",
     "redirect",
     "request",
+    "send_file",
+    "send_from_directory",
     "session",
     "stream_with_context",
     "url_for",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import timedelta
 from types import CoroutineType
@@ -127,6 +128,17 @@ class Flask(Scaffold):
         self._cli: AppGroup | None = None
         #: ``shell_context_processor`` functions: each returns names for ``carafe shell``.
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        if self.has_static_folder:
+            # As Flask: whether or not the folder exists (a deployment may fill it).
+            if bool(static_host) != host_matching:
+                raise AssertionError("Invalid static_host/host_matching combination")
+            app = weakref.ref(self)  # (the route must not keep the app alive)
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: app().send_static_file(**kw),  # type: ignore[union-attr]
+            )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

@@ -99,7 +99,8 @@ class Blueprint(Scaffold):
     :param name: the blueprint's name, put before its endpoints (``"name.view"``);
         no dot.
     :param import_name: the name of its module, usually ``__name__``.
-    :param static_folder: its folder of static files (served from issue 14 on).
+    :param static_folder: its folder of static files, served under ``static_url_path``
+        (the app's static route wins for a blueprint without a ``url_prefix``).
     :param static_url_path: the URL path of those files.
     :param template_folder: its folder of templates (used from issue 14 on).
     :param url_prefix: put before each of its rules.
@@ -259,6 +260,12 @@ class Blueprint(Scaffold):
         app.blueprints[name] = self
         self._got_registered_once = True
         state = self.make_setup_state(app, options, first_registration)
+        if self.has_static_folder:
+            state.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                view_func=self.send_static_file,
+                endpoint="static",
+            )
         self._merge_into(app, name)
         for deferred in self.deferred_functions:
             deferred(state)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from carafe.conversion import make_response as make_response
 from carafe.ctx import _NO_APP, _NO_REQUEST, SIGNALS, _cv_ctx, get_request_context
 from carafe.exceptions import abort as _abort
+from carafe.files import send_file as send_file
+from carafe.files import send_from_directory as send_from_directory
 from carafe.globals import current_app
 from carafe.response import redirect_response
 

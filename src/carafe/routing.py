@@ -300,6 +300,11 @@ class Map:
         self._rules: list[Rule] = []
         self._static: dict[str, list[Rule]] = {}
         self._dynamic: list[Rule] = []
+        # PERF: the dynamic rules a path can match, by its first segment: those whose
+        # first segment is that literal text, with those whose first segment is not
+        # literal (``_dynamic_wild``), in matching order. A request tries only those.
+        self._dynamic_by_segment: dict[str, list[Rule]] = {}
+        self._dynamic_wild: list[Rule] = []
         # Dynamic rules a slash-less URL may be redirected to (strict, ending in "/").
         self._dynamic_slashed: list[Rule] = []
         self._by_endpoint: dict[str, list[Rule]] = {}
@@ -330,6 +335,11 @@ class Map:
         else:
             self._dynamic.append(rule)
             self._dynamic.sort(key=lambda item: item._sort_key)
+            self._dynamic_wild = [item for item in self._dynamic if not _segment(item)]
+            self._dynamic_by_segment = {
+                key: [item for item in self._dynamic if _segment(item) in (key, "")]
+                for key in {_segment(item) for item in self._dynamic} - {""}
+            }
             if rule.strict_slashes and rule.rule.endswith("/"):
                 self._dynamic_slashed.append(rule)
                 self._dynamic_slashed.sort(key=lambda item: item._sort_key)
@@ -353,7 +363,13 @@ class Map:
                 domain_args = rule.match_domain(domain)
                 if domain_args is not None:
                     yield rule, {**rule.defaults, **domain_args}
-        for rule in self._dynamic:
+        dynamic = self._dynamic
+        if self._dynamic_by_segment:
+            end = path.find("/", 1)
+            dynamic = self._dynamic_by_segment.get(
+                path[1:end] if end > 0 else path[1:], self._dynamic_wild
+            )
+        for rule in dynamic:
             view_args = rule.match(path)
             if view_args is None:
                 continue
@@ -454,6 +470,16 @@ class Map:
                     path += "?" + _encode_query(extra)
                 return rule, path
         raise BuildError(endpoint, values, method)
+
+
+def _segment(rule: Rule) -> str:
+    """The literal first segment of ``rule``'s path (``"users"`` for
+    ``/users/<int:id>``), or "" when a placeholder is part of it."""
+    if not rule._parts or rule._parts[0][0]:
+        return ""
+    text = rule._parts[0][1]
+    end = text.find("/", 1)
+    return text[1:end] if text.startswith("/") and end > 1 else ""
 
 
 def _encode_query(items: Iterable[tuple[str, Any]]) -> str:

@@ -13,6 +13,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from carafe.exceptions import default_exceptions
@@ -57,6 +58,66 @@ class Scaffold:
         ] = defaultdict(list)
 
     root_path: str
+
+    # -- static files -----------------------------------------------------------
+
+    _static_folder: str | None = None
+    _static_url_path: str | None = None
+
+    @property
+    def static_folder(self) -> str | None:
+        """The absolute path of the static folder (its setting is relative to
+        :attr:`root_path`), or None for none."""
+        if self._static_folder is None:
+            return None
+        return os.path.join(self.root_path, self._static_folder)
+
+    @static_folder.setter
+    def static_folder(self, value: str | os.PathLike[str] | None) -> None:
+        self._static_folder = None if value is None else os.fspath(value).rstrip("\\/")
+
+    @property
+    def has_static_folder(self) -> bool:
+        """True when a static folder is set (whether or not it exists)."""
+        return self._static_folder is not None
+
+    @property
+    def static_url_path(self) -> str | None:
+        """The URL path static files are served under: as set, or ``/`` and the static
+        folder's name."""
+        if self._static_url_path is not None:
+            return self._static_url_path
+        folder = self.static_folder
+        if folder is None:
+            return None
+        return f"/{os.path.basename(folder)}".rstrip("/")
+
+    @static_url_path.setter
+    def static_url_path(self, value: str | None) -> None:
+        self._static_url_path = None if value is None else value.rstrip("/")
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Seconds browsers may cache ``filename`` (from ``send_file`` or the static
+        route): ``SEND_FILE_MAX_AGE_DEFAULT`` (None: revalidate each time).
+        Override it to vary by file."""
+        from carafe.globals import current_app
+
+        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """The static route's view: ``filename`` from :attr:`static_folder`."""
+        if not self.has_static_folder:
+            raise RuntimeError("'static_folder' must be set to serve static_files.")
+        from carafe.files import send_from_directory
+
+        folder = self.static_folder
+        assert folder is not None
+        return send_from_directory(folder, filename, max_age=self.get_send_file_max_age(filename))
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = None

@@ -129,9 +129,14 @@ def is_async_first(app: Any) -> bool:
     Such an app runs entirely on the event loop over ASGI. An app with plain views
     is better served over WSGI, where they run on the server's threads directly
     (over ASGI each would cross to a thread pool and back, tens of microseconds)
-    and its async views run on a per-thread loop.
+    and its async views run on a per-thread loop. The static file routes do not
+    count: their files go out from the thread pool on either interface.
     """
-    views = list(getattr(app, "view_functions", {}).values())
+    views = [
+        view
+        for endpoint, view in getattr(app, "view_functions", {}).items()
+        if endpoint != "static" and not endpoint.endswith(".static")
+    ]
     return bool(views) and all(_is_async_callable(view) for view in views)
 
 
