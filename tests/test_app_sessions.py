@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
 from typing import Any
@@ -1485,3 +1486,481 @@ def test_flash_in_a_test_request_context(app: carafe.Flask) -> None:
         assert carafe.get_flashed_messages(with_categories=True) == [("info", "here")]
         assert "_flashes" not in carafe.session
         assert carafe.get_flashed_messages() == ["here"]
+
+
+# -- client.session_transaction() ---------------------------------------------------
+
+
+def test_session_transaction_before_a_request() -> None:
+    answers = []
+    for app in both(settings_app):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            assert dict(session) == {}
+            session["user"] = "bob"
+        answers.append(client.get("/read").text)
+    assert answers == ["bob"] * 2
+
+
+def test_session_transaction_after_a_request() -> None:
+    answers = []
+    for app in both(settings_app):
+        client = app.test_client()
+        client.get("/write")
+        with client.session_transaction() as session:
+            answers.append(dict(session))
+            session["user"] = "cat"
+        answers.append(client.get("/read").text)
+    assert answers == [{"user": "ann"}, "cat"] * 2
+
+
+def test_session_transaction_takes_test_request_context_arguments() -> None:
+    def make(module: ModuleType) -> Any:
+        app = settings_app(module, SESSION_COOKIE_PATH="/app")
+        app.add_url_rule("/app/read", "app_read", app.view_functions["read"])
+        return app
+
+    answers = []
+    for app in both(make):
+        client = app.test_client()
+        with client.session_transaction(base_url="http://other.test") as session:
+            session["user"] = "bob"
+        with client.session_transaction("/app/page") as session:
+            session["user"] = "cat"
+        with client.session_transaction("/elsewhere") as session:
+            # The cookie of /app is not sent to /elsewhere.
+            elsewhere = dict(session)
+        answers.append(
+            (
+                elsewhere,
+                client.get("/app/read").text,
+                client.get("/app/read", base_url="http://other.test").text,
+                client.get("/read", base_url="http://other.test").text,
+            )
+        )
+    assert answers == [({}, "cat", "bob", "None")] * 2
+
+
+def test_session_transaction_saves_a_permanent_session() -> None:
+    app = settings_app(carafe)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user"] = "bob"
+        session.permanent = True
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.expires is not None
+    assert cookie.http_only
+    assert client.get("/read").text == "bob"
+
+
+def test_session_transaction_left_alone_keeps_the_cookie() -> None:
+    app = settings_app(carafe)
+    client = app.test_client()
+    client.get("/write")
+    before = client.get_cookie("session")
+    with client.session_transaction() as session:
+        assert session["user"] == "ann"
+    after = client.get_cookie("session")
+    assert before is not None and after is not None
+    assert after.value == before.value
+
+
+def test_session_transaction_that_empties_the_session_deletes_the_cookie() -> None:
+    app = settings_app(carafe)
+    client = app.test_client()
+    client.get("/write")
+    with client.session_transaction() as session:
+        session.clear()
+    assert client.get_cookie("session") is None
+    assert client.get("/read").text == "None"
+
+
+def test_session_transaction_saves_nothing_after_an_error() -> None:
+    app = settings_app(carafe)
+    client = app.test_client()
+    client.get("/write")
+    with pytest.raises(LookupError), client.session_transaction() as session:
+        session["user"] = "eve"
+        raise LookupError
+    assert client.get("/read").text == "ann"
+
+
+def test_session_transaction_without_cookies_raises_flasks_error() -> None:
+    messages = []
+    for app in both(settings_app):
+        client = app.test_client(use_cookies=False)
+        with pytest.raises(TypeError) as caught, client.session_transaction():
+            pass
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+
+
+def test_session_transaction_without_a_session_raises_flasks_error() -> None:
+    messages = []
+    for app in both(keyless_app):
+        with pytest.raises(RuntimeError) as caught, app.test_client().session_transaction():
+            pass
+        messages.append(str(caught.value))
+    assert messages == ["Session backend did not open a session."] * 2
+
+
+def test_session_transaction_with_a_custom_interface() -> None:
+    app = memory_app()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        assert isinstance(session, ServerSession)
+        session["user"] = "bob"
+    assert client.get("/whoami").text == "ServerSession bob"
+    client.set_cookie("sid", "refused")
+    with pytest.raises(RuntimeError, match="did not open a session"), client.session_transaction():
+        pass
+
+
+# -- the session in the request pipeline --------------------------------------------
+
+
+def pipeline_app(module: ModuleType) -> Any:
+    """Views and hooks that write the session at each step of a request."""
+    app = settings_app(module)
+
+    @app.before_request
+    def early() -> Any:
+        if module.request.path == "/early":
+            module.session["user"] = "early"
+            return "answered early"
+        return None
+
+    @app.after_request
+    def late(response: Any) -> Any:
+        if module.request.path == "/late":
+            module.session["user"] = "late"
+        return response
+
+    @app.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        if module.request.path == "/teardown":
+            module.session["user"] = "teardown"
+
+    @app.route("/late")
+    @app.route("/teardown")
+    def plain() -> str:
+        return "plain"
+
+    @app.route("/after-this")
+    def after_this() -> str:
+        @module.after_this_request
+        def write(response: Any) -> Any:
+            module.session["user"] = "after this"
+            return response
+
+        return "after"
+
+    @app.route("/forbidden")
+    def forbidden() -> str:
+        module.session["user"] = "forbidden"
+        module.abort(403)
+
+    @app.errorhandler(403)
+    def handle_forbidden(error: Exception) -> tuple[str, int]:
+        return "no", 403
+
+    @app.route("/crash")
+    def crash() -> str:
+        module.session["user"] = "crashed"
+        raise ValueError("crash")
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "user"),
+    [
+        ("/early", 200, "early"),
+        ("/late", 200, "late"),
+        ("/after-this", 200, "after this"),
+        ("/forbidden", 403, "forbidden"),
+        # An unhandled error: the 500 still carries the session, as in Flask.
+        ("/crash", 500, "crashed"),
+        # The teardown functions run after the session is saved.
+        ("/teardown", 200, "None"),
+    ],
+)
+def test_session_saved_at_flasks_step(path: str, status: int, user: str) -> None:
+    answers = []
+    for app in both(pipeline_app):
+        app.logger.disabled = True
+        client = app.test_client()
+        answers.append((client.get(path).status_code, client.get("/read").text))
+    assert answers == [(status, user)] * 2
+
+
+def test_head_request_saves_the_session() -> None:
+    answers = []
+    for app in both(settings_app):
+        client = app.test_client()
+        response = client.head("/write")
+        answers.append((len(set_cookie_headers(response)), client.get("/read").text))
+    assert answers == [(1, "ann")] * 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the URL is matched before the request context exists (src/carafe/app.py:532,"
+    " src/carafe/wsgi.py:28, src/carafe/asgi.py:119), so a converter cannot read the"
+    " session; Flask matches after opening the session in RequestContext.push, 'so that"
+    " the session is available in custom URL converters'",
+)
+def test_session_in_a_url_converter() -> None:
+    from werkzeug.routing import BaseConverter as WerkzeugConverter
+
+    from carafe.converters import BaseConverter
+
+    def make(module: ModuleType) -> Any:
+        base = BaseConverter if module is carafe else WerkzeugConverter
+
+        class Owner(base):  # type: ignore[misc,valid-type]
+            def to_python(self, value: str) -> str:
+                return f"{value} of {module.session.get('user')}"
+
+        app = settings_app(module)
+        app.url_map.converters["owner"] = Owner
+
+        @app.route("/things/<owner:thing>")
+        def thing(thing: str) -> str:
+            return thing
+
+        return app
+
+    answers = []
+    for app in both(make):
+        client = app.test_client()
+        client.get("/write")
+        answers.append(client.get("/things/book").text)
+    assert answers == ["book of ann"] * 2
+
+
+# -- async views, copied contexts, streams ------------------------------------------
+
+
+def test_async_views_and_hooks_use_the_session(app: carafe.Flask, client: Any) -> None:
+    import asyncio
+
+    @app.before_request
+    async def count() -> None:
+        await asyncio.sleep(0)
+        carafe.session["visits"] = carafe.session.get("visits", 0) + 1
+
+    @app.route("/login")
+    async def login() -> str:
+        await asyncio.sleep(0)
+        carafe.session["user"] = "ann"
+        carafe.flash("welcome")
+        return "in"
+
+    @app.route("/me")
+    async def me() -> str:
+        await asyncio.sleep(0)
+        messages = carafe.get_flashed_messages()
+        return f"{carafe.session.get('user')} {carafe.session['visits']} {messages}"
+
+    client.get("/login")
+    assert client.get("/me").text == "ann 2 ['welcome']"
+    assert client.get("/me").text == "ann 3 []"
+
+
+def test_async_untouched_view_refreshes_a_permanent_session(
+    app: carafe.Flask, client: Any
+) -> None:
+    import asyncio
+
+    @app.route("/login")
+    async def login() -> str:
+        carafe.session["user"] = "ann"
+        carafe.session.permanent = True
+        return "in"
+
+    @app.route("/untouched")
+    async def untouched() -> str:
+        await asyncio.sleep(0)
+        return "untouched"
+
+    assert set_cookie_headers(client.get("/login"))
+    response = client.get("/untouched")
+    (header,) = set_cookie_headers(response)
+    assert "expires" in cookie_attributes(header)
+    assert vary(response) == ["Cookie"]
+    app.config["SESSION_COOKIE_NAME"] = "renamed"
+    # No cookie of that name: nothing to refresh.
+    assert client.get("/untouched").headers.getlist("Set-Cookie") == []
+
+
+def test_concurrent_requests_keep_their_own_sessions(app: carafe.Flask) -> None:
+    # Two requests in the view at once (threads over WSGI, the thread pool over
+    # ASGI): each reads its own client's session before and after the other wrote.
+    both_inside = threading.Barrier(2, timeout=10)
+
+    @app.route("/login/<name>")
+    def login(name: str) -> str:
+        carafe.session["user"] = name
+        return name
+
+    @app.route("/race/<name>")
+    def race(name: str) -> str:
+        before = carafe.session["user"]
+        carafe.session["seen"] = name
+        both_inside.wait()
+        return f"{before} {carafe.session['user']} {carafe.session['seen']}"
+
+    clients = {name: app.test_client() for name in ("ann", "bob")}
+    for name, client in clients.items():
+        client.get(f"/login/{name}")
+    answers: dict[str, str] = {}
+
+    def run(name: str) -> None:
+        answers[name] = clients[name].get(f"/race/{name}").text
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == {"ann": "ann ann ann", "bob": "bob bob bob"}
+
+
+def test_interleaved_async_views_keep_their_own_sessions(app: carafe.Flask) -> None:
+    import asyncio
+
+    arrived: list[str] = []
+
+    @app.route("/race")
+    async def race() -> str:
+        before = carafe.session["user"]
+        arrived.append(before)
+        while len(arrived) < 2:
+            await asyncio.sleep(0)
+        return f"{before} {carafe.session['user']}"
+
+    async def get(cookie: str) -> bytes:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/race",
+            "raw_path": b"/race",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"localhost"), (b"cookie", f"session={cookie}".encode())],
+            "server": ("localhost", 80),
+        }
+        body = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+
+        await app.asgi(scope, receive, send)
+        return b"".join(body)
+
+    async def main() -> list[bytes]:
+        cookies = [cookie_signer().dumps({"user": name}) for name in ("ann", "bob")]
+        return list(await asyncio.gather(*(get(cookie) for cookie in cookies)))
+
+    assert asyncio.run(main()) == [b"ann ann", b"bob bob"]
+    assert sorted(arrived) == ["ann", "bob"]
+
+
+def context_app(module: ModuleType) -> Any:
+    """``/copied`` reads and writes the session in a copied context on a thread;
+    ``/streamed`` and ``/streamed-decorated`` read it while the body streams."""
+    app = settings_app(module)
+
+    @app.route("/copied")
+    def copied() -> str:
+        seen: list[Any] = []
+
+        @module.copy_current_request_context
+        def work() -> None:
+            seen.append(module.session.get("user"))
+            module.session["from_thread"] = "yes"
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        return f"{seen} {module.session.get('from_thread')}"
+
+    @app.route("/streamed")
+    def streamed() -> Any:
+        def body() -> Iterator[str]:
+            yield f"{module.session.get('user')}|"
+            # Written after the headers went: never saved, as in Flask.
+            module.session["late"] = "yes"
+            yield "end"
+
+        return module.stream_with_context(body())
+
+    @app.route("/streamed-decorated")
+    def streamed_decorated() -> Any:
+        @module.stream_with_context
+        def body() -> Iterator[str]:
+            yield f"{module.session.get('user')}|"
+            yield "end"
+
+        return module.Response(body())
+
+    @app.route("/late")
+    def late() -> str:
+        return str(module.session.get("late"))
+
+    return app
+
+
+def test_copied_context_shares_the_session() -> None:
+    answers = []
+    for app in both(context_app):
+        client = app.test_client()
+        client.get("/write")
+        response = client.get("/copied")
+        answers.append((response.text, len(set_cookie_headers(response))))
+    # The thread's change is the request's own session: saved with the response.
+    assert answers == [("['ann'] yes", 1)] * 2
+
+
+@pytest.mark.parametrize("path", ["/streamed", "/streamed-decorated"])
+def test_streamed_body_reads_the_session(path: str) -> None:
+    answers = []
+    for app in both(context_app):
+        client = app.test_client()
+        client.get("/write")
+        response = client.get(path)
+        answers.append((response.text, set_cookie_headers(response), client.get("/late").text))
+    assert answers == [("ann|end", [], "None")] * 2
+
+
+def test_session_outside_a_request_raises(app: carafe.Flask) -> None:
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        carafe.session.get("user")
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        carafe.session["user"] = "ann"
+    with app.app_context(), pytest.raises(RuntimeError, match="outside of request context"):
+        carafe.session.get("user")
+    # An unbound proxy is false, as Flask's is.
+    assert not carafe.session
+    assert not flask.session
+
+
+def test_session_in_a_test_request_context(app: carafe.Flask) -> None:
+    value = cookie_signer().dumps({"user": "ann"})
+    with app.test_request_context(headers={"Cookie": f"session={value}"}):
+        assert carafe.session["user"] == "ann"
+        carafe.session["user"] = "bob"
+        response = app.process_response(app.response_class("x"))
+    assert set_cookie_headers(response)
+    client = app.test_client()
+    client.set_cookie("session", cookie_value(response))
+    with client.session_transaction() as session:
+        assert session["user"] == "bob"
