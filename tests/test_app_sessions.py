@@ -1932,15 +1932,41 @@ def test_copied_context_shares_the_session() -> None:
     assert answers == [("['ann'] yes", 1)] * 2
 
 
+#: How many streamed requests a test sends: over ASGI, each batch of a sync body's
+#: chunks runs on whichever pool thread is free, so one request proves little.
+STREAMED_REQUESTS = 60
+
+
 @pytest.mark.parametrize("path", ["/streamed", "/streamed-decorated"])
-def test_streamed_body_reads_the_session(path: str) -> None:
-    answers = []
-    for app in both(context_app):
-        client = app.test_client()
-        client.get("/write")
+def test_streamed_body_reads_the_session(
+    path: str, interface: str, request: pytest.FixtureRequest
+) -> None:
+    if interface == "asgi":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="over ASGI a sync streamed body is iterated in the pool"
+                " (src/carafe/asgi.py:252, and closed at :261) on any free thread, outside"
+                " the contextvars context where stream_with_context pushed the request"
+                " context (src/carafe/helpers.py:164-174): on another thread the body"
+                " raises 'Working outside of request context' and the pop raises"
+                " ValueError 'Token ... was created in a different Context' (about 1"
+                " request in 5 here)",
+            )
+        )
+    theirs = context_app(flask).test_client()
+    theirs.get("/write")
+    expected = ("ann|end", [])
+    response = theirs.get(path)
+    assert (response.text, set_cookie_headers(response)) == expected
+    app = context_app(carafe)
+    client = app.test_client()
+    client.get("/write")
+    for _ in range(STREAMED_REQUESTS):
         response = client.get(path)
-        answers.append((response.text, set_cookie_headers(response), client.get("/late").text))
-    assert answers == [("ann|end", [], "None")] * 2
+        assert (response.text, set_cookie_headers(response)) == expected
+    # What the body wrote after the headers went is not saved, as in Flask.
+    assert client.get("/late").text == theirs.get("/late").text == "None"
 
 
 def test_session_outside_a_request_raises(app: carafe.Flask) -> None:
