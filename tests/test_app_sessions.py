@@ -352,6 +352,7 @@ COOKIE_SETTINGS: dict[str, dict[str, Any]] = {
     "application root": {"APPLICATION_ROOT": "/root"},
     "path over application root": {"APPLICATION_ROOT": "/root", "SESSION_COOKIE_PATH": "/p"},
     "samesite strict": {"SESSION_COOKIE_SAMESITE": "Strict"},
+    "samesite lower case": {"SESSION_COOKIE_SAMESITE": "lax"},
     "samesite none": {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True},
     "leading-dot domain": {"SESSION_COOKIE_DOMAIN": ".example.test"},
     "lifetime in seconds": {"PERMANENT_SESSION_LIFETIME": 90},
@@ -507,6 +508,46 @@ def test_cookie_path_keeps_the_session_to_its_path() -> None:
         answers.append((client.get("/read").text, client.get("/app/read").text))
     # The cookie /write set has Path=/app: only requests under /app carry it.
     assert answers == [("None", "ann")] * 2
+
+
+#: A value whose cookie is over 4093 bytes even compressed.
+INCOMPRESSIBLE = "".join(hashlib.sha256(str(number).encode()).hexdigest() for number in range(99))
+
+
+def big_app(module: ModuleType) -> Any:
+    app = settings_app(module)
+
+    @app.route("/big")
+    def big() -> str:
+        module.session["big"] = INCOMPRESSIBLE
+        return "big"
+
+    return app
+
+
+def test_oversized_session_cookie_warns_as_flask_does() -> None:
+    for app in both(big_app):
+        client = app.test_client()
+        with pytest.warns(UserWarning, match="The 'session' cookie is too large"):
+            response = client.get("/big")
+        assert response.status_code == 200
+        assert len(set_cookie_headers(response)) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Response.set_cookie never passes a max_size (src/carafe/response.py:443-470;"
+    " Response has no max_cookie_size), so the 4093-byte default always applies;"
+    " Flask's Response.max_cookie_size is the app's MAX_COOKIE_SIZE",
+)
+def test_max_cookie_size_setting_applies_to_the_session_cookie() -> None:
+    for app in both(big_app):
+        app.config["MAX_COOKIE_SIZE"] = 0
+        # (Warnings are errors in this suite: a warning here fails the test.)
+        assert app.test_client().get("/big").status_code == 200
+        app.config["MAX_COOKIE_SIZE"] = 50
+        with pytest.warns(UserWarning, match="The 'session' cookie is too large"):
+            app.test_client().get("/write")
 
 
 # -- Vary: Cookie -------------------------------------------------------------------
