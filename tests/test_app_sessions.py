@@ -130,10 +130,6 @@ def both(make: Callable[[ModuleType], Any]) -> tuple[Any, Any]:
     return make(carafe), make(flask)
 
 
-def flask_client(app: Any) -> Any:
-    return app.test_client()
-
-
 def recorded_session(app: Any, module: ModuleType) -> list[dict[str, Any]]:
     """Add ``/dump``, which records ``dict(session)`` into the list returned."""
     seen: list[dict[str, Any]] = []
@@ -144,24 +140,6 @@ def recorded_session(app: Any, module: ModuleType) -> list[dict[str, Any]]:
         return "dumped"
 
     return seen
-
-
-def keys_app(module: ModuleType, **config: Any) -> Any:
-    """An app whose ``/keys`` lists the session's keys and ``/set`` sets ``a``."""
-    app = module.Flask("sessions")
-    app.secret_key = SECRET
-    app.config.update(config)
-
-    @app.get("/keys")
-    def keys() -> str:
-        return ",".join(sorted(module.session)) or "-"
-
-    @app.get("/set")
-    def set_value() -> str:
-        module.session["a"] = 1
-        return "set"
-
-    return app
 
 
 @pytest.fixture
@@ -192,6 +170,7 @@ def tagged_app(module: ModuleType, **config: Any) -> Any:
 
 
 def _types(value: Any) -> Any:
+    """The value's shape with its types: equal values of other types differ here."""
     if isinstance(value, dict):
         return (dict, {key: _types(item) for key, item in value.items()})
     if isinstance(value, (list, tuple)):
@@ -201,7 +180,7 @@ def _types(value: Any) -> Any:
 
 def test_flask_cookie_loads_in_carafe() -> None:
     ours, theirs = both(tagged_app)
-    value = cookie_value(flask_client(theirs).get("/store"))
+    value = cookie_value(theirs.test_client().get("/store"))
     client = ours.test_client()
     client.set_cookie("session", value)
     assert client.get("/dump").text == "dumped"
@@ -212,7 +191,7 @@ def test_flask_cookie_loads_in_carafe() -> None:
 def test_carafe_cookie_loads_in_flask() -> None:
     ours, theirs = both(tagged_app)
     value = cookie_value(ours.test_client().get("/store"))
-    client = flask_client(theirs)
+    client = theirs.test_client()
     client.set_cookie("session", value)
     assert client.get("/dump").text == "dumped"
     assert theirs.seen == [TAGGED]
@@ -224,7 +203,7 @@ def test_cookie_payload_is_flasks_byte_for_byte() -> None:
     # only the timestamp and the signature over it may differ.
     ours, theirs = both(tagged_app)
     our_value = cookie_value(ours.test_client().get("/store"))
-    their_value = cookie_value(flask_client(theirs).get("/store"))
+    their_value = cookie_value(theirs.test_client().get("/store"))
     assert our_value.rsplit(".", 2)[0] == their_value.rsplit(".", 2)[0]
     assert our_value.startswith(".")
 
@@ -242,7 +221,7 @@ def test_cookie_round_trips_through_both_frameworks() -> None:
         return app
 
     ours, theirs = both(make)
-    our_client, their_client = ours.test_client(), flask_client(theirs)
+    our_client, their_client = ours.test_client(), theirs.test_client()
     their_client.set_cookie("session", cookie_value(our_client.get("/store")))
     our_client.set_cookie("session", cookie_value(their_client.get("/add")))
     our_client.get("/dump")
@@ -262,7 +241,7 @@ def test_cookie_signed_by_itsdangerous_directly_loads() -> None:
 
 def test_cookie_signed_with_a_fallback_key_loads() -> None:
     old_app = tagged_app(flask, SECRET_KEY="old key")
-    value = cookie_value(flask_client(old_app).get("/store"))
+    value = cookie_value(old_app.test_client().get("/store"))
     ours = tagged_app(carafe, SECRET_KEY="new key", SECRET_KEY_FALLBACKS=["older", "old key"])
     client = ours.test_client()
     client.set_cookie("session", value)
@@ -285,7 +264,7 @@ def test_new_cookies_are_signed_with_the_current_key() -> None:
     current_only = tagged_app(flask, SECRET_KEY="new key")
     old_only = tagged_app(flask, SECRET_KEY="old key")
     for flask_app in (current_only, old_only):
-        client = flask_client(flask_app)
+        client = flask_app.test_client()
         client.set_cookie("session", value)
         client.get("/dump")
     assert current_only.seen == [TAGGED]
@@ -376,7 +355,7 @@ def _comparable(header: str) -> tuple[str, datetime | None]:
 def test_cookie_attributes_are_flasks(config: dict[str, Any], path: str) -> None:
     ours, theirs = both(lambda module: settings_app(module, **config))
     our_response = ours.test_client().get(path)
-    their_response = flask_client(theirs).get(path)
+    their_response = theirs.test_client().get(path)
     name = config.get("SESSION_COOKIE_NAME", "session")
     (our_header,) = set_cookie_headers(our_response, name)
     (their_header,) = set_cookie_headers(their_response, name)
