@@ -162,10 +162,13 @@ def process_response(plan: Plan, ctx: RequestContext, response: Response) -> Res
         if result.__class__ is CoroutineType:
             result = settle(ctx, result)
     session = ctx._session
-    if session is None and plan.session_refresh:
+    if session is None and plan.session_check:
         app = plan.app
-        if app.session_interface.get_cookie_name(app) in ctx.request.cookies:
-            session = ctx.session
+        if plan.session_custom or (
+            app.config["SESSION_REFRESH_EACH_REQUEST"]
+            and app.session_interface.get_cookie_name(app) in ctx.request.cookies
+        ):
+            session = ctx._open_session()
     if session is not None:
         interface = plan.app.session_interface
         if not interface.is_null_session(session):

@@ -356,6 +356,7 @@ class Flask(Scaffold):
             if getattr(cls, name) is not getattr(Flask, name)
         )
         sync_steps = {step: getattr(pipeline, step) for step in STEP_METHODS.values()}
+        custom_sessions = type(self.session_interface) is not SecureCookieSessionInterface
         for method in overrides.intersection(STEP_METHODS):
             sync_steps[STEP_METHODS[method]] = _call_method(method)
         return Plan(
@@ -364,11 +365,8 @@ class Flask(Scaffold):
             views=self.view_functions,
             overrides=overrides,
             sync_steps=Steps(**sync_steps),
-            session_refresh=bool(self.config["SESSION_REFRESH_EACH_REQUEST"])
-            and (
-                bool(self.secret_key)
-                or type(self.session_interface) is not SecureCookieSessionInterface
-            ),
+            session_custom=custom_sessions,
+            session_check=custom_sessions or bool(self.secret_key),
         )
 
     def _finalize(self) -> Plan:

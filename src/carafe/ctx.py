@@ -220,20 +220,28 @@ class RequestContext(_Context):
     @property
     def session(self) -> SessionMixin:
         """The request's session, opened by the app's session interface on first use
-        (its null session when that cannot open one)."""
+        (its null session when that cannot open one). Reading it (as the ``session``
+        proxy does) marks it accessed: the response then varies by cookie."""
         session = self._session
         if session is None:
-            app = self.app
-            interface = app.session_interface
-            session = interface.open_session(app, self.request)
-            if session is None:
-                session = interface.make_null_session(app)
-            self._session = session
+            session = self._open_session()
+        session.accessed = True
         return session
 
     @session.setter
     def session(self, value: SessionMixin | None) -> None:
         self._session = value
+
+    def _open_session(self) -> SessionMixin:
+        """Open the session (not marking it accessed: the pipeline opens the session
+        of a request that did not read it, to refresh or save it)."""
+        app = self.app
+        interface = app.session_interface
+        session = interface.open_session(app, self.request)
+        if session is None:
+            session = interface.make_null_session(app)
+        self._session = session
+        return session
 
     def push(self) -> None:
         """Make this the current context."""

@@ -180,10 +180,16 @@ async def process_response(plan: Plan, ctx: RequestContext, response: Response) 
         if result.__class__ is CoroutineType:
             result = await result
     session = ctx._session
-    if session is None and plan.session_refresh:
+    if session is None and plan.session_check:
+        # Not read by the request, but opened all the same: a custom interface's
+        # session on every request, as Flask does; the default one's when the request
+        # brought a cookie that a permanent session would refresh.
         app = plan.app
-        if app.session_interface.get_cookie_name(app) in ctx.request.cookies:
-            session = ctx.session
+        if plan.session_custom or (
+            app.config["SESSION_REFRESH_EACH_REQUEST"]
+            and app.session_interface.get_cookie_name(app) in ctx.request.cookies
+        ):
+            session = ctx._open_session()
     if session is not None:
         interface = plan.app.session_interface
         if not interface.is_null_session(session):

@@ -161,7 +161,8 @@ class Plan:
         "run_preprocess",
         "scope",
         "scopes",
-        "session_refresh",
+        "session_check",
+        "session_custom",
         "sync_steps",
         "teardown_appcontext_funcs",
         "trap_http_exception",
@@ -176,7 +177,8 @@ class Plan:
         views: Mapping[str, Callable[..., Any]],
         overrides: frozenset[str],
         sync_steps: Steps,
-        session_refresh: bool = False,
+        session_custom: bool = False,
+        session_check: bool = False,
     ) -> None:
         self.app = app
         #: The hooks and error handlers of requests outside any blueprint.
@@ -226,15 +228,18 @@ class Plan:
         #: An overridden ``dispatch_request`` is called for a routing error too, as in
         #: Flask; otherwise the error goes to its handler without being raised.
         self.dispatch_routing_errors = "dispatch_request" in overrides
-        #: A permanent session's cookie is sent again with every response
-        #: (``SESSION_REFRESH_EACH_REQUEST``, sessions possible): the session of a
-        #: request that carries one is opened to refresh it, even if unread.
-        self.session_refresh = session_refresh
+        #: The app's session interface is not the default one: its session is
+        #: opened and saved on every request, as Flask does (the default one's only
+        #: when read, or to refresh a permanent session's cookie).
+        self.session_custom = session_custom
+        #: At a request's end, see whether its unread session must be opened and
+        #: saved all the same (a custom interface, or signed cookies with a key).
+        self.session_check = session_check
         #: ``after_request`` hooks (or an override) to run on every response.
         self.always_finalize = (
             any(scope.after for scope in scopes)
             or bool(overrides & {"finalize_request", "process_response"})
-            or session_refresh
+            or session_check
         )
         #: Teardown work at every request's end, whatever the request did.
         self.always_tear_down = (

@@ -47,8 +47,9 @@ class SessionMixin(MutableMapping[str, Any]):
     #: True when the session was changed (set by the default session on any write;
     #: set it yourself after changing a mutable value inside the session).
     modified = True
-    #: True when the session was read or changed: the response gets ``Vary: Cookie``.
-    accessed = True
+    #: True when the session was used in the request (any use of the ``session``
+    #: proxy sets it): the response gets ``Vary: Cookie``.
+    accessed = False
 
     @property
     def permanent(self) -> bool:
@@ -130,8 +131,13 @@ class SecureCookieSession(dict[str, Any], SessionMixin):
         return default
 
     def pop(self, key: str, *default: Any) -> Any:
+        # (Popping a key that is not there changes nothing: no cookie is sent.)
+        present = super().__contains__(key)
         value = super().pop(key, *default)
-        self._changed()
+        if present:
+            self._changed()
+        else:
+            self.accessed = True
         return value
 
     def popitem(self) -> tuple[str, Any]:

@@ -181,7 +181,8 @@ class TagUUID(JSONTag):
 
 
 class TagDateTime(JSONTag):
-    """A datetime, as an HTTP date (whole seconds, UTC), read back as an aware UTC one."""
+    """A datetime, as an HTTP date (whole seconds, UTC), read back as an aware UTC one
+    (None when the text is not a date)."""
 
     __slots__ = ()
     key = " d"
@@ -193,10 +194,8 @@ class TagDateTime(JSONTag):
         return http_date(value)
 
     def to_python(self, value: Any) -> Any:
-        moment = parse_http_date(value)
-        if moment is None:
-            raise ValueError(f"not an HTTP date: {value!r}")
-        return moment
+        # (None for a value that is not a date, as Flask reads it.)
+        return parse_http_date(value)
 
 
 class TaggedJSONSerializer:
