@@ -42,6 +42,7 @@ from carafe.ctx import RequestContext
 from carafe.exceptions import HTTPException
 from carafe.http._compiled import speedups
 from carafe.http.caches import remember
+from carafe.http.files import FileBody
 from carafe.http.status import BODYLESS_CODES
 from carafe.request import FORM_MIMETYPES, Request
 from carafe.routing import route_request
@@ -218,6 +219,13 @@ class ASGIApp:
                 response.close()
             await send({"type": "http.response.body", "body": data, "more_body": False})
             return
+        if chunks.__class__ is FileBody and not response._on_close:
+            file_body = chunks
+            if file_body.path is not None and file_body.whole and _sends_files(request):
+                # PERF: the server sends the file itself, without it crossing Python.
+                file_body.close()
+                await send({"type": "http.response.pathsend", "path": file_body.path})
+                return
         watched = _watch(request, body, receive)
         if is_async_body(chunks):
             await _stream_async(response, send, watched)
@@ -311,6 +319,13 @@ async def _pump(iterator: AsyncIterator[bytes | str], send: Send) -> None:
 # lower-cased and encoded once. Bounded: views may make up names.
 _ASGI_NAMES: dict[str, bytes] = {}
 _ASGI_NAMES_MAX = 512
+
+
+def _sends_files(request: Request) -> bool:
+    """True when the ASGI server sends a file by its path (``http.response.pathsend``)."""
+    scope = getattr(request, "scope", None)
+    extensions = scope.get("extensions") if scope is not None else None
+    return extensions is not None and "http.response.pathsend" in extensions
 
 
 def _parse_form(request: Request, body: ReceiveStream) -> None:
