@@ -16,6 +16,7 @@ from carafe import Flask, exceptions
 werkzeug_exceptions = pytest.importorskip("werkzeug.exceptions")
 werkzeug_wrappers = pytest.importorskip("werkzeug.wrappers")
 werkzeug_datastructures = pytest.importorskip("werkzeug.datastructures")
+werkzeug_routing = pytest.importorskip("werkzeug.routing")
 flask = pytest.importorskip("flask")
 
 
@@ -162,3 +163,52 @@ def test_a_werkzeug_exception_in_a_blueprint_goes_to_the_blueprints_handler(
 
     app.register_blueprint(bp)
     assert client.get("/bp").data == b"blueprint's"
+
+
+# ---------------------------------------------------------------------------
+# Carafe's errors seen through Werkzeug's classes, as Flask code tests them
+
+
+def test_carafe_errors_are_werkzeug_instances(app: Flask) -> None:
+    """The error handler of Flask's docs: ``isinstance(e, HTTPException)`` with
+    Werkzeug's class passes HTTP errors through, whatever raised them."""
+    seen: list[str] = []
+
+    @app.errorhandler(Exception)
+    def handle(error: Exception) -> Any:
+        if isinstance(error, werkzeug_exceptions.HTTPException):
+            seen.append(type(error).__module__)
+            return error
+        return "not http", 500
+
+    @app.route("/teapot")
+    def teapot() -> Any:
+        carafe.abort(418)
+
+    @app.route("/boom")
+    def boom() -> Any:
+        raise ValueError("boom")
+
+    client = app.test_client()
+    assert client.get("/missing").status_code == 404
+    assert client.get("/teapot").status_code == 418
+    response = client.get("/boom")
+    assert (response.status_code, response.text) == (500, "not http")
+    assert seen == ["carafe.exceptions", "carafe.exceptions"]
+    assert isinstance(exceptions.NotFound(), werkzeug_exceptions.NotFound)
+    assert isinstance(exceptions.BadRequestKeyError("k"), werkzeug_exceptions.BadRequestKeyError)
+    assert isinstance(exceptions.BadRequestKeyError("k"), KeyError)
+
+
+def test_trapped_error_is_caught_as_werkzeug_class(app: Flask) -> None:
+    app.config["TRAP_HTTP_EXCEPTIONS"] = True
+    app.testing = True
+    with pytest.raises(werkzeug_exceptions.NotFound):
+        app.test_client().get("/missing")
+
+
+def test_build_error_is_caught_as_werkzeug_class(app: Flask) -> None:
+    with app.test_request_context(), pytest.raises(werkzeug_routing.BuildError) as caught:
+        carafe.url_for("nowhere")
+    assert isinstance(caught.value, LookupError)
+    assert "nowhere" in str(caught.value)

@@ -31,6 +31,7 @@ from carafe.exceptions import (
     BadRequestKeyError,
     HTTPException,
 )
+from carafe.interop import adopt_werkzeug
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.options import RequestOptions
 from carafe.plan import STEP_METHODS, Plan, Steps, find_error_handler, settle
@@ -128,6 +129,7 @@ class Flask(Scaffold):
         self._cli: AppGroup | None = None
         #: ``shell_context_processor`` functions: each returns names for ``carafe shell``.
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        _adopt_werkzeug()
         if self.has_static_folder:
             # As Flask: whether or not the folder exists (a deployment may fill it).
             if bool(static_host) != host_matching:
@@ -373,6 +375,7 @@ class Flask(Scaffold):
         """At the first request: freeze the plan; setup methods are closed from now on."""
         plan = self.plan = self.make_plan()
         self._got_first_request = True
+        _adopt_werkzeug()
         return plan
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -614,6 +617,13 @@ class Flask(Scaffold):
         from carafe.serving import run_app
 
         run_app(self, host=host, port=port, debug=debug, **options)
+
+
+def _adopt_werkzeug() -> None:
+    """Carafe's errors as instances of Werkzeug's classes too, if it is loaded."""
+    from carafe import exceptions, routing
+
+    adopt_werkzeug({"werkzeug.exceptions": exceptions, "werkzeug.routing": routing})
 
 
 def _require_request_context() -> RequestContext:

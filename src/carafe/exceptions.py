@@ -32,7 +32,9 @@ class HTTPException(Exception):
     description: str | None = None
 
     def __init__(self, description: str | None = None, response: Response | None = None) -> None:
-        super().__init__()
+        # (Exception's own, not super(): once Werkzeug's twin is a base too
+        # (carafe.interop.adopt_werkzeug), its __init__ must not run after ours.)
+        Exception.__init__(self)
         if description is not None:
             self.description = description
         self.response = response

@@ -39,6 +39,7 @@ from carafe.exceptions import (
 )
 from carafe.exceptions import RequestRedirect as RequestRedirect  # Werkzeug's place for it.
 from carafe.http._compiled import mypyc_attr
+from carafe.interop import with_werkzeug_twin
 from carafe.request_head import VALID_HOST_HEADERS
 
 if TYPE_CHECKING:
@@ -58,7 +59,11 @@ class BuildError(LookupError):
             message += f" ({method!r})"
         if values:
             message += f" with values {sorted(values)!r}"
-        super().__init__(message + ". Did you forget to specify values or the endpoint?")
+        # (LookupError's own: Werkzeug's BuildError may be a base too, see carafe.interop.)
+        LookupError.__init__(self, message + ". Did you forget to specify values or the endpoint?")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 # ---------------------------------------------------------------------------
@@ -469,7 +474,8 @@ class Map:
                 if extra:
                     path += "?" + _encode_query(extra)
                 return rule, path
-        raise BuildError(endpoint, values, method)
+        # (Also Werkzeug's BuildError when it is loaded: Flask code catches that one.)
+        raise with_werkzeug_twin(BuildError, "werkzeug.routing")(endpoint, values, method)
 
 
 def _segment(rule: Rule) -> str:
