@@ -69,7 +69,8 @@ class _Proxy(Generic[T]):
         try:
             return repr(self.__get_current())
         except RuntimeError:
-            return f"<unbound {self.__name}>"
+            # (Werkzeug's LocalProxy's words, which Flask code and tests compare.)
+            return "<LocalProxy unbound>"
 
     def __eq__(self, other: object) -> bool:
         return self.__get_current() == other  # type: ignore[no-any-return]
