@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-packages lint typecheck contracts unit compiled generate fuzz flask-suite bench bench-e2e bench-instructions clean
+.PHONY: run test system-packages lint typecheck contracts unit compiled generate fuzz flask-suite flask-names bench bench-e2e bench-instructions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -105,6 +105,11 @@ FUZZ_SECONDS ?= 30
 # into build/flask-suite (never committed); prints a table per test file and the total.
 flask-suite: $(VENV)/.dev-installed
 	$(BIN)/python scripts/flask_suite.py
+
+# docs/flask-names.md: every public name of Flask's modules and whether Carafe has it
+# (tests/test_flask_names.py fails when the page is out of date).
+flask-names: $(VENV)/.dev-installed
+	$(BIN)/python scripts/flask_names.py
 
 fuzz: $(VENV)/.dev-installed
 	CARAFE_FUZZ_ROUNDS=250 CARAFE_FUZZ_SEED=$$(date +%s) $(BIN)/python -m pytest -q -k "fuzz or matches_python" tests/test_speedups.py
