@@ -30,6 +30,7 @@ from carafe.exceptions import (
     BadRequestKeyError,
     HTTPException,
 )
+from carafe.helpers import get_debug_flag
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.options import RequestOptions
 from carafe.plan import STEP_METHODS, Plan, Steps, find_error_handler, settle
@@ -100,8 +101,10 @@ class Flask(Scaffold):
             )
         #: The instance folder: files kept out of version control (config, a database).
         self.instance_path = instance_path
+        # As Flask: debug mode starts from the environment (CARAFE_DEBUG, FLASK_DEBUG).
         self.config = Config(
-            instance_path if instance_relative_config else self.root_path, self.default_config
+            instance_path if instance_relative_config else self.root_path,
+            {**self.default_config, "DEBUG": get_debug_flag()},
         )
         self.json: JSONProvider = self.json_provider_class(self)
         #: What this app's requests read of it (limits, trusted hosts, JSON loader,
