@@ -38,8 +38,9 @@ from carafe.request import Request
 from carafe.response import Response, redirect_response
 from carafe.routing import BuildError, Map, Rule, route_request
 from carafe.runner import is_coroutine_function
-from carafe.scaffold import Scaffold, find_package, find_root_path
+from carafe.scaffold import find_package, find_root_path
 from carafe.sessions import SecureCookieSessionInterface, SessionInterface
+from carafe.templating import AppTemplating
 from carafe.urls import build_url, inject_url_defaults
 from carafe.wsgi import serve as serve_wsgi
 
@@ -58,7 +59,7 @@ ErrorHandler = Callable[[Any], Any]
 _ROUTE_SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 
 
-class Flask(Scaffold):
+class Flask(AppTemplating):
     """A Carafe application, with Flask's API.
 
     :param import_name: the name of the application's module, usually ``__name__``.
@@ -116,6 +117,7 @@ class Flask(Scaffold):
         self.url_map = Map(host_matching=host_matching)
         self.url_map.subdomain_matching = subdomain_matching
         super().__init__()
+        self._init_templating()
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
         self.extensions: dict[str, Any] = {}
@@ -181,6 +183,8 @@ class Flask(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
+            self.jinja_env.auto_reload = value
 
     #: Testing mode (``TESTING``): exceptions propagate to the test client.
     testing = ConfigAttribute[bool]("TESTING")
