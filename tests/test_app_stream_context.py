@@ -109,6 +109,13 @@ def test_a_stream_not_sent_is_closed_in_its_context(flask: ModuleType) -> None:
     assert both(flask, build) == (200, b"", ["teardown"])
 
 
+def stream_of_request_args() -> Any:
+    def generate() -> Iterator[str]:
+        yield request.args["a"]
+
+    return stream_with_context(generate())
+
+
 @pytest.mark.xfail(
     strict=True,
     raises=ValueError,
@@ -116,15 +123,17 @@ def test_a_stream_not_sent_is_closed_in_its_context(flask: ModuleType) -> None:
     " coroutine's copy of the contextvars Context and popped in another"
     " (carafe.ctx keeps a stack of tokens), so the pop raises ValueError",
 )
-def test_a_stream_from_an_async_view(app: Flask) -> None:
+@pytest.mark.parametrize(
+    "make_stream",
+    [stream_of_request_args, lambda: carafe.stream_template_string("{{ request.args.a }}")],
+    ids=["stream_with_context", "stream_template"],
+)
+def test_a_stream_from_an_async_view(app: Flask, make_stream: Any) -> None:
     """What an ``async def`` view returning a stream does, without a client (a
     failing request would leave its context and stream behind)."""
 
     async def view() -> Any:
-        def generate() -> Iterator[str]:
-            yield request.args["a"]
-
-        return stream_with_context(generate())
+        return make_stream()
 
     with app.test_request_context("/?a=1"):
         assert "".join(app.ensure_sync(view)()) == "1"

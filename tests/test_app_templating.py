@@ -408,25 +408,6 @@ def test_stream_template_outside_a_request(app: Flask) -> None:
         assert "".join(stream) == "<ul><li>1</li><li>2</li></ul>"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="stream_with_context in an async def view: the context is pushed in the"
-    " coroutine's copy of the contextvars Context and popped in another"
-    " (carafe.ctx keeps a stack of tokens), so the pop raises ValueError",
-)
-def test_stream_template_in_an_async_view(app: Flask) -> None:
-    """What an ``async def`` view returning ``stream_template`` does, without a
-    client (a failing request would leave its context and stream behind)."""
-
-    async def view() -> Any:
-        return carafe.stream_template_string("{{ request.args.a }}")
-
-    with app.test_request_context("/?a=1"):
-        stream = app.ensure_sync(view)()
-        assert "".join(stream) == "1"
-
-
 # -- the Jinja environment ----------------------------------------------------
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from carafe.app import Flask
     from carafe.jinja_env import DispatchingJinjaLoader, Environment
 
+F = TypeVar("F", bound=Callable[..., Any])
 T_filter = TypeVar("T_filter", bound=TemplateFilterCallable)
 T_global = TypeVar("T_global", bound=TemplateGlobalCallable)
 T_test = TypeVar("T_test", bound=TemplateTestCallable)
@@ -171,16 +172,22 @@ class AppTemplating(Scaffold):
         if env is not None:
             getattr(env, kind)[key] = func
 
-    def template_filter(self, name: str | None = None) -> Callable[[T_filter], T_filter]:
-        """Decorate a function to register it as a Jinja filter:
-        ``@app.template_filter()`` (named after the function) or ``("name")``."""
-        self._check_setup_finished("template_filter")
+    def _decorator(
+        self, method: str, add: Callable[[Any, str | None], None], name: str | None
+    ) -> Callable[[F], F]:
+        """The decorator ``method`` returns: ``add(func, name)``, then ``func``."""
+        self._check_setup_finished(method)
 
-        def decorator(func: T_filter) -> T_filter:
-            self.add_template_filter(func, name=name)
+        def decorator(func: F) -> F:
+            add(func, name)
             return func
 
         return decorator
+
+    def template_filter(self, name: str | None = None) -> Callable[[T_filter], T_filter]:
+        """Decorate a function to register it as a Jinja filter:
+        ``@app.template_filter()`` (named after the function) or ``("name")``."""
+        return self._decorator("template_filter", self.add_template_filter, name)
 
     def add_template_filter(self, f: TemplateFilterCallable, name: str | None = None) -> None:
         """Register ``f`` as a Jinja filter, under ``name`` (its own by default)."""
@@ -190,13 +197,7 @@ class AppTemplating(Scaffold):
     def template_test(self, name: str | None = None) -> Callable[[T_test], T_test]:
         """Decorate a function to register it as a Jinja test:
         ``@app.template_test()``, then ``{% if value is name %}``."""
-        self._check_setup_finished("template_test")
-
-        def decorator(func: T_test) -> T_test:
-            self.add_template_test(func, name=name)
-            return func
-
-        return decorator
+        return self._decorator("template_test", self.add_template_test, name)
 
     def add_template_test(self, f: TemplateTestCallable, name: str | None = None) -> None:
         """Register ``f`` as a Jinja test, under ``name`` (its own by default)."""
@@ -206,13 +207,7 @@ class AppTemplating(Scaffold):
     def template_global(self, name: str | None = None) -> Callable[[T_global], T_global]:
         """Decorate a function to make it a global of every template:
         ``@app.template_global()``."""
-        self._check_setup_finished("template_global")
-
-        def decorator(func: T_global) -> T_global:
-            self.add_template_global(func, name=name)
-            return func
-
-        return decorator
+        return self._decorator("template_global", self.add_template_global, name)
 
     def add_template_global(self, f: TemplateGlobalCallable, name: str | None = None) -> None:
         """Make ``f`` a global of every template, under ``name`` (its own by default)."""
