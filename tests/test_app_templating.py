@@ -551,43 +551,27 @@ def loud(value: str) -> str:
 @pytest.mark.parametrize(("kind", "use"), REGISTRATIONS)
 @pytest.mark.parametrize("how", ["decorator", "decorator named", "add", "add named"])
 @pytest.mark.parametrize("env_made", [False, True], ids=["env later", "env first"])
-def test_app_template_registrations(
-    app: Flask, kind: str, use: str, how: str, env_made: bool
+@pytest.mark.parametrize("on", ["app", "blueprint"])
+def test_template_registrations(
+    app: Flask, kind: str, use: str, how: str, env_made: bool, on: str
 ) -> None:
+    """``template_<kind>`` and ``add_template_<kind>`` on the app, and their
+    ``app_`` forms on a blueprint (registered twice, under two names), whether the
+    Jinja environment was made before or not."""
     if env_made:
         _ = app.jinja_env
     name = "shout" if how.endswith("named") else "loud"
     given = name if how.endswith("named") else None
+    owner: Any = app if on == "app" else Blueprint("bp", __name__)
+    prefix = "" if on == "app" else "app_"
     if how.startswith("decorator"):
-        assert getattr(app, f"template_{kind}")(given)(loud) is loud
+        assert getattr(owner, f"{prefix}template_{kind}")(given)(loud) is loud
     else:
-        getattr(app, f"add_template_{kind}")(loud, given)
-    assert getattr(app.jinja_env, KIND_ATTRIBUTE[kind])[name] is loud
-
-    @app.route("/")
-    def index() -> str:
-        return render_template_string(use % name)
-
-    assert get(app) == (200, "ABC")
-
-
-@pytest.mark.parametrize(("kind", "use"), REGISTRATIONS)
-@pytest.mark.parametrize("how", ["decorator", "decorator named", "add", "add named"])
-@pytest.mark.parametrize("env_made", [False, True], ids=["env later", "env first"])
-def test_blueprint_app_template_registrations(
-    app: Flask, kind: str, use: str, how: str, env_made: bool
-) -> None:
-    blueprint = Blueprint("bp", __name__)
-    name = "shout" if how.endswith("named") else "loud"
-    given = name if how.endswith("named") else None
-    if how.startswith("decorator"):
-        assert getattr(blueprint, f"app_template_{kind}")(given)(loud) is loud
-    else:
-        getattr(blueprint, f"add_app_template_{kind}")(loud, given)
-    if env_made:
+        getattr(owner, f"add_{prefix}template_{kind}")(loud, given)
+    if on == "blueprint":
         assert name not in getattr(app.jinja_env, KIND_ATTRIBUTE[kind])
-    app.register_blueprint(blueprint)
-    app.register_blueprint(blueprint, name="again", url_prefix="/again")
+        app.register_blueprint(owner)
+        app.register_blueprint(owner, name="again", url_prefix="/again")
     assert getattr(app.jinja_env, KIND_ATTRIBUTE[kind])[name] is loud
 
     @app.route("/")
