@@ -559,7 +559,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--scenarios",
-        help="comma-separated numbers (1-8 seed, 9-14 extra) or names: "
+        help="comma-separated numbers (1-8 seed, 9-15 extra) or names: "
         + ",".join(s.name for s in ALL)
         + " (default: all)",
     )

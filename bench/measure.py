@@ -53,20 +53,27 @@ class Framework:
 
 
 NO_ASYNC = ("async",)  # frameworks without ``async def`` views
+NO_TEMPLATES = ("template",)  # frameworks without Jinja templates of their own
 
 FRAMEWORKS: dict[str, Framework] = {
     f.key: f
     for f in (
         Framework("carafe", "Carafe", "apps.carafe_app", ("carafe",)),
         Framework("flask", "Flask", "apps.flask_app", ("flask", "werkzeug", "asgiref")),
-        Framework("falcon", "Falcon", "apps.falcon_app", ("falcon",), skips=NO_ASYNC),
-        Framework("bottle", "Bottle", "apps.bottle_app", ("bottle",), skips=NO_ASYNC),
-        Framework("raw", "raw WSGI", "apps.raw_wsgi", (), skips=NO_ASYNC),
+        Framework(
+            "falcon", "Falcon", "apps.falcon_app", ("falcon",), skips=NO_ASYNC + NO_TEMPLATES
+        ),
+        Framework(
+            "bottle", "Bottle", "apps.bottle_app", ("bottle",), skips=NO_ASYNC + NO_TEMPLATES
+        ),
+        Framework("raw", "raw WSGI", "apps.raw_wsgi", (), skips=NO_ASYNC + NO_TEMPLATES),
         Framework("carafe-asgi", "Carafe ASGI", "apps.carafe_asgi_app", (), "asgi", "asgi"),
         Framework(
             "carafe-asgi-sync", "Carafe ASGI (sync views)", "apps.carafe_app", (), "asgi", "asgi"
         ),
-        Framework("falcon-asgi", "Falcon ASGI", "apps.falcon_asgi_app", (), "asgi"),
+        Framework(
+            "falcon-asgi", "Falcon ASGI", "apps.falcon_asgi_app", (), "asgi", skips=NO_TEMPLATES
+        ),
         Framework("starlette", "Starlette", "apps.starlette_app", ("starlette",), "asgi"),
         Framework("quart", "Quart", "apps.quart_app", ("quart",), "asgi"),
     )

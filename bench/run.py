@@ -697,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--scenarios",
-        help="comma-separated numbers (1-8 seed, 9-14 extra) or names: "
+        help="comma-separated numbers (1-8 seed, 9-15 extra) or names: "
         + ",".join(s.name for s in ALL)
         + " (default: all)",
     )

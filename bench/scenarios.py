@@ -2,7 +2,8 @@
 
 ``SCENARIOS`` are the eight seed scenarios (the headline numbers and the targets are on
 them); ``EXTRAS`` are the further ones of issue 4 (query string, cookie, 50 routes, an
-``async def`` view, a 1 MiB upload, a 10 MiB streamed response). A scenario is one WSGI
+``async def`` view, a 1 MiB upload, a 10 MiB streamed response) and of issue 14 (a
+rendered template with a loop). A scenario is one WSGI
 environ or one ASGI scope (built once, copied per call) plus what a correct answer looks
 like: status code, body (JSON compared as data, so key order and spacing are free) and the
 headers that make the scenario what it is.
@@ -25,6 +26,7 @@ BOUNDARY = "----CarafeBenchBoundary7MA4YWxkTrZu0gW"
 MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 
 UPLOAD_SIZE = 1024 * 1024  # the 1 MiB file of the upload scenario
+TEMPLATE_ITEMS = 20  # the rendered template: a page listing this many items (apps' ITEMS)
 STREAM_CHUNK = 64 * 1024  # the streamed response: 160 chunks of 64 KiB = 10 MiB
 STREAM_CHUNKS = 160
 
@@ -41,6 +43,16 @@ def multipart_body(size: int) -> bytes:
             f"\r\n--{BOUNDARY}--\r\n".encode(),
         ]
     )
+
+
+def template_body() -> bytes:
+    """What bench/apps/templates/items.html renders to with the apps' ``ITEMS``: the
+    title autoescaped, one list item per item."""
+    items = "".join(
+        f'\n<li id="item-{number}">Item {number}: {number * 1.5:.2f}</li>'
+        for number in range(TEMPLATE_ITEMS)
+    )
+    return f"<!doctype html>\n<title>Items &amp; prices</title>\n<ul>{items}\n</ul>".encode()
 
 
 @dataclass(frozen=True)
@@ -243,6 +255,8 @@ EXTRAS: tuple[Scenario, ...] = (
         body_size=STREAM_CHUNK * STREAM_CHUNKS,
         seed=False,
     ),
+    # Issue 14: a template (bench/apps/templates/items.html) rendered with a loop.
+    Scenario("template", "GET", "/template", 200, body=template_body(), seed=False),
 )
 
 ALL: tuple[Scenario, ...] = SCENARIOS + EXTRAS

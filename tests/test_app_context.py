@@ -374,3 +374,19 @@ def test_hooks_run_by_hand_in_test_request_context(app):
         response = app.process_response(app.make_response("x"))
     assert calls == ["before", "after"]
     assert response.headers["X-After"] == "1"
+
+
+def test_with_client_view_error_still_pops(app, client):
+    """A view's error propagates out of ``client.get`` (testing mode); leaving the
+    ``with`` block still pops the request context it kept, as Flask's client does."""
+    torn_down = []
+    app.teardown_request(lambda exc: torn_down.append(type(exc).__name__))
+
+    @app.route("/")
+    def index():
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError), client:
+        client.get("/")
+    assert not has_request_context()
+    assert torn_down == ["KeyError"]

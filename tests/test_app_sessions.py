@@ -1946,22 +1946,7 @@ STREAMED_REQUESTS = 60
 
 
 @pytest.mark.parametrize("path", ["/streamed", "/streamed-decorated"])
-def test_streamed_body_reads_the_session(
-    path: str, interface: str, request: pytest.FixtureRequest
-) -> None:
-    if interface == "asgi":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="over ASGI a sync streamed body is iterated in the pool"
-                " (src/carafe/asgi.py:252, and closed at :261) on any free thread, outside"
-                " the contextvars context where stream_with_context pushed the request"
-                " context (src/carafe/helpers.py:164-174): on another thread the body"
-                " raises 'Working outside of request context' and the pop raises"
-                " ValueError 'Token ... was created in a different Context' (about 1"
-                " request in 5 here)",
-            )
-        )
+def test_streamed_body_reads_the_session(path: str) -> None:
     theirs = context_app(flask).test_client()
     theirs.get("/write")
     expected = ("ann|end", [])

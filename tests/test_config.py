@@ -98,10 +98,13 @@ def test_documented_default(key: str, value: object) -> None:
     assert DEFAULT_CONFIG[key] == value
 
 
-def test_app_config_starts_from_the_defaults() -> None:
+def test_app_config_starts_from_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CARAFE_DEBUG", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
     app = carafe.Flask("config_app", root_path="/srv/site")
     assert isinstance(app.config, Config)
-    assert app.config == DEFAULT_CONFIG
+    # As Flask: DEBUG starts from the environment (off here), not None.
+    assert app.config == {**DEFAULT_CONFIG, "DEBUG": False}
     assert app.config.root_path == "/srv/site"
     app.config["MAX_CONTENT_LENGTH"] = None
     assert DEFAULT_CONFIG["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024

@@ -12,7 +12,7 @@ endpoints are carafe_app.py's; ``bench/run.py`` checks that they match.
 ``routes_app`` is the 50-route app.
 """
 
-from carafe import Flask, Response, jsonify, make_response, request
+from carafe import Flask, Response, jsonify, make_response, render_template, request
 
 app = Flask(__name__)
 
@@ -115,6 +115,14 @@ async def stream():
             yield CHUNK
 
     return Response(generate(), mimetype="application/octet-stream")
+
+
+ITEMS = [{"id": n, "name": f"Item {n}", "price": f"{n * 1.5:.2f}"} for n in range(20)]
+
+
+@app.route("/template")
+async def template():
+    return render_template("items.html", title="Items & prices", items=ITEMS)
 
 
 # A 50-route app: 25 collections, each with a static and a dynamic route.

@@ -4,7 +4,7 @@ flask_app.py and carafe_app.py are the same source; only the import line differs
 ``app`` serves every scenario but one; ``routes_app`` is the 50-route app.
 """
 
-from flask import Flask, Response, jsonify, make_response, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 
 app = Flask(__name__)
 
@@ -107,6 +107,14 @@ def stream():
             yield CHUNK
 
     return Response(generate(), mimetype="application/octet-stream")
+
+
+ITEMS = [{"id": n, "name": f"Item {n}", "price": f"{n * 1.5:.2f}"} for n in range(20)]
+
+
+@app.route("/template")
+def template():
+    return render_template("items.html", title="Items & prices", items=ITEMS)
 
 
 # A 50-route app: 25 collections, each with a static and a dynamic route.

@@ -8,7 +8,7 @@ them in its thread pool, as it does for any ported sync view); a stream is an as
 generator. ``routes_app`` is the 50-route app.
 """
 
-from quart import Quart, Response, jsonify, make_response, request
+from quart import Quart, Response, jsonify, make_response, render_template, request
 
 app = Quart(__name__)
 
@@ -114,6 +114,14 @@ async def stream():
             yield CHUNK
 
     return Response(generate(), mimetype="application/octet-stream")
+
+
+ITEMS = [{"id": n, "name": f"Item {n}", "price": f"{n * 1.5:.2f}"} for n in range(20)]
+
+
+@app.route("/template")
+async def template():
+    return await render_template("items.html", title="Items & prices", items=ITEMS)
 
 
 # A 50-route app: 25 collections, each with a static and a dynamic route.

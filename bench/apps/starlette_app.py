@@ -6,9 +6,12 @@ endpoint says so: ``Content-Type: text/plain`` without a charset, and a cookie w
 ``Expires`` Flask derives from ``max_age``. ``routes_app`` is the 50-route app.
 """
 
+from pathlib import Path
+
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.templating import Jinja2Templates
 
 # Where the form endpoints put what they read (a real app would use a database).
 USERS: dict[str | None, tuple[str | None, str]] = {}
@@ -87,6 +90,15 @@ async def stream(request):
     return StreamingResponse(chunks(), media_type="application/octet-stream")
 
 
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+ITEMS = [{"id": n, "name": f"Item {n}", "price": f"{n * 1.5:.2f}"} for n in range(20)]
+
+
+async def template(request):
+    context = {"title": "Items & prices", "items": ITEMS}
+    return TEMPLATES.TemplateResponse(request, "items.html", context)
+
+
 app = Starlette(
     routes=[
         Route("/", index),
@@ -101,6 +113,7 @@ app = Starlette(
         Route("/async", index),
         Route("/upload", upload, methods=["POST"]),
         Route("/stream", stream),
+        Route("/template", template),
     ],
     exception_handlers={404: not_found},
 )

@@ -16,6 +16,7 @@ from carafe.helpers import (
     copy_current_request_context,
     flash,
     get_flashed_messages,
+    get_template_attribute,
     jsonify,
     make_response,
     redirect,
@@ -24,12 +25,19 @@ from carafe.helpers import (
 )
 from carafe.request import Request
 from carafe.response import Response
+from carafe.templating import (
+    render_template,
+    render_template_string,
+    stream_template,
+    stream_template_string,
+)
 
 #: The app class under Carafe's own name.
 Carafe = Flask
 
 # Start-up: what needs a library Carafe's request path does not (blinker for the
-# signals) is imported on first use.
+# signals) is imported on first use. (jinja2 too: carafe.templating loads it when an
+# app first renders a template.)
 _LAZY = dict.fromkeys(SIGNAL_NAMES, "carafe.signals")
 
 
@@ -62,15 +70,20 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
+    "get_template_attribute",
     "has_app_context",
     "has_request_context",
     "jsonify",
     "make_response",
     "redirect",
+    "render_template",
+    "render_template_string",
     "request",
     "send_file",
     "send_from_directory",
     "session",
+    "stream_template",
+    "stream_template_string",
     "stream_with_context",
     "url_for",
 ]

@@ -87,7 +87,14 @@ def run_asgi_app(
     length = environ.get("CONTENT_LENGTH")
     stream = environ["wsgi.input"]
     request_body = stream.read(int(length)) if length and length.isdigit() else stream.read()
-    return run_coroutine(_asgi_exchange(app, scope, request_body))
+    try:
+        return run_coroutine(_asgi_exchange(app, scope, request_body))
+    except BaseException:
+        # The context kept for ``with client:`` outlives the error, as over WSGI.
+        kept = scope.get("carafe.preserved_context")
+        if kept is not None:
+            environ["carafe.preserved_context"] = kept
+        raise
 
 
 async def _asgi_exchange(

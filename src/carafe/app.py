@@ -31,6 +31,7 @@ from carafe.exceptions import (
     BadRequestKeyError,
     HTTPException,
 )
+from carafe.helpers import get_debug_flag
 from carafe.interop import adopt_werkzeug
 from carafe.json import DefaultJSONProvider, JSONProvider
 from carafe.options import RequestOptions
@@ -39,8 +40,9 @@ from carafe.request import Request
 from carafe.response import Response, redirect_response
 from carafe.routing import BuildError, Map, Rule, route_request
 from carafe.runner import is_coroutine_function
-from carafe.scaffold import Scaffold, find_package, find_root_path
+from carafe.scaffold import find_package, find_root_path
 from carafe.sessions import SecureCookieSessionInterface, SessionInterface
+from carafe.templating import AppTemplating
 from carafe.urls import build_url, inject_url_defaults
 from carafe.wsgi import serve as serve_wsgi
 
@@ -59,7 +61,7 @@ ErrorHandler = Callable[[Any], Any]
 _ROUTE_SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 
 
-class Flask(Scaffold):
+class Flask(AppTemplating):
     """A Carafe application, with Flask's API.
 
     :param import_name: the name of the application's module, usually ``__name__``.
@@ -102,8 +104,10 @@ class Flask(Scaffold):
             )
         #: The instance folder: files kept out of version control (config, a database).
         self.instance_path = instance_path
+        # As Flask: debug mode starts from the environment (CARAFE_DEBUG, FLASK_DEBUG).
         self.config = Config(
-            instance_path if instance_relative_config else self.root_path, self.default_config
+            instance_path if instance_relative_config else self.root_path,
+            {**self.default_config, "DEBUG": get_debug_flag()},
         )
         self.json: JSONProvider = self.json_provider_class(self)
         #: What this app's requests read of it (limits, trusted hosts, JSON loader,
@@ -115,6 +119,7 @@ class Flask(Scaffold):
         self.url_map = Map(host_matching=host_matching)
         self.url_map.subdomain_matching = subdomain_matching
         super().__init__()
+        self._init_templating()
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
         self.extensions: dict[str, Any] = {}
@@ -192,6 +197,8 @@ class Flask(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
+            self.jinja_env.auto_reload = value
 
     #: Testing mode (``TESTING``): exceptions propagate to the test client.
     testing = ConfigAttribute[bool]("TESTING")

@@ -125,6 +125,7 @@ class ASGIApp:
         # The body stream, once something needed it: a prefetched body may be a
         # temporary file to close.
         body: ReceiveStream | None = None
+        work: contextvars.Context | None = None
         if rule.endpoint in plan.async_endpoints if rule is not None else not plan.custom_steps:
             # On the loop: an async view, or a routing error for the error handlers.
             ctx.run_coroutine = None
@@ -149,9 +150,14 @@ class ASGIApp:
                 # thread it would cost a second trip between the threads.
                 await body.prefetch(request.max_content_length)
             ctx.run_coroutine = partial(run_on_loop, loop)
-            response = await self._in_pool(_handle_in_thread, plan, ctx)
+            # The request's work in the pool (the view, then the steps of a streamed
+            # body) runs in one contextvars Context, whichever thread takes each: a
+            # context the view pushes for its stream (stream_with_context) is popped
+            # in the Context it was pushed in.
+            work = contextvars.Context()
+            response = await self._in_pool(work.run, _handle_in_thread, plan, ctx)
         try:
-            await self._send_response(response, request, receive, send, body)
+            await self._send_response(response, request, receive, send, body, work)
         finally:
             # A kept request's body stays open: the test client reads it afterwards.
             if body is not None and body.holds_file and "carafe.preserved_context" not in scope:
@@ -191,14 +197,19 @@ class ASGIApp:
         receive: Receive,
         send: Send,
         body: ReceiveStream | None,
+        work: contextvars.Context | None,
     ) -> None:
         """Send ``response``: the two messages of a body known whole, or a stream that
-        stops when the client leaves (``body``: the request's body stream, if any)."""
+        stops when the client leaves (``body``: the request's body stream, if any;
+        ``work``: the Context its view ran in, in the pool)."""
         headers = _asgi_headers(response)
         code = response._status_code
         await send({"type": "http.response.start", "status": code, "headers": headers})
         if request.method == "HEAD" or code in BODYLESS_CODES:
-            response.close()
+            if work is None:
+                response.close()
+            else:
+                work.run(response.close)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         chunks = response.response
@@ -230,7 +241,7 @@ class ASGIApp:
         if is_async_body(chunks):
             await _stream_async(response, send, watched)
         else:
-            await self._stream(response, receive, send, watched)
+            await self._stream(response, receive, send, watched, work)
 
     async def _in_pool(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` in the thread pool, awaited; what it raises is raised here
@@ -247,9 +258,15 @@ class ASGIApp:
         return cast(T, outcome)
 
     async def _stream(
-        self, response: Response, receive: Receive, send: Send, body: ReceiveStream
+        self,
+        response: Response,
+        receive: Receive,
+        send: Send,
+        body: ReceiveStream,
+        work: contextvars.Context | None,
     ) -> None:
-        """Send a streamed body chunk by chunk, stopping if the client disconnects."""
+        """Send a streamed body chunk by chunk, stopping if the client disconnects
+        (its steps run in ``work``, the Context of its view, if given)."""
         disconnected = asyncio.ensure_future(body.wait_disconnect())
         try:
             iterator = response.iter_encoded()
@@ -257,7 +274,10 @@ class ASGIApp:
             while not (finished or disconnected.done()):
                 # A sync generator may block: its steps run in the pool, a few per hop.
                 chunks: list[bytes]
-                chunks, finished = await self._in_pool(_next_chunks, iterator)
+                if work is None:
+                    chunks, finished = await self._in_pool(_next_chunks, iterator)
+                else:
+                    chunks, finished = await self._in_pool(work.run, _next_chunks, iterator)
                 for chunk in chunks:
                     if disconnected.done():
                         break
@@ -267,7 +287,10 @@ class ASGIApp:
         finally:
             disconnected.cancel()
             # Closing runs the generator's ``finally`` and the call_on_close functions.
-            await self._in_pool(response.close)
+            if work is None:
+                await self._in_pool(response.close)
+            else:
+                await self._in_pool(work.run, response.close)
 
 
 async def _stream_async(response: Response, send: Send, body: ReceiveStream) -> None:

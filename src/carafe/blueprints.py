@@ -102,7 +102,8 @@ class Blueprint(Scaffold):
     :param static_folder: its folder of static files, served under ``static_url_path``
         (the app's static route wins for a blueprint without a ``url_prefix``).
     :param static_url_path: the URL path of those files.
-    :param template_folder: its folder of templates (used from issue 14 on).
+    :param template_folder: its folder of templates, searched after the app's (and
+        after those of the blueprints registered before it).
     :param url_prefix: put before each of its rules.
     :param subdomain: the subdomain its rules match.
     :param url_defaults: view arguments for each of its rules.
@@ -325,6 +326,51 @@ class Blueprint(Scaffold):
         """Register a template context processor for the whole app."""
         self._on_app("app_context_processor", "context_processor", func)
         return func
+
+    def app_template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorate a Jinja filter for the whole app (``app.template_filter``)."""
+        return self._app_template_decorator("app_template_filter", "filter", name)
+
+    def add_app_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Register ``f`` as a Jinja filter of the app, under ``name`` (its own by
+        default), when the blueprint is first registered."""
+        self._on_app_template("add_app_template_filter", "filter", f, name)
+
+    def app_template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorate a Jinja test for the whole app (``app.template_test``)."""
+        return self._app_template_decorator("app_template_test", "test", name)
+
+    def add_app_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
+        """Register ``f`` as a Jinja test of the app (see :meth:`add_app_template_filter`)."""
+        self._on_app_template("add_app_template_test", "test", f, name)
+
+    def app_template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Decorate a global of every template of the app (``app.template_global``)."""
+        return self._app_template_decorator("app_template_global", "global", name)
+
+    def add_app_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Make ``f`` a global of the app's templates (see :meth:`add_app_template_filter`)."""
+        self._on_app_template("add_app_template_global", "global", f, name)
+
+    def _app_template_decorator(
+        self, method: str, kind: str, name: str | None
+    ) -> Callable[[F], F]:
+        self._check_setup_finished(method)
+
+        def decorator(func: F) -> F:
+            getattr(self, f"add_app_template_{kind}")(func, name)
+            return func
+
+        return decorator
+
+    def _on_app_template(
+        self, method: str, kind: str, func: Callable[..., Any], name: str | None
+    ) -> None:
+        """For ``method``: ``app.add_template_<kind>(func, name)`` at the first
+        registration (into the app's Jinja environment, made or not)."""
+        self._record_once_for(
+            method, lambda state: getattr(state.app, f"add_template_{kind}")(func, name)
+        )
 
     def app_url_value_preprocessor(self, func: F) -> F:
         """Register a URL value preprocessor for every request of the app."""

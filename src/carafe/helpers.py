@@ -1,7 +1,7 @@
 """Flask's everyday helpers: ``make_response``, ``jsonify``, ``redirect``, ``abort``,
-``url_for``, ``flash`` and ``get_flashed_messages``, ``stream_with_context``,
-``copy_current_request_context``, and the environment flags ``get_debug_flag`` and
-``get_load_dotenv``."""
+``url_for``, ``flash`` and ``get_flashed_messages``, ``get_template_attribute``,
+``stream_with_context``, ``copy_current_request_context``, and the environment flags
+``get_debug_flag`` and ``get_load_dotenv``."""
 
 from __future__ import annotations
 
@@ -113,6 +113,12 @@ def url_for(
         _external=_external,
         **values,
     )
+
+
+def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro (or any name) a template defines, to call from Python:
+    ``get_template_attribute("_macros.html", "hello")("World")``."""
+    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -14,12 +14,15 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
+from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from carafe.exceptions import default_exceptions
 from carafe.interop import carafe_twin, is_http_exception_class
 
 if TYPE_CHECKING:
+    from jinja2 import BaseLoader
+
     from carafe.response import Response
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +61,17 @@ class Scaffold:
         ] = defaultdict(list)
 
     root_path: str
+    template_folder: str | os.PathLike[str] | None
+
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """The Jinja loader of :attr:`template_folder` (relative to :attr:`root_path`),
+        or None without one; made on first use (jinja2 loads then)."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
 
     # -- static files -----------------------------------------------------------
 

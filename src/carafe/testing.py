@@ -285,6 +285,19 @@ class FlaskClient:
             ctx, error = preserved
             ctx.pop(error)
 
+    def _keep(
+        self, preserved: tuple[RequestContext, BaseException | None] | None, push_again: bool
+    ) -> None:
+        """Keep the request context a request left for ``with client:``, if any."""
+        if preserved is None:
+            return
+        if push_again:
+            # Kept by the ASGI side in another thread or task: push it again here.
+            ctx = preserved[0]
+            ctx._tokens.clear()
+            ctx.push()
+        self._preserved = preserved
+
     def _run(self, environ: WSGIEnvironment) -> TestResponse:
         self._pop_preserved()
         if self.use_cookies:
@@ -296,18 +309,20 @@ class FlaskClient:
                 )
         if self._preserve_context:
             environ["carafe.preserve_context"] = True
+        # A kept context is kept even when the view's error propagates out of the
+        # call: leaving ``with client:`` pops it, with that error.
         if self.interface == "asgi":
-            body, status, headers, preserved = run_asgi_app(self.application.asgi, environ)
-            if preserved is not None:
-                # Kept by the ASGI side in another thread or task: push it again here.
-                ctx = preserved[0]
-                ctx._tokens.clear()
-                ctx.push()
+            try:
+                body, status, headers, preserved = run_asgi_app(self.application.asgi, environ)
+            except BaseException:
+                self._keep(environ.get("carafe.preserved_context"), push_again=True)
+                raise
+            self._keep(preserved, push_again=True)
         else:
-            body, status, headers = run_wsgi_app(self.application, environ)
-            preserved = environ.get("carafe.preserved_context")
-        if preserved is not None:
-            self._preserved = preserved
+            try:
+                body, status, headers = run_wsgi_app(self.application, environ)
+            finally:
+                self._keep(environ.get("carafe.preserved_context"), push_again=False)
         if self.use_cookies:
             self._store_cookies(headers, environ)
         wrapper = _test_response_class(self.application.response_class)
