@@ -13,12 +13,11 @@ import os
 import sys
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from datetime import timedelta
 from types import CoroutineType
 from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from carafe import _pipeline_sync as pipeline
-from carafe.config import DEFAULT_CONFIG, Config, ConfigAttribute, as_timedelta
+from carafe.config import DEFAULT_CONFIG, Config, ConfigAttribute
 from carafe.conversion import to_response
 from carafe.ctx import (
     AppContext,
@@ -41,7 +40,7 @@ from carafe.response import Response, redirect_response
 from carafe.routing import BuildError, Map, Rule, route_request
 from carafe.runner import is_coroutine_function
 from carafe.scaffold import find_package, find_root_path
-from carafe.sessions import SecureCookieSessionInterface, SessionInterface
+from carafe.sessions import AppSessions, SecureCookieSessionInterface
 from carafe.templating import AppTemplating
 from carafe.urls import build_url, inject_url_defaults
 from carafe.wsgi import serve as serve_wsgi
@@ -61,7 +60,7 @@ ErrorHandler = Callable[[Any], Any]
 _ROUTE_SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 
 
-class Flask(AppTemplating):
+class Flask(AppSessions, AppTemplating):
     """A Carafe application, with Flask's API.
 
     :param import_name: the name of the application's module, usually ``__name__``.
@@ -202,16 +201,6 @@ class Flask(AppTemplating):
 
     #: Testing mode (``TESTING``): exceptions propagate to the test client.
     testing = ConfigAttribute[bool]("TESTING")
-    #: ``SECRET_KEY``: signs sessions and other data.
-    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
-    #: ``PERMANENT_SESSION_LIFETIME``: how long a permanent session lasts (a timedelta;
-    #: a number in the config is seconds).
-    permanent_session_lifetime = ConfigAttribute[timedelta](
-        "PERMANENT_SESSION_LIFETIME", get_converter=as_timedelta
-    )
-    #: Opens and saves the ``session`` of each request (replace it for server-side
-    #: sessions): signed cookies by default.
-    session_interface: SessionInterface = SecureCookieSessionInterface()
 
     @property
     def logger(self) -> logging.Logger:

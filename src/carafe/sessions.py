@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, MutableMapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from carafe.config import ConfigAttribute, as_timedelta
 from carafe.json.tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
@@ -359,3 +360,18 @@ def _vary_cookie(response: Response) -> None:
     values = [v.strip() for value in headers.getlist("Vary") for v in value.split(",")]
     if not any(v.lower() == "cookie" or v == "*" for v in values):
         headers["Vary"] = ", ".join([*filter(None, values), "Cookie"])
+
+
+class AppSessions:
+    """The app's session settings (a base of :class:`~carafe.Flask`)."""
+
+    #: ``SECRET_KEY``: signs sessions and other data.
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
+    #: ``PERMANENT_SESSION_LIFETIME``: how long a permanent session lasts (a timedelta;
+    #: a number in the config is seconds).
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=as_timedelta
+    )
+    #: Opens and saves the ``session`` of each request (replace it for server-side
+    #: sessions): signed cookies by default.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
