@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from carafe import Flask, Request, g, request
-from carafe.asgi import PREFETCH_SMALL, STREAM_BATCH_CHUNKS
+from carafe.asgi import PREFETCH_SMALL, STREAM_AHEAD
 
 
 def run(coroutine: Any) -> Any:
@@ -618,9 +618,9 @@ def test_client_disconnect_stops_the_generator() -> None:
 
     ex = run(exchange(app, http_scope("/"), Exchange(disconnect_after=3)))
     assert events[-1] == "closed"
-    # The generator runs at most one batch of chunks ahead of what was sent.
+    # The generator runs at most STREAM_AHEAD chunks ahead of what was sent.
     produced = len([e for e in events if e.startswith("chunk")])
-    assert produced <= 3 + 2 * STREAM_BATCH_CHUNKS
+    assert produced <= 3 + 2 * STREAM_AHEAD
     assert produced < 1000
     assert ex.status == 200
 

@@ -24,7 +24,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import os
-import time
+import threading
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -265,27 +265,46 @@ class ASGIApp:
         body: ReceiveStream,
         work: contextvars.Context | None,
     ) -> None:
-        """Send a streamed body chunk by chunk, stopping if the client disconnects
-        (its steps run in ``work``, the Context of its view, if given)."""
+        """Send a sync streamed body, each chunk as soon as it is made, stopping if the
+        client disconnects (its steps run in ``work``, the Context of its view, if
+        given).
+
+        The generator runs in one pool thread for the whole stream (it may block, as a
+        server-sent events one does between events) and hands each chunk to the loop
+        at once, at most :data:`STREAM_AHEAD` chunks ahead of what was sent.
+        """
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[Any] = asyncio.Queue()
+        stop = threading.Event()
+        room = threading.Semaphore(STREAM_AHEAD)
         disconnected = asyncio.ensure_future(body.wait_disconnect())
+        # A client that leaves wakes the sender up at once, whatever the generator does.
+        disconnected.add_done_callback(lambda _: chunks.put_nowait(_STOP))
+        def push(item: Any) -> None:
+            loop.call_soon_threadsafe(chunks.put_nowait, item)
+
+        produce = partial(_produce, response.iter_encoded(), push, stop, room)
+        producer = loop.run_in_executor(
+            self.executor, produce if work is None else partial(work.run, produce)
+        )
         try:
-            iterator = response.iter_encoded()
-            finished = False
-            while not (finished or disconnected.done()):
-                # A sync generator may block: its steps run in the pool, a few per hop.
-                chunks: list[bytes]
-                if work is None:
-                    chunks, finished = await self._in_pool(_next_chunks, iterator)
-                else:
-                    chunks, finished = await self._in_pool(work.run, _next_chunks, iterator)
-                for chunk in chunks:
-                    if disconnected.done():
-                        break
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            if not disconnected.done():
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            while True:
+                item = await chunks.get()
+                if item is _STOP:
+                    break
+                if item is _END:
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    break
+                if item.__class__ is _Raised:
+                    raise item.error
+                await send({"type": "http.response.body", "body": item, "more_body": True})
+                room.release()
         finally:
+            stop.set()
+            room.release()  # (a producer waiting for room sees the stop)
             disconnected.cancel()
+            # (Waited for with asyncio.wait, which does not raise.)
+            await asyncio.wait((producer,))
             # Closing runs the generator's ``finally`` and the call_on_close functions.
             if work is None:
                 await self._in_pool(response.close)
@@ -455,30 +474,34 @@ def _handle_in_thread(plan: Plan, ctx: RequestContext) -> Response:
             ctx._reset()
 
 
-#: A streamed body's chunks taken per trip to the pool: at most this many chunks,
-#: bytes or seconds, so a fast generator crosses threads rarely, a slow one is not
-#: held back, and one whose client left runs at most a batch ahead.
-STREAM_BATCH_CHUNKS = 8
-STREAM_BATCH_BYTES = 1024 * 1024
-STREAM_BATCH_SECONDS = 0.002
+#: How many chunks of a sync streamed body may be made ahead of what was sent.
+STREAM_AHEAD = 8
+# What the producer of a streamed body hands the loop besides chunks: the end of the
+# body; and what wakes the sender when the client leaves.
+_END = object()
+_STOP = object()
 
 
-def _next_chunks(iterator: Iterator[bytes]) -> tuple[list[bytes], bool]:
-    """The next chunks of a body (at least one unless it ended) and whether it ended."""
-    chunks: list[bytes] = []
-    size = 0
-    deadline = time.monotonic() + STREAM_BATCH_SECONDS
-    for chunk in iterator:
-        if chunk:
-            chunks.append(chunk)
-            size += len(chunk)
-        if (
-            len(chunks) >= STREAM_BATCH_CHUNKS
-            or size >= STREAM_BATCH_BYTES
-            or time.monotonic() >= deadline
-        ):
-            return chunks, False
-    return chunks, True
+def _produce(
+    iterator: Iterator[bytes],
+    push: Callable[[Any], Any],
+    stop: threading.Event,
+    room: threading.Semaphore,
+) -> None:
+    """Run a sync body's generator in a pool thread, pushing each chunk to the loop
+    as it comes (then :data:`_END`, or what the generator raised), until ``stop``."""
+    try:
+        for chunk in iterator:
+            if chunk:
+                room.acquire()
+                if stop.is_set():
+                    return
+                push(chunk)
+            elif stop.is_set():
+                return
+        push(_END)
+    except Exception as error:
+        push(_Raised(error))
 
 
 def run_on_loop(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T]) -> T:

@@ -12,9 +12,6 @@ No timing is asserted. Each stream sends event 1 and then waits for a file the t
 creates (``release``) before it makes event 2, so a client that reads event 1 while
 ``produced-2`` does not exist yet got it as it was sent, not with the rest of the body.
 Reads are bounded by ``TIMEOUT``: a server holding event 1 back fails the test.
-
-Two bugs of the ASGI adapter are held by strict xfails (``HELD_BACK_ON_ASGI``,
-``CONTEXT_LOST_ON_ASGI``).
 """
 
 from __future__ import annotations
@@ -40,26 +37,6 @@ VIEWS = {
     "/async/events": ("one", "two"),
     "/context/events": ("one for ann", "two for ann"),
 }
-#: Over ASGI a sync generator's chunks are taken in batches in the thread pool, and a
-#: batch ends only when the generator yields again, so event 1 waits for event 2.
-HELD_BACK_ON_ASGI = (
-    "ASGI holds back a sync generator's chunk until it yields the next one:"
-    " _next_chunks (src/carafe/asgi.py:443-458) checks its 2 ms batch deadline only"
-    " after a chunk arrives, so `for chunk in iterator` (line 448) blocks with event 1"
-    " in the batch while the generator waits (ASGIApp._stream, line 260)"
-)
-#: Over ASGI each step of a sync generator runs on any thread of the pool, in that
-#: thread's own context; stream_with_context set the request context in the context of
-#: the view's thread only.
-CONTEXT_LOST_ON_ASGI = (
-    "ASGI runs each step of a stream in the pool without the view's context:"
-    " ASGIApp._in_pool (src/carafe/asgi.py:244) calls loop.run_in_executor with no"
-    " contextvars context, so a stream_with_context generator (pushed in the view's"
-    " thread, src/carafe/helpers.py:169) resumed on another pool thread finds no request"
-    " context (RuntimeError, the stream cut short), or the one an earlier stream left in"
-    " that thread (another request's args), and its last pop raises ValueError, a token"
-    " from a different Context (src/carafe/ctx.py:276)"
-)
 
 
 @pytest.fixture(scope="module", params=["wsgi", "asgi"])
@@ -67,15 +44,8 @@ def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     """The SSE app on ``carafe run --interface wsgi|asgi`` for this module."""
     port = free_port()
     command = carafe_run_command(port, APP, ["--interface", request.param])
-    # Over ASGI the server logs the tracebacks of CONTEXT_LOST_ON_ASGI; each test checks
-    # how its streams ended instead.
-    with serving(command, port, no_traceback=request.param == "wsgi") as running:
+    with serving(command, port, no_traceback=True) as running:
         yield running
-
-
-def interface(request: pytest.FixtureRequest) -> str:
-    """The interface of this test's server: ``wsgi`` or ``asgi``."""
-    return str(request.node.callspec.params["server"])
 
 
 @pytest.fixture
@@ -113,14 +83,7 @@ def finished(folder: Path) -> str:
 
 
 @pytest.mark.parametrize("path", VIEWS)
-def test_events_arrive_as_they_are_sent(
-    server: RunningServer, path: str, folder: Path, request: pytest.FixtureRequest
-) -> None:
-    if interface(request) == "asgi" and path == "/sync/events":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=HELD_BACK_ON_ASGI))
-    elif interface(request) == "asgi" and path == "/context/events":
-        reason = f"{HELD_BACK_ON_ASGI}; and {CONTEXT_LOST_ON_ASGI}"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+def test_events_arrive_as_they_are_sent(server: RunningServer, path: str, folder: Path) -> None:
     first, second = VIEWS[path]
     params = {"dir": str(folder), "name": "ann"}
     with (
@@ -147,12 +110,8 @@ def test_events_arrive_as_they_are_sent(
 
 @pytest.mark.parametrize("path", VIEWS)
 def test_a_client_leaving_mid_stream_stops_the_generator(
-    server: RunningServer, path: str, folder: Path, request: pytest.FixtureRequest
+    server: RunningServer, path: str, folder: Path
 ) -> None:
-    if interface(request) == "asgi" and path == "/context/events":
-        # Passes or fails by which pool threads run the steps: the strict xfail of
-        # test_stream_with_context_keeps_each_request_at_every_step holds the bug.
-        pytest.skip(CONTEXT_LOST_ON_ASGI)
     # Released from the start: this test is about the end of the stream.
     (folder / "release").touch()
     params = {"dir": str(folder), "name": "ann", "forever": "1"}
@@ -170,12 +129,8 @@ def test_a_client_leaving_mid_stream_stops_the_generator(
     assert finished(folder) in ("GeneratorExit", "CancelledError")
 
 
-def test_stream_with_context_keeps_each_request_at_every_step(
-    server: RunningServer, request: pytest.FixtureRequest
-) -> None:
+def test_stream_with_context_keeps_each_request_at_every_step(server: RunningServer) -> None:
     # Several streams, one after the other, each of many steps reading request.args.
-    if interface(request) == "asgi":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=CONTEXT_LOST_ON_ASGI))
     count = 40
     for number in range(5):
         name = f"user{number}"
