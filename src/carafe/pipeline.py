@@ -83,6 +83,7 @@ async def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Respons
                 or ctx._after_request_functions
                 or signals
                 or ctx._session is not None
+                or (plan.session_check and session_unread_to_save(plan, ctx))
             ):
                 return await finalize(plan, ctx, rv)
             if rv.__class__ is plan.response_class and plan.plain_make_response:
@@ -180,21 +181,24 @@ async def process_response(plan: Plan, ctx: RequestContext, response: Response) 
         if result.__class__ is CoroutineType:
             result = await result
     session = ctx._session
-    if session is None and plan.session_check:
-        # Not read by the request, but opened all the same: a custom interface's
-        # session on every request, as Flask does; the default one's when the request
-        # brought a cookie that a permanent session would refresh.
-        app = plan.app
-        if plan.session_custom or (
-            app.config["SESSION_REFRESH_EACH_REQUEST"]
-            and app.session_interface.get_cookie_name(app) in ctx.request.cookies
-        ):
-            session = ctx._open_session()
+    if session is None and plan.session_check and session_unread_to_save(plan, ctx):
+        session = ctx._open_session()
     if session is not None:
         interface = plan.app.session_interface
         if not interface.is_null_session(session):
             interface.save_session(plan.app, session, result)
     return cast("Response", result)
+
+
+def session_unread_to_save(plan: Plan, ctx: RequestContext) -> bool:
+    """True when the session the request did not read must be opened and saved all
+    the same: a custom interface's, on every request, as Flask does; the default
+    one's when the request brought a cookie that a permanent session refreshes."""
+    app = plan.app
+    return plan.session_custom or bool(
+        app.config["SESSION_REFRESH_EACH_REQUEST"]
+        and app.session_interface.get_cookie_name(app) in ctx.request.cookies
+    )
 
 
 def handle_http_exception(plan: Plan, ctx: RequestContext, error: HTTPException) -> Any:

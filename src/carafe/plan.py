@@ -239,7 +239,6 @@ class Plan:
         self.always_finalize = (
             any(scope.after for scope in scopes)
             or bool(overrides & {"finalize_request", "process_response"})
-            or session_check
         )
         #: Teardown work at every request's end, whatever the request did.
         self.always_tear_down = (
