@@ -117,13 +117,6 @@ def stream_of_request_args() -> Any:
     return stream_with_context(generate())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="stream_with_context in an async def view: the context is pushed in the"
-    " coroutine's copy of the contextvars Context and popped in another"
-    " (carafe.ctx keeps a stack of tokens), so the pop raises ValueError",
-)
 @pytest.mark.parametrize(
     "make_stream",
     [stream_of_request_args, lambda: carafe.stream_template_string("{{ request.args.a }}")],

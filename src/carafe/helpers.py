@@ -170,10 +170,12 @@ def stream_with_context(generator_or_function: Any) -> Any:
         )
 
     def in_context() -> Iterator[Any]:
-        # Pushed now, while the view runs, and popped when the body ends: the
-        # request's teardown waits for the end of the stream, as in Flask.
+        # Pushed when the body is first iterated, and popped when it ends, both where
+        # the server iterates it (an async view's coroutine runs in a Context of its
+        # own, where a push could not be popped from): the request's teardown waits
+        # for the end of the stream, as in Flask.
+        yield None
         with ctx:
-            yield None
             try:
                 yield from generator
             finally:
