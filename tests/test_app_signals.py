@@ -309,16 +309,7 @@ def test_request_started_receiver_error_goes_to_error_handler() -> None:
 
 
 @pytest.mark.parametrize("view", ["sync", "async", "missing"])
-def test_async_receiver_runs(view: str, interface: str, request: pytest.FixtureRequest) -> None:
-    if interface == "asgi" and view != "sync":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="On ASGI a request handled on the event loop (async view, routing"
-                " error) runs an async receiver through ensure_sync, which refuses"
-                " there: RuntimeError, answered 500; Flask runs the receiver.",
-            )
-        )
+def test_async_receiver_runs(view: str) -> None:
     app = carafe.Flask("async_receiver")
     app.logger.disabled = True
     seen: list[str] = []

@@ -47,7 +47,9 @@ def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Response:
             rv = None
             try:
                 if signals:
-                    SIGNALS.send("request_started", plan.app)
+                    sent = SIGNALS.send_step("request_started", plan.app)
+                    if sent is not None:
+                        settle(ctx, sent)
                 if plan.run_preprocess:
                     rv = plan.sync_steps.preprocess(plan, ctx)
                 if rv is None:
@@ -139,7 +141,9 @@ def finalize(
     try:
         response = plan.sync_steps.process_response(plan, ctx, response)
         if SIGNALS.active:
-            SIGNALS.send("request_finished", plan.app, response=response)
+            sent = SIGNALS.send_step("request_finished", plan.app, response=response)
+            if sent is not None:
+                settle(ctx, sent)
     except Exception:
         if not from_error_handler:
             raise
@@ -215,7 +219,9 @@ def handle_exception(plan: Plan, ctx: RequestContext, error: Exception) -> Respo
     its handler if there is one (or let it propagate when testing or debugging)."""
     app = plan.app
     if SIGNALS.active:
-        SIGNALS.send("got_request_exception", app, exception=error)
+        sent = SIGNALS.send_step("got_request_exception", app, exception=error)
+        if sent is not None:
+            settle(ctx, sent)
     propagate = app.config["PROPAGATE_EXCEPTIONS"]
     if propagate is None:
         propagate = app.testing or app.debug
@@ -253,7 +259,9 @@ def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException | Non
         if rv.__class__ is CoroutineType:
             settle(ctx, rv)
     if SIGNALS.active:
-        SIGNALS.send("request_tearing_down", plan.app, exc=error)
+        sent = SIGNALS.send_step("request_tearing_down", plan.app, exc=error)
+        if sent is not None:
+            settle(ctx, sent)
 
 
 def teardown_appcontext(
@@ -266,4 +274,6 @@ def teardown_appcontext(
         if rv.__class__ is CoroutineType:
             settle(ctx, rv)
     if SIGNALS.active:
-        SIGNALS.send("appcontext_tearing_down", plan.app, exc=error)
+        sent = SIGNALS.send_step("appcontext_tearing_down", plan.app, exc=error)
+        if sent is not None:
+            settle(ctx, sent)

@@ -280,6 +280,7 @@ class ASGIApp:
         disconnected = asyncio.ensure_future(body.wait_disconnect())
         # A client that leaves wakes the sender up at once, whatever the generator does.
         disconnected.add_done_callback(lambda _: chunks.put_nowait(_STOP))
+
         def push(item: Any) -> None:
             loop.call_soon_threadsafe(chunks.put_nowait, item)
 

@@ -44,12 +44,15 @@ class SignalState:
     how to send one. PERF: the request path tests :attr:`active`, a plain attribute,
     and imports nothing of blinker while no receiver is connected."""
 
-    __slots__ = ("active", "send")
+    __slots__ = ("active", "send", "send_step")
 
     def __init__(self) -> None:
         self.active = False
         #: ``send(name, sender, **kwargs)``: set by :mod:`carafe.signals` on import.
         self.send: Callable[..., None] = _no_send
+        #: ``send_step(name, sender, **kwargs)``, for the pipeline's steps: returns the
+        #: ``async def`` receivers' work as a coroutine (None if none) to await.
+        self.send_step: Callable[..., Coroutine[Any, Any, None] | None] = _no_send
 
 
 def _no_send(name: str, sender: Any, **kwargs: Any) -> None:

@@ -59,7 +59,9 @@ async def handle(plan: Plan, ctx: RequestContext, whole: bool = True) -> Respons
             rv = None
             try:
                 if signals:
-                    SIGNALS.send("request_started", plan.app)
+                    sent = SIGNALS.send_step("request_started", plan.app)
+                    if sent is not None:
+                        await sent
                 if plan.run_preprocess:
                     rv = await preprocess(plan, ctx)
                 if rv is None:
@@ -157,7 +159,9 @@ async def finalize(
     try:
         response = await process_response(plan, ctx, response)
         if SIGNALS.active:
-            SIGNALS.send("request_finished", plan.app, response=response)
+            sent = SIGNALS.send_step("request_finished", plan.app, response=response)
+            if sent is not None:
+                await sent
     except Exception:
         if not from_error_handler:
             raise
@@ -234,7 +238,9 @@ async def handle_exception(plan: Plan, ctx: RequestContext, error: Exception) ->
     its handler if there is one (or let it propagate when testing or debugging)."""
     app = plan.app
     if SIGNALS.active:
-        SIGNALS.send("got_request_exception", app, exception=error)
+        sent = SIGNALS.send_step("got_request_exception", app, exception=error)
+        if sent is not None:
+            await sent
     propagate = app.config["PROPAGATE_EXCEPTIONS"]
     if propagate is None:
         propagate = app.testing or app.debug
@@ -272,7 +278,9 @@ async def teardown_request(plan: Plan, ctx: RequestContext, error: BaseException
         if rv.__class__ is CoroutineType:
             await rv
     if SIGNALS.active:
-        SIGNALS.send("request_tearing_down", plan.app, exc=error)
+        sent = SIGNALS.send_step("request_tearing_down", plan.app, exc=error)
+        if sent is not None:
+            await sent
 
 
 async def teardown_appcontext(
@@ -286,4 +294,6 @@ async def teardown_appcontext(
         if rv.__class__ is CoroutineType:
             await rv
     if SIGNALS.active:
-        SIGNALS.send("appcontext_tearing_down", plan.app, exc=error)
+        sent = SIGNALS.send_step("appcontext_tearing_down", plan.app, exc=error)
+        if sent is not None:
+            await sent

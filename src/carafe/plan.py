@@ -236,9 +236,8 @@ class Plan:
         #: saved all the same (a custom interface, or signed cookies with a key).
         self.session_check = session_check
         #: ``after_request`` hooks (or an override) to run on every response.
-        self.always_finalize = (
-            any(scope.after for scope in scopes)
-            or bool(overrides & {"finalize_request", "process_response"})
+        self.always_finalize = any(scope.after for scope in scopes) or bool(
+            overrides & {"finalize_request", "process_response"}
         )
         #: Teardown work at every request's end, whatever the request did.
         self.always_tear_down = (

@@ -9,6 +9,7 @@ connecting a receiver raises.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from blinker import ANY, NamedSignal, Namespace
@@ -74,6 +75,31 @@ def _send(name: str, sender: Any, **kwargs: Any) -> None:
         signal.send(sender, _async_wrapper=sender.ensure_sync, **kwargs)
 
 
+def _send_step(name: str, sender: Any, **kwargs: Any) -> Coroutine[Any, Any, None] | None:
+    """Send from a step of the request pipeline: sync receivers run now; the
+    coroutines of ``async def`` ones come back as one coroutine, for the step to
+    await (on the event loop) or run to its end (elsewhere); None when there are none."""
+    signal = _BY_NAME[name]
+    if not signal.receivers:
+        return None
+    pending: list[Coroutine[Any, Any, Any]] = []
+
+    def collect(receiver: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **inner: Any) -> None:
+            pending.append(receiver(*args, **inner))
+
+        return call
+
+    signal.send(sender, _async_wrapper=collect, **kwargs)
+    return _await_all(pending) if pending else None
+
+
+async def _await_all(coroutines: list[Coroutine[Any, Any, Any]]) -> None:
+    for coroutine in coroutines:
+        await coroutine
+
+
 SIGNALS.send = _send
+SIGNALS.send_step = _send_step
 
 __all__ = ["Namespace", *SIGNAL_NAMES]
