@@ -742,3 +742,14 @@ def test_app_url_for_method(url_app):
     url_app.config["SERVER_NAME"] = "example.com"
     with url_app.app_context():
         assert url_app.url_for("post", post_id=3) == "http://example.com/post/3"
+
+
+def test_url_for_takes_a_self_argument(app) -> None:  # type: ignore[no-untyped-def]
+    # (app.url_for's own self is positional-only, as Flask's.)
+    @app.route("/<self>")
+    def index(self: str) -> str:
+        return self
+
+    with app.test_request_context():
+        assert url_for("index", self="2") == "/2"
+        assert app.url_for("index", self="3") == "/3"

@@ -559,6 +559,7 @@ class Flask(AppSessions, AppTemplating):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,
