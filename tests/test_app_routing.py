@@ -744,7 +744,7 @@ def test_app_url_for_method(url_app):
         assert url_app.url_for("post", post_id=3) == "http://example.com/post/3"
 
 
-def test_url_for_takes_a_self_argument(app) -> None:  # type: ignore[no-untyped-def]
+def test_url_for_takes_a_self_argument(app):
     # (app.url_for's own self is positional-only, as Flask's.)
     @app.route("/<self>")
     def index(self: str) -> str:
