@@ -62,13 +62,16 @@ class ByteRanges:
         ]
         #: The answer's exact length (``Content-Length``).
         self.length = (
-            sum(len(head) + (stop - start) + 2 for head, (start, stop) in zip(self._heads, spans))
+            sum(
+                len(head) + (stop - start) + 2
+                for head, (start, stop) in zip(self._heads, spans, strict=True)
+            )
             + len(self.boundary)
             + 6
         )
 
     def __iter__(self) -> Iterator[bytes]:
-        for head, (start, stop) in zip(self._heads, self.spans):
+        for head, (start, stop) in zip(self._heads, self.spans, strict=True):
             yield head
             yield from self.read(start, stop - start)
             yield b"\r\n"
