@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carafe.http._compiled import mypyc_attr
 from carafe.http.auth import WWWAuthenticate
@@ -28,6 +28,9 @@ from carafe.http.header_values import dump_options_header, parse_options_header
 from carafe.http.headers import Headers
 from carafe.http.own_attributes import OwnAttributes
 from carafe.http.ranges import ContentRange
+
+if TYPE_CHECKING:
+    from carafe.typing import StartResponse, WSGIEnvironment
 
 #: What a date attribute takes: a datetime (naive is UTC), a date, a POSIX
 #: timestamp, or the header text itself.
@@ -103,6 +106,14 @@ class ResponseFields(OwnAttributes):
     __slots__ = ("__dict__", "headers")
 
     headers: Headers
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Serve the response as a WSGI application (:class:`carafe.response.Response`)."""
+        # mypyc: a class with ``__call__`` gets a vectorcall slot at the head of its
+        # fields. Declared here, the slot is in this base's layout, so the fields read
+        # here sit where the subclass that serves the response (which overrides this)
+        # keeps them; declared only there, they would not (a crash in a compiled build).
+        raise NotImplementedError
 
     def _set_header(self, name: str, value: str | None) -> None:
         """Set header ``name``; None removes it."""

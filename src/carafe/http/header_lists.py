@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSet
 from typing import Any, TypeVar
 
-from carafe.http.header_values import quote_header_value, unquote_header_value
+# The RFC 2231 value syntax and charsets, shared with Content-Type's parameters.
+from carafe.http.header_values import (
+    _EXT_CHARSETS,
+    _EXT_VALUE_RE,
+    quote_header_value,
+    unquote_header_value,
+)
 
 __all__ = [
     "CallbackDict",
@@ -27,8 +33,6 @@ K = TypeVar("K")
 V = TypeVar("V")
 HS = TypeVar("HS", bound="HeaderSet")
 
-# RFC 2231 section 4: ``charset'language'percent-encoded``, as in Content-Disposition.
-_EXT_CHARSETS = frozenset(["ascii", "us-ascii", "utf-8", "iso-8859-1"])
 
 
 def _split_items(value: str) -> list[str] | None:
@@ -73,14 +77,15 @@ def parse_list_header(value: str) -> list[str]:
 
 
 def _decode_extended(value: str) -> str:
-    """An RFC 2231 ``charset'lang'%xx`` value decoded; left as sent for another charset."""
-    charset, quote, rest = value.partition("'")
-    if not quote or "'" not in rest:
+    """An RFC 2231 ``charset'lang'%xx`` value: decoded for the charsets clients use,
+    still percent-encoded for others; any other value as sent."""
+    match = _EXT_VALUE_RE.match(value)
+    if match is None:
         return value
-    encoded = rest.partition("'")[2]
-    charset = charset.lower()
-    if charset not in _EXT_CHARSETS or not encoded:
-        return value
+    charset = match.group(1).lower()
+    encoded = match.group(2)
+    if charset not in _EXT_CHARSETS:
+        return encoded
     from urllib.parse import unquote  # Start-up: urllib.parse loads on first use.
 
     return unquote(encoded, encoding=charset)
