@@ -310,22 +310,12 @@ class Response(ResponseFields):
     def iter_encoded(self) -> Generator[bytes, None, None]:
         """Iterate over the body as bytes, encoding strings as UTF-8.
 
-        An async iterable body (an async generator) is iterated step by step on
-        this thread's event loop; over ASGI it is iterated on the server's loop
-        instead, without this method.
+        The body is taken when this is called, as in Werkzeug, so the result may
+        replace it (a range of it, say). An async iterable body (an async generator)
+        is iterated step by step on this thread's event loop; over ASGI it is
+        iterated on the server's loop instead, without this method.
         """
-        if is_async_body(self.response):
-            steps = iterate_async(cast("AsyncIterable[bytes | str]", self.response))
-            try:
-                for chunk in steps:
-                    yield chunk.encode() if isinstance(chunk, str) else chunk
-            finally:
-                # Closed here, not left to the garbage collector: the async body's
-                # own ``finally`` runs when this generator is closed.
-                steps.close()
-            return
-        for chunk in cast("Iterable[bytes | str]", self.response):
-            yield chunk.encode() if isinstance(chunk, str) else chunk
+        return _encoded(self.response)
 
     @property
     def is_json(self) -> bool:
@@ -472,6 +462,10 @@ class Response(ResponseFields):
             self.response = [data[start:stop]]
         else:
             self.response = RangeBody(self.iter_encoded(), start, stop - start)
+            # The body itself is closed with the response, not left to the collector.
+            close = getattr(body, "close", None)
+            if close is not None:
+                self.call_on_close(close)
 
     # -- WSGI -----------------------------------------------------------------
 
@@ -564,6 +558,24 @@ class Response(ResponseFields):
         converted = cls(body, status=status, headers=headers)
         converted.call_on_close(body.close)
         return converted
+
+
+def _encoded(
+    body: Iterable[bytes] | Iterable[str] | AsyncIterable[bytes] | AsyncIterable[str],
+) -> Generator[bytes, None, None]:
+    """The chunks of a body as bytes (see :meth:`Response.iter_encoded`)."""
+    if is_async_body(body):
+        steps = iterate_async(cast("AsyncIterable[bytes | str]", body))
+        try:
+            for chunk in steps:
+                yield chunk.encode() if isinstance(chunk, str) else chunk
+        finally:
+            # Closed here, not left to the garbage collector: the async body's
+            # own ``finally`` runs when this generator is closed.
+            steps.close()
+        return
+    for chunk in cast("Iterable[bytes | str]", body):
+        yield chunk.encode() if isinstance(chunk, str) else chunk
 
 
 #: The check of a header list ready to send as it is, compiled (carafe/http/_speedups.c);

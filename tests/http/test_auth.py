@@ -31,7 +31,8 @@ AUTHORIZATIONS = [
     "Bearer abc.def.ghi",
     "Bearer dG9rZW4=",
     "bearer",
-    'Digest username="Mufasa", realm="testrealm@host.com", nonce="dcd98b", uri="/dir/index.html", qop=auth, nc=00000001, response="6629fae4", opaque="5ccc"',
+    'Digest username="Mufasa", realm="testrealm@host.com", nonce="dcd98b",'
+    ' uri="/dir/index.html", qop=auth, nc=00000001, response="6629fae4", opaque="5ccc"',
     "Custom a=b, c",
     "Token",
 ]
@@ -64,7 +65,7 @@ def test_authorization_equality():
     assert basic != Authorization("bearer", None, "t")
     assert basic != "Basic YTpi"
     with pytest.raises(AttributeError):
-        basic.__wrapped__  # noqa: B018 - dunder names are not parameters
+        basic.__wrapped__
 
 
 CHALLENGES = [

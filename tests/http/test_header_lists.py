@@ -22,7 +22,7 @@ from carafe.http.header_lists import (
 
 FAST = settings(max_examples=300, deadline=None)
 # Text made mostly of the characters list syntax cares about.
-LIST_TEXT = st.text(st.sampled_from(list('ab ,"\\=*\'%\t;8-U')) | st.characters(), max_size=40)
+LIST_TEXT = st.text(st.sampled_from(list("ab ,\"\\=*'%\t;8-U")) | st.characters(), max_size=40)
 
 LISTS = [
     "",

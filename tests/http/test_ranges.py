@@ -139,7 +139,9 @@ def test_content_range_calls_back_on_each_change():
     content_range.unset()
     assert not content_range and content_range.to_header() == ""
     assert len(calls) == 6 and all(call is content_range for call in calls)
-    assert repr(ContentRange("bytes", None, None, 5)) == repr(wds.ContentRange("bytes", None, None, 5))
+    assert repr(ContentRange("bytes", None, None, 5)) == repr(
+        wds.ContentRange("bytes", None, None, 5)
+    )
 
 
 def test_content_range_refuses_an_invalid_range():
@@ -149,8 +151,19 @@ def test_content_range_refuses_an_invalid_range():
 
 @pytest.mark.parametrize(
     ("start", "stop", "length"),
-    [(None, None, None), (None, None, 5), (None, 1, 5), (0, 1, None), (1, 1, None), (0, 5, 5)]
-    + [(4, 5, 5), (5, 6, 5), (-1, 2, 5), (None, None, -1), (2, 1, 5)],
+    [
+        (None, None, None),
+        (None, None, 5),
+        (None, 1, 5),
+        (0, 1, None),
+        (1, 1, None),
+        (0, 5, 5),
+        (4, 5, 5),
+        (5, 6, 5),
+        (-1, 2, 5),
+        (None, None, -1),
+        (2, 1, 5),
+    ],
 )
 def test_is_byte_range_valid_is_werkzeugs(start, stop, length):
     assert is_byte_range_valid(start, stop, length) == w_is_byte_range_valid(start, stop, length)
@@ -170,7 +183,14 @@ class _Body:
 
 @pytest.mark.parametrize(
     ("start", "length", "expected"),
-    [(0, 3, b"abc"), (2, 5, b"cdefg"), (3, 100, b"defghij"), (9, 1, b"j"), (10, 5, b""), (0, 0, b"")],
+    [
+        (0, 3, b"abc"),
+        (2, 5, b"cdefg"),
+        (3, 100, b"defghij"),
+        (9, 1, b"j"),
+        (10, 5, b""),
+        (0, 0, b""),
+    ],
 )
 def test_range_body_takes_the_bytes_asked_for(start, length, expected):
     body = _Body([b"abc", b"", b"def", b"ghij"])

@@ -34,7 +34,6 @@ V = TypeVar("V")
 HS = TypeVar("HS", bound="HeaderSet")
 
 
-
 def _split_items(value: str) -> list[str] | None:
     """The comma-separated items of ``value``, quoted strings kept whole and raw;
     None if a quoted string is never closed."""
