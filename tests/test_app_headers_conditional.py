@@ -195,3 +195,35 @@ def test_a_streamed_partial_body_closes_its_source(app, client):
     answer = client.get("/", headers={"Range": "bytes=25-34"})
     assert (answer.status_code, answer.data) == (206, BODY[25:35])
     assert closed == [True]
+
+
+class _SeekableBody:
+    """A body that reads its own ranges (as a file's does)."""
+
+    def __init__(self, data, offset=0):
+        self.data = data
+        self.offset = offset
+        self.parts = []
+
+    def part(self, offset, length):
+        piece = _SeekableBody(self.data[offset : offset + length], offset)
+        self.parts.append((offset, length))
+        return piece
+
+    def __iter__(self):
+        return iter([self.data])
+
+
+def test_a_body_that_reads_its_own_ranges_gives_the_part(app, client):
+    bodies = []
+
+    @app.route("/")
+    def index():
+        body = _SeekableBody(BODY)
+        bodies.append(body)
+        response = Response(body, direct_passthrough=True)
+        return response.make_conditional(request, accept_ranges=True, complete_length=100)
+
+    answer = client.get("/", headers={"Range": "bytes=40-49"})
+    assert (answer.status_code, answer.data) == (206, BODY[40:50])
+    assert bodies[0].parts == [(40, 10)]

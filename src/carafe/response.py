@@ -7,7 +7,7 @@ default mimetype): same constructor, same properties, same bytes on the wire.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, cast
 
 from carafe.http._compiled import mypyc_attr, speedups
 from carafe.http.caches import remember
@@ -425,17 +425,21 @@ class Response(ResponseFields):
             # The client's copy is stale: it gets the whole body (RFC 9110 13.1.5).
             return False
         requested = Range.from_header(http_range)
-        # One range is answered; several (multipart/byteranges) are not, as in
-        # Werkzeug: a 416. This is where a multipart answer would plug in.
+        if requested is not None and len(requested.ranges) > 1:
+            return self._send_ranges(requested, complete_length)
         span = None if requested is None else requested.range_for_length(complete_length)
         if requested is None or span is None:
-            # Imported here: the exception's own page is a Response (carafe.exceptions
-            # imports this module), as Werkzeug's response imports its exceptions.
-            from carafe.exceptions import RequestedRangeNotSatisfiable
-
-            raise RequestedRangeNotSatisfiable(complete_length)
+            _range_not_satisfiable(complete_length)
         self._send_range(span[0], span[1], complete_length, requested.units)
         return True
+
+    def _send_ranges(self, requested: Range, complete_length: int) -> bool:
+        """Answer a ``Range`` of several ranges: a 416, as Werkzeug answers it.
+
+        The one place a ``multipart/byteranges`` answer plugs in (for a body that can
+        be read by range, such as a file's).
+        """
+        _range_not_satisfiable(complete_length)
 
     def _is_modified_for(self, environ: Mapping[str, Any], ignore_if_range: bool) -> bool:
         """True unless the request's conditional headers say its copy is current."""
@@ -456,7 +460,12 @@ class Response(ResponseFields):
         self.headers.set("Content-Range", f"{units} {start}-{stop - 1}/{complete_length}")
         self.status_code = 206
         body = self.response
-        if type(body) is list and all(type(chunk) is bytes for chunk in body):
+        part = getattr(body, "part", None)
+        if part is not None:
+            # A body that reads its own ranges (a file's: it seeks instead of reading
+            # up to the start, and a server may still send it by path).
+            self.response = part(start, stop - start)
+        elif type(body) is list and all(type(chunk) is bytes for chunk in body):
             # PERF: a body in memory is sliced at once.
             data = b"".join(cast("list[bytes]", body))
             self.response = [data[start:stop]]
@@ -558,6 +567,15 @@ class Response(ResponseFields):
         converted = cls(body, status=status, headers=headers)
         converted.call_on_close(body.close)
         return converted
+
+
+def _range_not_satisfiable(complete_length: int) -> NoReturn:
+    """Raise the 416 of a range that cannot be answered (``Content-Range: */length``)."""
+    # Imported here: the exception's own page is a Response (carafe.exceptions imports
+    # this module), as Werkzeug's response imports its exceptions.
+    from carafe.exceptions import RequestedRangeNotSatisfiable
+
+    raise RequestedRangeNotSatisfiable(complete_length)
 
 
 def _encoded(

@@ -134,3 +134,13 @@ def test_www_authenticate_changes_call_back():
     assert challenge.to_header() == "Digest t"
     assert len(calls) == 9 and all(call is challenge for call in calls)
     assert challenge != "Digest t"
+
+
+def test_both_copy_and_pickle():
+    import copy
+    import pickle
+
+    auth = Authorization.from_header(_basic(b"a:b"))
+    assert copy.deepcopy(auth) == auth and pickle.loads(pickle.dumps(auth)) == auth
+    challenge = WWWAuthenticate("digest", {"realm": "r"})
+    assert copy.copy(challenge).to_header() == challenge.to_header()

@@ -32,7 +32,47 @@ def _is_token(rest: str) -> bool:
     return "=" not in rest.rstrip("=")
 
 
-class Authorization:
+class _SchemeValue:
+    """What both headers share: a scheme with a token or parameters, parameters
+    read by item (None when missing), equality of scheme, token and parameters."""
+
+    type: str
+    token: str | None
+    parameters: dict[str, str | None]
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.parameters.get(name)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """A parameter, or ``default``."""
+        return self.parameters.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.parameters
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return (
+            other.type == self.type
+            and other.token == self.token
+            and other.parameters == self.parameters
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_header(self) -> str:
+        """The header value."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.to_header()}>"
+
+
+class Authorization(_SchemeValue):
     """The credentials of an ``Authorization`` header.
 
     ``auth.type`` is the scheme, lower-cased; either :attr:`token` or
@@ -78,31 +118,12 @@ class Authorization:
         return cls(scheme, parse_dict_header(rest), None)
 
     def __getattr__(self, name: str) -> str | None:
-        # Only names that are not attributes: the parameters, as Werkzeug reads them.
-        if name.startswith("__"):
+        # Only names that are not attributes: the parameters, as Werkzeug reads them
+        # (never the dunders copy and pickle probe, nor ``parameters`` itself while an
+        # unpickled object has none yet).
+        if name.startswith("__") or name == "parameters":
             raise AttributeError(name)
         return self.parameters.get(name)
-
-    def __getitem__(self, name: str) -> str | None:
-        return self.parameters.get(name)
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        """A parameter, or ``default``."""
-        return self.parameters.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.parameters
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Authorization):
-            return NotImplemented
-        return (
-            other.type == self.type
-            and other.token == self.token
-            and other.parameters == self.parameters
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def to_header(self) -> str:
         """The header value (``Basic`` credentials encoded again)."""
@@ -115,14 +136,8 @@ class Authorization:
             return f"{self.type.title()} {self.token}"
         return f"{self.type.title()} {dump_header(self.parameters)}"
 
-    def __str__(self) -> str:
-        return self.to_header()
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.to_header()}>"
-
-
-class WWWAuthenticate:
+class WWWAuthenticate(_SchemeValue):
     """A ``WWW-Authenticate`` challenge: the scheme and its token or parameters.
 
     ``challenge.realm``, ``challenge["realm"]`` and ``challenge.get("realm")`` read
@@ -198,9 +213,6 @@ class WWWAuthenticate:
         self._token = value
         self._changed()
 
-    def __getitem__(self, key: str) -> str | None:
-        return self._parameters.get(key)
-
     def __setitem__(self, key: str, value: str | None) -> None:
         if value is None:
             if key in self._parameters:
@@ -226,24 +238,6 @@ class WWWAuthenticate:
     def __delattr__(self, name: str) -> None:
         del self[name]
 
-    def get(self, key: str, default: str | None = None) -> str | None:
-        """A parameter, or ``default``."""
-        return self._parameters.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._parameters
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, WWWAuthenticate):
-            return NotImplemented
-        return (
-            other.type == self.type
-            and other.token == self.token
-            and other.parameters == self.parameters
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
     def to_header(self) -> str:
         """The header value (Digest's ``realm``, ``nonce``, ... always quoted)."""
         if self._token is not None:
@@ -257,9 +251,3 @@ class WWWAuthenticate:
             ]
             return f"Digest {', '.join(items)}"
         return f"{self._type.title()} {dump_header(self._parameters)}"
-
-    def __str__(self) -> str:
-        return self.to_header()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.to_header()}>"
