@@ -21,6 +21,11 @@ from setuptools import Extension, setup
 #: the context-local proxies (``carafe.globals``: ``__getattribute__``), the
 #: exceptions (users subclass them and set ``code`` on the class), and the edges
 #: (CLI, serving, testing, debug, middleware), which run once per process or test.
+#: ``http/own_attributes.py`` must stay Python: a compiled class that inherits from it
+#: gets an instance ``__dict__`` (an app's own attributes on requests and responses).
+#: The header parsers of http/ (accept, auth, cache_control, etags, header_lists,
+#: ranges) stay Python too: nothing inherits from them, and a request only calls them
+#: when it reads such a header.
 MYPYC_MODULES = [
     "http/caches.py",
     "http/cookies.py",
@@ -38,7 +43,9 @@ MYPYC_MODULES = [
     "ctx.py",
     "options.py",
     "response.py",
+    "response_fields.py",
     "request.py",
+    "request_fields.py",
     "request_body.py",
     "request_head.py",
     "routing.py",

@@ -177,13 +177,6 @@ def test_attribute_writes_and_deletes_reach_the_object(app: Flask) -> None:
         assert ctx.request.max_content_length == 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="Request has __slots__ (request.py, request_head.py): an app's own attribute"
-    " on the request (request.user = ..., common in Flask apps and extensions) is an"
-    " AttributeError; Flask's request takes it. Listed under 'Not there yet' in docs/migrating.md",
-)
 def test_own_attribute_on_the_request_is_kept_as_in_flask(app: Flask) -> None:
     flask_app = flask.Flask(__name__)
     with flask_app.test_request_context():

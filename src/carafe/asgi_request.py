@@ -240,7 +240,7 @@ class ASGIRequest(Request):
         self.path = "/" + path.lstrip("/")
         self.url_rule = self.view_args = self.routing_exception = None
         self._args = self._form = self._files = self._cookies = self._headers = None
-        self._data = self._json = self._stream = None
+        self._data = self._json = self._stream = self._parsed = None
         self._max_content_length = self._max_form_memory_size = self._max_form_parts = None
         self._content_length = False
 
@@ -261,6 +261,10 @@ class ASGIRequest(Request):
         headers = self._raw_headers
         value = headers.get(name)
         return None if value is None else value.decode("latin-1")
+
+    def _header_value(self, environ_key: str, raw_name: bytes) -> str | None:
+        # From the scope: reading one header builds no environ.
+        return self._header(raw_name)
 
     @property
     def query_string(self) -> bytes:

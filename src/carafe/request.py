@@ -28,7 +28,8 @@ from carafe.http.forms import FormError, parse_multipart, parse_urlencoded_lists
 from carafe.http.header_values import mimetype_of
 from carafe.http.nesting import json_depth_exceeds
 from carafe.request_body import _EXHAUSTED, _BoundedStream, _read_capped
-from carafe.request_head import _EMPTY_DICT, RequestHead, _request_dict, _request_lists
+from carafe.request_fields import RequestFields
+from carafe.request_head import _EMPTY_DICT, _request_dict, _request_lists
 
 # Importable from here too (as Werkzeug's wrappers have them beside Request).
 from carafe.request_head import RequestDict as RequestDict
@@ -41,8 +42,12 @@ _EMPTY = b""
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
-class Request(RequestHead):
-    """An incoming HTTP request, as Flask's ``request`` presents it."""
+class Request(RequestFields):
+    """An incoming HTTP request, as Flask's ``request`` presents it.
+
+    Besides what it declares, it takes attributes of an app's own
+    (``request.user = ...``), as Flask's does.
+    """
 
     __slots__ = ()
 

@@ -24,8 +24,10 @@ from carafe.http.cookies import parse_cookie_header
 from carafe.http.datastructures import ImmutableMultiDict
 from carafe.http.environ_headers import EnvironHeaders
 from carafe.http.forms import parse_urlencoded_lists
+from carafe.http.header_lists import parse_list_header
 from carafe.http.header_values import is_json_mimetype, mimetype_of, parse_options_header
 from carafe.http.hosts import DEFAULT_PORTS, host_is_trusted, parse_host
+from carafe.http.own_attributes import OwnAttributes
 from carafe.http.urls import iri_path, iri_query
 from carafe.options import DEFAULT_OPTIONS, RequestOptions
 from carafe.request_body import is_chunked, parse_content_length
@@ -79,7 +81,13 @@ class RequestHeaders(EnvironHeaders):
 
 @mypyc_attr(allow_interpreted_subclasses=True)
 class UserAgent:
-    """The ``User-Agent`` header; ``str(request.user_agent)`` is the raw string."""
+    """The ``User-Agent`` header, as Werkzeug 3 has it: :attr:`string` is the header;
+    nothing is parsed from it, so ``platform``, ``browser``, ``version`` and
+    ``language`` are None and the object is false. Set a request class's
+    ``user_agent_class`` to a subclass that parses them.
+
+    :param string: the header value.
+    """
 
     __slots__ = ("string",)
 
@@ -92,14 +100,19 @@ class UserAgent:
     def __init__(self, string: str) -> None:
         self.string = string
 
+    def to_header(self) -> str:
+        """The header value."""
+        return self.string
+
     def __str__(self) -> str:
         return self.string
 
     def __bool__(self) -> bool:
-        return bool(self.string)
+        # As Werkzeug's: true only when a subclass found the browser.
+        return bool(self.browser)
 
     def __repr__(self) -> str:
-        return f"<UserAgent {self.string!r}>"
+        return f"<{type(self).__name__} {self.browser}/{self.version}>"
 
 
 def blueprint_path(name: str) -> tuple[str, ...]:
@@ -118,7 +131,7 @@ def _decode_wsgi(value: str) -> str:
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
-class RequestHead:
+class RequestHead(OwnAttributes):
     """What a request's head says: the request line (method, path, URL, host) and the
     headers (cookies, content type and length, ...), and the query string.
 
@@ -127,6 +140,7 @@ class RequestHead:
     """
 
     __slots__ = (
+        "__dict__",
         "_args",
         "_content_length",
         "_cookies",
@@ -139,6 +153,7 @@ class RequestHead:
         "_max_content_length",
         "_max_form_memory_size",
         "_max_form_parts",
+        "_parsed",
         "_stream",
         "method",
         "options",
@@ -168,6 +183,8 @@ class RequestHead:
     _max_content_length: int | None
     _max_form_memory_size: int | None
     _max_form_parts: int | None
+    # The header values parsed so far (request_fields.RequestFields), by environ key.
+    _parsed: dict[str, Any] | None
 
     def __init__(self, environ: dict[str, Any], options: RequestOptions | None = None) -> None:
         """:param environ: the WSGI environ.
@@ -189,7 +206,7 @@ class RequestHead:
         # What routing and the lazy parsers fill in later (False: not computed yet).
         self.url_rule = self.view_args = self.routing_exception = None
         self._args = self._form = self._files = self._cookies = self._headers = None
-        self._data = self._json = self._stream = None
+        self._data = self._json = self._stream = self._parsed = None
         self._max_content_length = self._max_form_memory_size = self._max_form_parts = None
         self._content_length = False
 
@@ -284,6 +301,15 @@ class RequestHead:
         """The ``Host`` header as WSGI carries it."""
         return self._environ.get("HTTP_HOST")
 
+    def _header_value(self, environ_key: str, raw_name: bytes) -> str | None:
+        """A request header as WSGI carries it (repeats joined by ``, ``).
+
+        :param environ_key: its environ key (``HTTP_ACCEPT``), read here.
+        :param raw_name: its lower-case name (``b"accept"``), which the ASGI request
+            reads from the scope instead.
+        """
+        return self._environ.get(environ_key)
+
     @property
     def host_url(self) -> str:
         """``scheme://host/``."""
@@ -319,11 +345,13 @@ class RequestHead:
 
     @property
     def access_route(self) -> list[str]:
-        """The ``X-Forwarded-For`` chain, or just ``remote_addr``."""
-        forwarded = self.environ.get("HTTP_X_FORWARDED_FOR")
-        if forwarded:
-            return [address.strip() for address in forwarded.split(",")]
-        return [self.remote_addr] if self.remote_addr else []
+        """The addresses of the ``X-Forwarded-For`` header, from the client to the
+        last proxy; without one, just :attr:`remote_addr`."""
+        forwarded = self._header_value("HTTP_X_FORWARDED_FOR", b"x-forwarded-for")
+        if forwarded is not None:
+            return parse_list_header(forwarded)
+        remote_addr = self.remote_addr
+        return [remote_addr] if remote_addr is not None else []
 
     # -- headers --------------------------------------------------------------
 
@@ -387,21 +415,6 @@ class RequestHead:
     def is_json(self) -> bool:
         """True for ``application/json`` and ``application/*+json`` bodies."""
         return is_json_mimetype(self.mimetype)
-
-    @property
-    def user_agent(self) -> UserAgent:
-        """The ``User-Agent`` header."""
-        return UserAgent(self.environ.get("HTTP_USER_AGENT", ""))
-
-    @property
-    def referrer(self) -> str | None:
-        """The ``Referer`` header."""
-        return self.environ.get("HTTP_REFERER")
-
-    @property
-    def origin(self) -> str | None:
-        """The ``Origin`` header."""
-        return self.environ.get("HTTP_ORIGIN")
 
     @property
     def cookies(self) -> RequestDict:

@@ -6,23 +6,22 @@ default mimetype): same constructor, same properties, same bytes on the wire.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterator
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, cast
 
 from carafe.http._compiled import mypyc_attr, speedups
 from carafe.http.caches import remember
-from carafe.http.cookies import dump_cookie
-from carafe.http.headers import (
-    KNOWN_NAMES,
-    Headers,
-    is_json_mimetype,
-    mimetype_of,
-    parse_options_header,
-)
+from carafe.http.dates import http_date
+from carafe.http.etags import ETags, generate_etag, is_resource_modified
+from carafe.http.headers import KNOWN_NAMES, Headers, is_json_mimetype, mimetype_of
 from carafe.http.html import escape_html
+from carafe.http.ranges import Range, RangeBody
 from carafe.http.status import BODYLESS_CODES, STATUS_LINES, parse_status, status_line
 from carafe.http.urls import iri_to_uri
+from carafe.response_fields import ResponseFields
+
+# Importable from here too (it was defined here before the header fields moved out).
+from carafe.response_fields import content_type_for as content_type_for
 from carafe.runner import is_async_body, iterate_async
 from carafe.wsgi_apps import call_wsgi_app
 
@@ -33,18 +32,17 @@ if TYPE_CHECKING:
 
 HeadersLike = Headers | dict[str, Any] | Iterable[tuple[str, Any]]
 
-# Headers that describe a body; a 304 answer drops them, as Werkzeug does.
+# Headers that describe a body; a 304 answer drops them, as Werkzeug does (which
+# keeps Expires and Content-Location, RFC 9110 section 15.4.5).
 _ENTITY_HEADERS = frozenset(
     {
         "allow",
         "content-encoding",
         "content-language",
         "content-length",
-        "content-location",
         "content-md5",
         "content-range",
         "content-type",
-        "expires",
         "last-modified",
     }
 )
@@ -67,17 +65,6 @@ def uri_for_header(location: str) -> str:
         return iri_to_uri(location)
     except ValueError:
         return location
-
-
-def content_type_for(mimetype: str) -> str:
-    """Add ``; charset=utf-8`` to a mimetype when Werkzeug would (text and XML types)."""
-    if (
-        mimetype.startswith("text/")
-        or mimetype in ("application/xml", "application/javascript", "application/ecmascript")
-        or mimetype.endswith("+xml")
-    ) and "charset" not in mimetype:
-        return mimetype + "; charset=utf-8"
-    return mimetype
 
 
 # PERF: the decimal text of body lengths already sent, so a Content-Length is one
@@ -105,7 +92,7 @@ def _checked_content_type(value: str, is_mimetype: bool) -> str:
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
-class Response:
+class Response(ResponseFields):
     """An HTTP response.
 
     :param response: the body: ``str``, ``bytes``, or an iterable of them
@@ -116,17 +103,9 @@ class Response:
     :param content_type: the full ``Content-Type``, used as given.
     """
 
-    __slots__ = (
-        "_on_close",
-        "_status",
-        "_status_code",
-        "direct_passthrough",
-        "headers",
-        "response",
-    )
+    __slots__ = ("_on_close", "_status", "_status_code", "direct_passthrough", "response")
 
     response: Iterable[bytes] | Iterable[str] | AsyncIterable[bytes] | AsyncIterable[str]
-    headers: Headers
     direct_passthrough: bool
     _on_close: list[Callable[[], Any]] | None
     _status: str
@@ -285,59 +264,6 @@ class Response:
         self._status = STATUS_LINES.get(code) or status_line(code)
         self._status_code = code
 
-    # -- headers --------------------------------------------------------------
-
-    @property
-    def content_type(self) -> str | None:
-        """The ``Content-Type`` header (None removes it)."""
-        return self.headers.get("Content-Type")
-
-    @content_type.setter
-    def content_type(self, value: str | None) -> None:
-        self._set_header("Content-Type", value)
-
-    @property
-    def mimetype(self) -> str | None:
-        """The mimetype: the content type without parameters, lower-cased."""
-        content_type = self.headers.get("Content-Type")
-        return None if content_type is None else mimetype_of(content_type)
-
-    @mimetype.setter
-    def mimetype(self, value: str) -> None:
-        self.headers.set("Content-Type", content_type_for(value))
-
-    @property
-    def mimetype_params(self) -> dict[str, str]:
-        """The parameters of the content type, such as ``{"charset": "utf-8"}``."""
-        return parse_options_header(self.headers.get("Content-Type"))[1]
-
-    @property
-    def content_length(self) -> int | None:
-        """The ``Content-Length`` header as an int."""
-        value = self.headers.get("Content-Length")
-        if value is None:
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            return None
-
-    @content_length.setter
-    def content_length(self, value: int | None) -> None:
-        if value is None:
-            self.headers.pop("Content-Length", None)
-        else:
-            self.headers.set("Content-Length", str(int(value)))
-
-    @property
-    def location(self) -> str | None:
-        """The ``Location`` header (None removes it)."""
-        return self.headers.get("Location")
-
-    @location.setter
-    def location(self, value: str | None) -> None:
-        self._set_header("Location", value)
-
     # -- body -----------------------------------------------------------------
 
     @property
@@ -367,13 +293,6 @@ class Response:
         if self.automatically_set_content_length:
             self.headers.set("Content-Length", str(len(value)))
 
-    def _set_header(self, name: str, value: str | None) -> None:
-        """Set header ``name``; None removes it."""
-        if value is None:
-            self.headers.pop(name, None)
-        else:
-            self.headers.set(name, value)
-
     @property
     def data(self) -> bytes:
         """The body as bytes; assigning replaces it."""
@@ -391,22 +310,12 @@ class Response:
     def iter_encoded(self) -> Generator[bytes, None, None]:
         """Iterate over the body as bytes, encoding strings as UTF-8.
 
-        An async iterable body (an async generator) is iterated step by step on
-        this thread's event loop; over ASGI it is iterated on the server's loop
-        instead, without this method.
+        The body is taken when this is called, as in Werkzeug, so the result may
+        replace it (a range of it, say). An async iterable body (an async generator)
+        is iterated step by step on this thread's event loop; over ASGI it is
+        iterated on the server's loop instead, without this method.
         """
-        if is_async_body(self.response):
-            steps = iterate_async(cast("AsyncIterable[bytes | str]", self.response))
-            try:
-                for chunk in steps:
-                    yield chunk.encode() if isinstance(chunk, str) else chunk
-            finally:
-                # Closed here, not left to the garbage collector: the async body's
-                # own ``finally`` runs when this generator is closed.
-                steps.close()
-            return
-        for chunk in cast("Iterable[bytes | str]", self.response):
-            yield chunk.encode() if isinstance(chunk, str) else chunk
+        return _encoded(self.response)
 
     @property
     def is_json(self) -> bool:
@@ -438,60 +347,134 @@ class Response:
                 return None
             raise
 
-    # -- cookies --------------------------------------------------------------
+    # -- conditional and range requests ---------------------------------------
 
-    def set_cookie(
+    def calculate_content_length(self) -> int | None:
+        """The body's length when it is known (a list or tuple body), else None.
+
+        Unlike Werkzeug, a streamed body is not read into memory to find out.
+        """
+        if not isinstance(self.response, (list, tuple)):
+            return None
+        return sum(len(chunk) for chunk in self.iter_encoded())
+
+    def freeze(self) -> None:
+        """Read the whole body into a list, set ``Content-Length`` and add an ``ETag``
+        if there is none, so the response can be kept (cached, pickled)."""
+        self.response = list(self.iter_encoded())
+        self.headers.set("Content-Length", str(sum(len(chunk) for chunk in self.response)))
+        self.add_etag()
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ``ETag`` from the body's SHA-1 unless there is one (or ``overwrite``)."""
+        if overwrite or "ETag" not in self.headers:
+            self.set_etag(generate_etag(self.get_data()), weak)
+
+    def make_conditional(
         self,
-        key: str,
-        value: str = "",
-        max_age: timedelta | int | None = None,
-        expires: str | datetime | float | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: str | None = None,
-        partitioned: bool = False,
-    ) -> None:
-        """Add a ``Set-Cookie`` header; ``max_age`` also sets ``Expires``, as Flask does."""
-        self.headers.add(
-            "Set-Cookie",
-            dump_cookie(
-                key,
-                value=value,
-                max_age=max_age,
-                expires=expires,
-                path=path,
-                domain=domain,
-                secure=secure,
-                httponly=httponly,
-                samesite=samesite,
-                partitioned=partitioned,
-            ),
+        request_or_environ: Any,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer the request's conditional and range headers, as Werkzeug does; for
+        GET and HEAD only. Returns this response, changed in place.
+
+        A ``Date`` is added if missing. ``If-None-Match`` or ``If-Modified-Since``
+        matching the response's ``ETag`` or ``Last-Modified`` makes it a 304; an
+        ``If-Match`` it fails a 412. With ``accept_ranges`` (True for ``bytes``) the
+        ``Accept-Ranges`` header is set and, given ``complete_length``, a satisfiable
+        ``Range`` (honouring ``If-Range``) makes it a 206 with ``Content-Range`` and
+        that part of the body; an unsatisfiable or malformed one raises
+        :exc:`~carafe.exceptions.RequestedRangeNotSatisfiable` (416).
+
+        :param request_or_environ: the request, or its WSGI environ.
+        :param complete_length: the whole body's length, needed to answer a range.
+        """
+        environ: Mapping[str, Any] = (
+            request_or_environ
+            if isinstance(request_or_environ, Mapping)
+            else request_or_environ.environ
+        )
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self
+        headers = self.headers
+        if "Date" not in headers:
+            headers.set("Date", http_date())
+        partial = self._answer_range(environ, complete_length, accept_ranges)
+        if not partial and not self._is_modified_for(environ, True):
+            self.status_code = 412 if ETags.from_header(environ.get("HTTP_IF_MATCH")) else 304
+        if self.automatically_set_content_length and "Content-Length" not in headers:
+            length = self.calculate_content_length()
+            if length is not None:
+                headers.set("Content-Length", str(length))
+        return self
+
+    def _answer_range(
+        self, environ: Mapping[str, Any], complete_length: int | None, accept_ranges: bool | str
+    ) -> bool:
+        """Make this a 206 answering the request's ``Range``; False when there is
+        nothing to answer (no ``Range``, no length, or an ``If-Range`` that no
+        longer matches). A range that cannot be answered is a 416."""
+        if not accept_ranges:
+            return False
+        self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
+        http_range = environ.get("HTTP_RANGE")
+        if not complete_length or http_range is None:
+            return False
+        if "HTTP_IF_RANGE" in environ and self._is_modified_for(environ, False):
+            # The client's copy is stale: it gets the whole body (RFC 9110 13.1.5).
+            return False
+        requested = Range.from_header(http_range)
+        if requested is not None and len(requested.ranges) > 1:
+            return self._send_ranges(requested, complete_length)
+        span = None if requested is None else requested.range_for_length(complete_length)
+        if requested is None or span is None:
+            _range_not_satisfiable(complete_length)
+        self._send_range(span[0], span[1], complete_length, requested.units)
+        return True
+
+    def _send_ranges(self, requested: Range, complete_length: int) -> bool:
+        """Answer a ``Range`` of several ranges: a 416, as Werkzeug answers it.
+
+        The one place a ``multipart/byteranges`` answer plugs in (for a body that can
+        be read by range, such as a file's).
+        """
+        _range_not_satisfiable(complete_length)
+
+    def _is_modified_for(self, environ: Mapping[str, Any], ignore_if_range: bool) -> bool:
+        """True unless the request's conditional headers say its copy is current."""
+        return is_resource_modified(
+            http_range=environ.get("HTTP_RANGE"),
+            http_if_range=environ.get("HTTP_IF_RANGE"),
+            http_if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
+            http_if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
+            http_if_match=environ.get("HTTP_IF_MATCH"),
+            etag=self.headers.get("ETag"),
+            last_modified=self.headers.get("Last-Modified"),
+            ignore_if_range=ignore_if_range,
         )
 
-    def delete_cookie(
-        self,
-        key: str,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: str | None = None,
-        partitioned: bool = False,
-    ) -> None:
-        """Expire the cookie ``key`` in the client."""
-        self.set_cookie(
-            key,
-            expires=0,
-            max_age=0,
-            path=path,
-            domain=domain,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-            partitioned=partitioned,
-        )
+    def _send_range(self, start: int, stop: int, complete_length: int, units: str) -> None:
+        """Make this the 206 answer of bytes ``start`` to ``stop`` (exclusive)."""
+        self.headers.set("Content-Length", str(stop - start))
+        self.headers.set("Content-Range", f"{units} {start}-{stop - 1}/{complete_length}")
+        self.status_code = 206
+        body = self.response
+        part = getattr(body, "part", None)
+        if part is not None:
+            # A body that reads its own ranges (a file's: it seeks instead of reading
+            # up to the start, and a server may still send it by path).
+            self.response = part(start, stop - start)
+        elif type(body) is list and all(type(chunk) is bytes for chunk in body):
+            # PERF: a body in memory is sliced at once.
+            data = b"".join(cast("list[bytes]", body))
+            self.response = [data[start:stop]]
+        else:
+            self.response = RangeBody(self.iter_encoded(), start, stop - start)
+            # The body itself is closed with the response, not left to the collector.
+            close = getattr(body, "close", None)
+            if close is not None:
+                self.call_on_close(close)
 
     # -- WSGI -----------------------------------------------------------------
 
@@ -584,6 +567,33 @@ class Response:
         converted = cls(body, status=status, headers=headers)
         converted.call_on_close(body.close)
         return converted
+
+
+def _range_not_satisfiable(complete_length: int) -> NoReturn:
+    """Raise the 416 of a range that cannot be answered (``Content-Range: */length``)."""
+    # Imported here: the exception's own page is a Response (carafe.exceptions imports
+    # this module), as Werkzeug's response imports its exceptions.
+    from carafe.exceptions import RequestedRangeNotSatisfiable
+
+    raise RequestedRangeNotSatisfiable(complete_length)
+
+
+def _encoded(
+    body: Iterable[bytes] | Iterable[str] | AsyncIterable[bytes] | AsyncIterable[str],
+) -> Generator[bytes, None, None]:
+    """The chunks of a body as bytes (see :meth:`Response.iter_encoded`)."""
+    if is_async_body(body):
+        steps = iterate_async(cast("AsyncIterable[bytes | str]", body))
+        try:
+            for chunk in steps:
+                yield chunk.encode() if isinstance(chunk, str) else chunk
+        finally:
+            # Closed here, not left to the garbage collector: the async body's
+            # own ``finally`` runs when this generator is closed.
+            steps.close()
+        return
+    for chunk in cast("Iterable[bytes | str]", body):
+        yield chunk.encode() if isinstance(chunk, str) else chunk
 
 
 #: The check of a header list ready to send as it is, compiled (carafe/http/_speedups.c);
