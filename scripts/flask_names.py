@@ -47,9 +47,6 @@ SKIPPED_MODULES = ("flask.__main__", "flask.sansio")
 #: ``module.Class.member``): the note shown instead of "missing". One for a name Carafe
 #: has is an error, so that notes do not outlive the difference.
 NOTES: dict[str, str] = {
-    "flask.wrappers.Request.user_agent_class": (
-        "none: `request.user_agent` is the header, not parsed (migrating.md)"
-    ),
     "flask.wrappers.Response.get_wsgi_headers": "as `wsgi_headers()`, without the environ",
 }
 

@@ -113,7 +113,7 @@ def send_file(
     if last_modified is None:
         last_modified = mtime
     if last_modified is not None:
-        response.last_modified = last_modified  # type: ignore[assignment]
+        response.last_modified = last_modified
     response.cache_control.no_cache = True
     if max_age is None:
         max_age = app.get_send_file_max_age
@@ -123,7 +123,7 @@ def send_file(
             response.cache_control.no_cache = None
             response.cache_control.public = True
         response.cache_control.max_age = age
-        response.expires = int(time() + age)  # type: ignore[assignment]
+        response.expires = int(time() + age)
     if isinstance(etag, str):
         response.set_etag(etag)
     elif etag and path is not None:
