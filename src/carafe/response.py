@@ -10,6 +10,7 @@ from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterat
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, cast
 
 from carafe.http._compiled import mypyc_attr, speedups
+from carafe.http.byteranges import byte_ranges
 from carafe.http.caches import remember
 from carafe.http.dates import http_date
 from carafe.http.etags import ETags, generate_etag, is_resource_modified
@@ -434,12 +435,28 @@ class Response(ResponseFields):
         return True
 
     def _send_ranges(self, requested: Range, complete_length: int) -> bool:
-        """Answer a ``Range`` of several ranges: a 416, as Werkzeug answers it.
-
-        The one place a ``multipart/byteranges`` answer plugs in (for a body that can
-        be read by range, such as a file's).
-        """
-        _range_not_satisfiable(complete_length)
+        """Answer a ``Range`` of several ranges with one ``multipart/byteranges`` body
+        (:mod:`carafe.http.byteranges`); False (the whole body) when they ask too
+        much, a 416 when none of them can be answered."""
+        spans = []
+        for one in requested.ranges:
+            span = Range(requested.units, [one]).range_for_length(complete_length)
+            if span is not None:
+                spans.append(span)
+        if not spans:
+            _range_not_satisfiable(complete_length)
+        body = self.response
+        answer = byte_ranges(body, spans, complete_length, self.headers.get("Content-Type"))
+        if answer is None:
+            return False
+        self.headers.set("Content-Type", answer.content_type)
+        self.headers.set("Content-Length", str(answer.length))
+        self.status_code = 206
+        self.response = answer
+        close = getattr(body, "close", None)
+        if close is not None:
+            self.call_on_close(close)
+        return True
 
     def _is_modified_for(self, environ: Mapping[str, Any], ignore_if_range: bool) -> bool:
         """True unless the request's conditional headers say its copy is current."""

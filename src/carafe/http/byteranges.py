@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-__all__ = ["MAX_RANGES", "ByteRanges", "plan_ranges"]
+__all__ = ["MAX_RANGES", "ByteRanges", "byte_ranges", "plan_ranges"]
 
 #: More ranges than this in one request are not answered one by one: the whole body
 #: is sent instead (RFC 9110 section 14.2 lets a server ignore such a ``Range``), so a
@@ -76,3 +77,26 @@ class ByteRanges:
             yield from self.read(start, stop - start)
             yield b"\r\n"
         yield f"--{self.boundary}--\r\n".encode("latin-1")
+
+
+def byte_ranges(
+    body: Any, spans: list[tuple[int, int]], complete_length: int, content_type: str | None
+) -> ByteRanges | None:
+    """The ``multipart/byteranges`` answer of ``spans`` of a response ``body`` of
+    ``complete_length`` bytes; None when the whole body should be sent instead
+    (:func:`plan_ranges`). A body with a ``part(start, length)`` method (a file's)
+    reads each range itself; any other is read into memory once."""
+    planned = plan_ranges(spans, complete_length)
+    if planned is None:
+        return None
+    part = getattr(body, "part", None)
+    if part is not None:
+        return ByteRanges(planned, complete_length, content_type, part)
+    chunks = [chunk.encode() if isinstance(chunk, str) else chunk for chunk in body]
+    data = b"".join(chunks)
+    return ByteRanges(
+        planned,
+        complete_length,
+        content_type,
+        lambda start, length: [data[start : start + length]],
+    )
