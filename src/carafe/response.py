@@ -18,7 +18,7 @@ from carafe.http.headers import KNOWN_NAMES, Headers, is_json_mimetype, mimetype
 from carafe.http.html import escape_html
 from carafe.http.ranges import Range, RangeBody
 from carafe.http.status import BODYLESS_CODES, STATUS_LINES, parse_status, status_line
-from carafe.http.urls import iri_to_uri
+from carafe.http.urls import uri_for_header as uri_for_header
 from carafe.response_fields import ResponseFields
 
 # Importable from here too (it was defined here before the header fields moved out).
@@ -54,18 +54,6 @@ _FOR_MIMETYPE: dict[str, str] = {}
 _AS_GIVEN: dict[str, str] = {}
 _CONTENT_TYPES_MAX = 256
 _new_headers = Headers.__new__
-
-
-def uri_for_header(location: str) -> str:
-    """The ``Location`` value to send: the IRI as a URI, as Werkzeug sends it.
-
-    A value that is not a parsable URL goes out as it is (it was already checked
-    for CR, LF and NUL when it was set).
-    """
-    try:
-        return iri_to_uri(location)
-    except ValueError:
-        return location
 
 
 # PERF: the decimal text of body lengths already sent, so a Content-Length is one

@@ -122,3 +122,15 @@ def iri_to_uri(iri: str) -> str:
             quote(parts.fragment, safe=_FRAGMENT_SAFE),
         )
     )
+
+
+def uri_for_header(location: str) -> str:
+    """The ``Location`` value to send: the IRI as a URI, as Werkzeug sends it.
+
+    A value that is not a parsable URL goes out as it is (it was already checked
+    for CR, LF and NUL when it was set).
+    """
+    try:
+        return iri_to_uri(location)
+    except ValueError:
+        return location
