@@ -48,7 +48,7 @@ from measure import (
     null_app,
     null_asgi_app,
 )
-from scenarios import ALL, BY_NAME, SCENARIOS, Scenario
+from scenarios import ALL, BY_NAME, NUMBERING, SCENARIOS, Scenario
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -559,7 +559,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--scenarios",
-        help="comma-separated numbers (1-8 seed, 9-15 extra) or names: "
+        help=f"comma-separated numbers ({NUMBERING}) or names: "
         + ",".join(s.name for s in ALL)
         + " (default: all)",
     )

@@ -41,7 +41,7 @@ App = Any  # a WSGIApp or an ASGIApp, per Framework.interface
 class Framework:
     key: str  # command-line name
     title: str  # display name
-    module: str  # module under bench/apps exposing ``app`` (and ``routes_app``)
+    module: str  # module under bench/apps exposing ``app``, ``routes_app`` (``session_app``)
     dists: tuple[str, ...]  # distributions whose versions the report names
     interface: str = "wsgi"  # "wsgi" or "asgi"
     attribute: str = ""  # the callable is this attribute of the module's app (``asgi``)
@@ -54,6 +54,8 @@ class Framework:
 
 NO_ASYNC = ("async",)  # frameworks without ``async def`` views
 NO_TEMPLATES = ("template",)  # frameworks without Jinja templates of their own
+NO_SESSIONS = ("session",)  # frameworks without Flask's signed session cookie
+NO_STATIC = ("static", "304")  # frameworks without a static-file route of their own
 
 FRAMEWORKS: dict[str, Framework] = {
     f.key: f
@@ -61,20 +63,46 @@ FRAMEWORKS: dict[str, Framework] = {
         Framework("carafe", "Carafe", "apps.carafe_app", ("carafe",)),
         Framework("flask", "Flask", "apps.flask_app", ("flask", "werkzeug", "asgiref")),
         Framework(
-            "falcon", "Falcon", "apps.falcon_app", ("falcon",), skips=NO_ASYNC + NO_TEMPLATES
+            "falcon",
+            "Falcon",
+            "apps.falcon_app",
+            ("falcon",),
+            skips=NO_ASYNC + NO_TEMPLATES + NO_SESSIONS,
         ),
         Framework(
-            "bottle", "Bottle", "apps.bottle_app", ("bottle",), skips=NO_ASYNC + NO_TEMPLATES
+            "bottle",
+            "Bottle",
+            "apps.bottle_app",
+            ("bottle",),
+            skips=NO_ASYNC + NO_TEMPLATES + NO_SESSIONS,
         ),
-        Framework("raw", "raw WSGI", "apps.raw_wsgi", (), skips=NO_ASYNC + NO_TEMPLATES),
+        Framework(
+            "raw",
+            "raw WSGI",
+            "apps.raw_wsgi",
+            (),
+            skips=NO_ASYNC + NO_TEMPLATES + NO_SESSIONS + NO_STATIC,
+        ),
         Framework("carafe-asgi", "Carafe ASGI", "apps.carafe_asgi_app", (), "asgi", "asgi"),
         Framework(
             "carafe-asgi-sync", "Carafe ASGI (sync views)", "apps.carafe_app", (), "asgi", "asgi"
         ),
         Framework(
-            "falcon-asgi", "Falcon ASGI", "apps.falcon_asgi_app", (), "asgi", skips=NO_TEMPLATES
+            "falcon-asgi",
+            "Falcon ASGI",
+            "apps.falcon_asgi_app",
+            (),
+            "asgi",
+            skips=NO_TEMPLATES + NO_SESSIONS,
         ),
-        Framework("starlette", "Starlette", "apps.starlette_app", ("starlette",), "asgi"),
+        Framework(
+            "starlette",
+            "Starlette",
+            "apps.starlette_app",
+            ("starlette",),
+            "asgi",
+            skips=NO_SESSIONS,
+        ),
         Framework("quart", "Quart", "apps.quart_app", ("quart",), "asgi"),
     )
 }
@@ -82,9 +110,14 @@ FRAMEWORKS: dict[str, Framework] = {
 APPS_DIR = Path(__file__).resolve().parent / "apps"
 
 
+#: The module attributes that are apps: ``app``, the 50-route ``routes_app`` and the
+#: ``session_app`` (the one app with a secret key), as the scenarios' ``app`` names them.
+APP_NAMES = ("app", "routes_app", "session_app")
+
+
 def load(framework: Framework, name: str = "app") -> App:
-    """Import the framework's app module and return the callable serving ``name``
-    (``app``, or ``routes_app`` for the 50-route scenario)."""
+    """Import the framework's app module and return the callable serving ``name`` (one of
+    :data:`APP_NAMES`)."""
     app = getattr(importlib.import_module(framework.module), name)
     return getattr(app, framework.attribute) if framework.attribute else app
 
@@ -108,13 +141,14 @@ def _shape(app: Any) -> tuple[list[tuple[str, str, tuple[str, ...]]], list[Any]]
 
 def async_app_problems() -> list[str]:
     """carafe_asgi_app.py must serve carafe_app.py's routes, endpoints, methods and error
-    handlers (so the two cannot drift apart), with every view and handler ``async def``."""
+    handlers (so the two cannot drift apart), with every view and handler ``async def``
+    but the app's own static view (Flask's ``send_static_file``, which reads a file)."""
     import inspect
 
     sync = importlib.import_module("apps.carafe_app")
     asyn = importlib.import_module("apps.carafe_asgi_app")
     problems = []
-    for name in ("app", "routes_app"):
+    for name in APP_NAMES:
         ours, theirs = _shape(getattr(asyn, name)), _shape(getattr(sync, name))
         if ours[0] != theirs[0]:
             problems.append(f"carafe_asgi_app.{name} has other URL rules than carafe_app's")
@@ -123,9 +157,10 @@ def async_app_problems() -> list[str]:
         app = getattr(asyn, name)
         spec = app.error_handler_spec.get(None, {})
         handlers = [f for by_class in spec.values() for f in by_class.values()]
+        views = [f for endpoint, f in app.view_functions.items() if endpoint != "static"]
         plain = [
             getattr(f, "__name__", repr(f))
-            for f in [*app.view_functions.values(), *handlers]
+            for f in [*views, *handlers]
             if not inspect.iscoroutinefunction(f)
         ]
         if plain:

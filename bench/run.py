@@ -49,7 +49,7 @@ from measure import (
     make_runner,
     thread_hop_floor_us,
 )
-from scenarios import ALL, SCENARIOS, Scenario, check
+from scenarios import ALL, NUMBERING, SCENARIOS, Scenario, check
 
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
@@ -138,12 +138,14 @@ def pick_frameworks(spec: str | None, scenarios: list[Scenario]) -> list[Loaded]
     asked for by name must load."""
     explicit = bool(spec)
     keys = [k.strip().lower() for k in spec.split(",") if k.strip()] if spec else list(FRAMEWORKS)
-    names = sorted({s.app for s in scenarios})
     loaded = []
     for key in keys:
         framework = FRAMEWORKS.get(key)
         if framework is None:
             raise SystemExit(f"unknown framework {key!r}; known: {', '.join(FRAMEWORKS)}")
+        # Only the apps of the scenarios it runs: a framework without sessions has no
+        # ``session_app``.
+        names = sorted({s.app for s in scenarios if s.name not in framework.skips})
         try:
             apps = {name: load(framework, name) for name in names}
         except Exception as exc:
@@ -697,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--scenarios",
-        help="comma-separated numbers (1-8 seed, 9-15 extra) or names: "
+        help=f"comma-separated numbers ({NUMBERING}) or names: "
         + ",".join(s.name for s in ALL)
         + " (default: all)",
     )

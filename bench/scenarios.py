@@ -3,22 +3,32 @@
 ``SCENARIOS`` are the eight seed scenarios (the headline numbers and the targets are on
 them); ``EXTRAS`` are the further ones of issue 4 (query string, cookie, 50 routes, an
 ``async def`` view, a 1 MiB upload, a 10 MiB streamed response) and of issue 14 (a
-rendered template with a loop). A scenario is one WSGI
-environ or one ASGI scope (built once, copied per call) plus what a correct answer looks
-like: status code, body (JSON compared as data, so key order and spacing are free) and the
-headers that make the scenario what it is.
+rendered template with a loop, a session round trip, a static file, and the same file
+answered 304 Not Modified). A scenario is one WSGI environ or one ASGI scope (built once,
+copied per call) plus what a correct answer looks like: status code, body (JSON compared as
+data, so key order and spacing are free) and the headers that make the scenario what it is.
+
+The session scenario's cookie is signed here, at import, as Flask signs it, with the secret
+key of the apps' ``session_app``; the 304 scenario's ``If-Modified-Since`` is the static
+file's modification time, read at import (a fresh checkout changes it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from functools import cache
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+from itsdangerous import URLSafeTimedSerializer
+
 HTML = "text/html; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 OCTETS = "application/octet-stream"
@@ -29,6 +39,30 @@ UPLOAD_SIZE = 1024 * 1024  # the 1 MiB file of the upload scenario
 TEMPLATE_ITEMS = 20  # the rendered template: a page listing this many items (apps' ITEMS)
 STREAM_CHUNK = 64 * 1024  # the streamed response: 160 chunks of 64 KiB = 10 MiB
 STREAM_CHUNKS = 160
+
+# The session scenario: the secret key of every app module's ``session_app`` (each says it
+# too; a cookie signed with another key would start a new session and answer visits=1).
+SECRET_KEY = "carafe-bench-secret-key"
+# The static file of both static scenarios: every app with a static route serves apps/static/.
+STATIC_FILE = Path(__file__).resolve().parent / "apps" / "static" / "hello.txt"
+
+
+def session_cookie(data: dict[str, Any]) -> str:
+    """``data`` signed as Flask's ``SecureCookieSessionInterface`` signs a session (Carafe's
+    is wire-compatible): itsdangerous's URL-safe timed serializer, salt ``cookie-session``,
+    an HMAC-derived key, SHA-1, compact JSON (tagged JSON of plain ints and strings is
+    plain JSON)."""
+    serializer = URLSafeTimedSerializer(
+        SECRET_KEY,
+        salt="cookie-session",
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    return serializer.dumps(data)
+
+
+def last_modified(path: Path) -> str:
+    """The ``Last-Modified`` a file is served with: its mtime as an HTTP date."""
+    return formatdate(path.stat().st_mtime, usegmt=True)
 
 
 @cache
@@ -63,9 +97,11 @@ class Scenario:
     status: int
     body: bytes | None = None  # expected body when it is text
     json: Any = None  # expected body when it is JSON (compared as data)
-    content_type: str = HTML
+    content_type: str | None = HTML  # None: not checked (a 304 has no body to type)
     headers: dict[str, str] = field(default_factory=dict)  # exact values
-    cookie: tuple[str, ...] = ()  # Set-Cookie parts, in any order; "Name=" means any value
+    # Set-Cookie parts: the cookie first, then attributes in any order; "Name=" means any
+    # value (for the cookie itself: any value but none)
+    cookie: tuple[str, ...] = ()
     form: bytes | None = None  # urlencoded request body (POST)
     query: str = ""  # the query string, without "?"
     request_headers: tuple[tuple[str, str], ...] = ()  # extra request headers (Cookie, ...)
@@ -73,10 +109,12 @@ class Scenario:
     body_size: int | None = None  # a streamed body: its expected size (no exact body kept)
     app: str = "app"  # the attribute of the framework's module that serves it
     seed: bool = True  # one of the eight seed scenarios (the headline geometric mean)
+    note: str = ""  # what tells it from another scenario on the same path, in its label
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.method} {self.path}{query}" + (f" ({self.note})" if self.note else "")
 
     @property
     def request_body(self) -> bytes | None:
@@ -203,7 +241,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
 )
 
-# The further scenarios of issue 4: their own table, not in the seed geometric mean.
+# The further scenarios of issues 4 and 14: their own table, not in the seed geometric mean.
 EXTRAS: tuple[Scenario, ...] = (
     Scenario(
         "query",
@@ -257,10 +295,49 @@ EXTRAS: tuple[Scenario, ...] = (
     ),
     # Issue 14: a template (bench/apps/templates/items.html) rendered with a loop.
     Scenario("template", "GET", "/template", 200, body=template_body(), seed=False),
+    # Issue 14: a session read and written back (the apps' ``session_app``, which has a
+    # secret key: ``app`` has none, so the other scenarios do no session work).
+    Scenario(
+        "session",
+        "GET",
+        "/session",
+        200,
+        body=b"visits=2",
+        headers={"Vary": "Cookie"},
+        cookie=("session=", "HttpOnly", "Path=/"),
+        request_headers=(("Cookie", f"session={session_cookie({'visits': 1})}"),),
+        app="session_app",
+        seed=False,
+    ),
+    # Issue 14: bench/apps/static/hello.txt through the framework's static route, then the
+    # same file asked for with If-Modified-Since equal to its Last-Modified.
+    Scenario(
+        "static",
+        "GET",
+        "/static/hello.txt",
+        200,
+        body=STATIC_FILE.read_bytes(),
+        content_type=TEXT,
+        headers={"Last-Modified": last_modified(STATIC_FILE)},
+        seed=False,
+    ),
+    Scenario(
+        "304",
+        "GET",
+        "/static/hello.txt",
+        304,
+        body=b"",
+        content_type=None,
+        request_headers=(("If-Modified-Since", last_modified(STATIC_FILE)),),
+        note="If-Modified-Since",
+        seed=False,
+    ),
 )
 
 ALL: tuple[Scenario, ...] = SCENARIOS + EXTRAS
 BY_NAME = {s.name: s for s in ALL}
+# How the command lines' --help numbers them: "1-8 seed, 9-18 extra".
+NUMBERING = f"1-{len(SCENARIOS)} seed, {len(SCENARIOS) + 1}-{len(ALL)} extra"
 
 
 def _norm(value: str) -> str:
@@ -302,11 +379,14 @@ def check(
             return None
         return values[0]
 
-    content_type = one("Content-Type")
-    if content_type is not None and _norm(content_type) != _norm(scenario.content_type):
-        problems.append(f"Content-Type {content_type!r}, expected {scenario.content_type!r}")
+    if scenario.content_type is not None:
+        content_type = one("Content-Type")
+        if content_type is not None and _norm(content_type) != _norm(scenario.content_type):
+            problems.append(f"Content-Type {content_type!r}, expected {scenario.content_type!r}")
     length: str | None
-    if scenario.body_size is None:
+    if scenario.status == 304:  # no body: a Content-Length may be left out, or be the 200's
+        length = None
+    elif scenario.body_size is None:
         length = one("Content-Length")
     else:  # a streamed body may come without Content-Length (chunked), or with a right one
         lengths = found.get("content-length")
@@ -321,7 +401,12 @@ def check(
         cookie = one("Set-Cookie")
         if cookie is not None:
             parts = [p.strip() for p in cookie.split(";")]
-            if parts[0] != scenario.cookie[0]:
+            first = scenario.cookie[0]
+            if not (
+                len(parts[0]) > len(first) and parts[0].startswith(first)
+                if first.endswith("=")
+                else parts[0] == first
+            ):
                 problems.append(f"Set-Cookie {cookie!r} does not set {scenario.cookie[0]!r}")
             lowered = [p.lower() for p in parts[1:]]
             missing = [

@@ -1,11 +1,13 @@
 """The seed scenarios and the extra ones, written the Bottle way: decorated functions, the
 thread-local ``request``/``response``, dicts returned as JSON, ``@app.error(404)``.
-``routes_app`` is the 50-route app. Bottle has no ``async def`` views."""
+``static_file`` serves ``static/`` beside this module. ``routes_app`` is the 50-route app.
+Bottle has no ``async def`` views, and no sessions."""
 
 import json
+from pathlib import Path
 from time import time
 
-from bottle import Bottle, request, response
+from bottle import Bottle, request, response, static_file
 
 app = Bottle()
 
@@ -94,6 +96,14 @@ CHUNK = b"x" * 65536
 def stream():
     response.content_type = "application/octet-stream"
     return (CHUNK for _ in range(160))
+
+
+STATIC = str(Path(__file__).resolve().parent / "static")
+
+
+@app.get("/static/<filename:path>")
+def static(filename):
+    return static_file(filename, root=STATIC)
 
 
 # A 50-route app: 25 collections, each with a static and a dynamic route.

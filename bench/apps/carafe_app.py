@@ -1,10 +1,12 @@
 """The seed scenarios and the extra ones, written the Flask way.
 
 flask_app.py and carafe_app.py are the same source; only the import line differs.
-``app`` serves every scenario but one; ``routes_app`` is the 50-route app.
+``app`` serves every scenario but two, the static ones through Flask's own static route
+(``static/`` beside this module); ``routes_app`` is the 50-route app and ``session_app`` the
+session one.
 """
 
-from carafe import Flask, Response, jsonify, make_response, render_template, request
+from carafe import Flask, Response, jsonify, make_response, render_template, request, session
 
 app = Flask(__name__)
 
@@ -134,3 +136,15 @@ def register_collection(name):
 
 for number in range(25):
     register_collection(f"items{number}")
+
+
+# Sessions: an app of their own, with a secret key (``app`` has none, so the other scenarios
+# do no session work). bench/scenarios.py signs the request's cookie with the same key.
+session_app = Flask(__name__)
+session_app.secret_key = "carafe-bench-secret-key"
+
+
+@session_app.route("/session")
+def count_visits():
+    session["visits"] = session.get("visits", 0) + 1
+    return f"visits={session['visits']}"

@@ -8,11 +8,13 @@ event loop. Carafe keeps Flask's API there: ``make_response``, ``request.form`` 
 is read before the view runs). The stream is an async generator, which Carafe iterates on the
 event loop (as Quart and Starlette do; a plain generator would be stepped in the thread pool,
 since it may block). The routes and
-endpoints are carafe_app.py's; ``bench/run.py`` checks that they match.
-``routes_app`` is the 50-route app.
+endpoints are carafe_app.py's; ``bench/run.py`` checks that they match. The static
+scenarios go through Carafe's own static route (``static/`` beside this module), a plain
+function that reads the file, so Carafe runs it in the thread pool as it does any blocking
+view. ``routes_app`` is the 50-route app and ``session_app`` the session one.
 """
 
-from carafe import Flask, Response, jsonify, make_response, render_template, request
+from carafe import Flask, Response, jsonify, make_response, render_template, request, session
 
 app = Flask(__name__)
 
@@ -142,3 +144,15 @@ def register_collection(name):
 
 for number in range(25):
     register_collection(f"items{number}")
+
+
+# Sessions: an app of their own, with a secret key (``app`` has none, so the other scenarios
+# do no session work). bench/scenarios.py signs the request's cookie with the same key.
+session_app = Flask(__name__)
+session_app.secret_key = "carafe-bench-secret-key"
+
+
+@session_app.route("/session")
+async def count_visits():
+    session["visits"] = session.get("visits", 0) + 1
+    return f"visits={session['visits']}"

@@ -1,13 +1,16 @@
 """The seed scenarios and the extra ones, written the Falcon way: resources, ``resp.media``,
-``falcon.App`` (WSGI). ``routes_app`` is the 50-route app. Falcon's WSGI app has no
-``async def`` responders, so it has no async-view scenario.
+``falcon.App`` (WSGI), ``add_static_route`` for static files. ``routes_app`` is the
+50-route app. Falcon's WSGI app has no ``async def`` responders, so it has no async-view
+scenario; Falcon has no sessions, so no session app.
 
 Falcon's defaults differ from Flask's in places the scenarios pin down, so the resources say
-what Flask says by default: HTML content type for text bodies, and a plain (not Secure, not
-HttpOnly) cookie with ``Path=/`` and the ``Expires`` Flask derives from ``max_age``.
+what Flask says by default: HTML content type for text bodies, a plain (not Secure, not
+HttpOnly) cookie with ``Path=/`` and the ``Expires`` Flask derives from ``max_age``, and
+``charset=utf-8`` on a static text file.
 """
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import falcon
 
@@ -131,6 +134,9 @@ app.add_route("/search", Search())
 app.add_route("/read-cookie", ReadCookie())
 app.add_route("/upload", Upload())
 app.add_route("/stream", Stream())
+# Static files: ``static/`` beside this module, typed text/plain with Flask's charset.
+app.add_static_route("/static", str(Path(__file__).resolve().parent / "static"))
+app.resp_options.static_media_types[".txt"] = "text/plain; charset=utf-8"
 
 
 class Collection:

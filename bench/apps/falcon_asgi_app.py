@@ -1,13 +1,15 @@
 """The seed scenarios and the extra ones, written the Falcon ASGI way: ``falcon.asgi.App``,
 ``async def`` responders, ``await req.get_media()``, an async generator to stream.
 
-The same resources as falcon_app.py (and the same Flask defaults spelled out: HTML content
-type for text bodies, a plain cookie with ``Path=/`` and ``Expires``); on ASGI every
-responder is a coroutine, so the async-view scenario is the hello one under another path.
-``routes_app`` is the 50-route app.
+The same resources and static route as falcon_app.py (and the same Flask defaults spelled
+out: HTML content type for text bodies, a plain cookie with ``Path=/`` and ``Expires``,
+``charset=utf-8`` on a static text file); on ASGI every responder is a coroutine, so the
+async-view scenario is the hello one under another path. ``routes_app`` is the 50-route
+app; no session app (Falcon has no sessions).
 """
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import falcon
 import falcon.asgi
@@ -140,6 +142,9 @@ app.add_route("/read-cookie", ReadCookie())
 app.add_route("/async", Index())
 app.add_route("/upload", Upload())
 app.add_route("/stream", Stream())
+# Static files: ``static/`` beside this module, typed text/plain with Flask's charset.
+app.add_static_route("/static", str(Path(__file__).resolve().parent / "static"))
+app.resp_options.static_media_types[".txt"] = "text/plain; charset=utf-8"
 
 
 class Collection:

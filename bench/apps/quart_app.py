@@ -5,10 +5,12 @@ The same source as flask_app.py with the Quart imports, and ``async``/``await`` 
 requires them: ``make_response``, ``request.form`` and ``request.files`` are coroutines, so
 the views using them are ``async def``; views that need none stay plain ``def`` (Quart runs
 them in its thread pool, as it does for any ported sync view); a stream is an async
-generator. ``routes_app`` is the 50-route app.
+generator. The static scenarios go through Quart's own static route (``static/`` beside this
+module). ``routes_app`` is the 50-route app and ``session_app`` the session one (Quart's
+session cookie is Flask's).
 """
 
-from quart import Quart, Response, jsonify, make_response, render_template, request
+from quart import Quart, Response, jsonify, make_response, render_template, request, session
 
 app = Quart(__name__)
 
@@ -141,3 +143,15 @@ def register_collection(name):
 
 for number in range(25):
     register_collection(f"items{number}")
+
+
+# Sessions: an app of their own, with a secret key (``app`` has none, so the other scenarios
+# do no session work). bench/scenarios.py signs the request's cookie with the same key.
+session_app = Quart(__name__)
+session_app.secret_key = "carafe-bench-secret-key"
+
+
+@session_app.route("/session")
+def count_visits():
+    session["visits"] = session.get("visits", 0) + 1
+    return f"visits={session['visits']}"

@@ -3,14 +3,17 @@ taking the request, ``Route`` tables, response classes, an exception handler for
 
 Where Starlette's defaults differ from what the scenarios pin down (Flask's defaults), the
 endpoint says so: ``Content-Type: text/plain`` without a charset, and a cookie with the
-``Expires`` Flask derives from ``max_age``. ``routes_app`` is the 50-route app.
+``Expires`` Flask derives from ``max_age``. Static files are a ``StaticFiles`` mount of
+``static/`` beside this module. ``routes_app`` is the 50-route app. There is no session app:
+Starlette's ``SessionMiddleware`` keeps its own cookie format, not Flask's.
 """
 
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 # Where the form endpoints put what they read (a real app would use a database).
@@ -90,7 +93,8 @@ async def stream(request):
     return StreamingResponse(chunks(), media_type="application/octet-stream")
 
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 ITEMS = [{"id": n, "name": f"Item {n}", "price": f"{n * 1.5:.2f}"} for n in range(20)]
 
 
@@ -114,6 +118,7 @@ app = Starlette(
         Route("/upload", upload, methods=["POST"]),
         Route("/stream", stream),
         Route("/template", template),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ],
     exception_handlers={404: not_found},
 )
