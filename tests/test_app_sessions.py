@@ -1985,3 +1985,32 @@ def test_session_in_a_test_request_context(app: carafe.Flask) -> None:
     client.set_cookie("session", cookie_value(response))
     with client.session_transaction() as session:
         assert session["user"] == "bob"
+
+
+def test_a_changed_secret_key_signs_with_the_new_key() -> None:
+    # (The signing serializer is kept per set of keys: a new key is a new one.)
+    app = carafe.Flask(__name__)
+    app.secret_key = "first key"
+
+    @app.route("/set")
+    def set_value() -> str:
+        carafe.session["user"] = "ann"
+        return "set"
+
+    @app.route("/get")
+    def get_value() -> str:
+        return str(carafe.session.get("user"))
+
+    client = app.test_client()
+    client.get("/set")
+    assert client.get("/get").text == "ann"
+    app.secret_key = "second key"
+    assert client.get("/get").text == "None"
+    app.config["SECRET_KEY_FALLBACKS"] = ["first key"]
+    client.get("/set")
+    app.config["SECRET_KEY_FALLBACKS"] = None
+    assert client.get("/get").text == "ann"
+    # A key of a type that cannot be a dict key still signs.
+    app.secret_key = bytearray(b"third key")  # type: ignore[assignment]
+    client.get("/set")
+    assert client.get("/get").text == "ann"

@@ -23,6 +23,7 @@ from zlib import adler32
 
 from carafe.ctx import _NO_REQUEST, get_request_context
 from carafe.exceptions import NotFound
+from carafe.http.caches import remember
 from carafe.http.files import FileBody, safe_join
 from carafe.http.headers import Headers
 
@@ -159,6 +160,9 @@ def _quoted(value: str) -> str:
     return quote_header_value(value)
 
 
+_REAL_FOLDERS: dict[str, str] = {}
+
+
 def send_from_directory(
     directory: os.PathLike[str] | str, path: os.PathLike[str] | str, **kwargs: Any
 ) -> Response:
@@ -173,7 +177,10 @@ def send_from_directory(
     joined = safe_join(base, os.fspath(path))
     if joined is None:
         raise NotFound()
-    real_base = os.path.realpath(base)
+    real_base = _REAL_FOLDERS.get(base)
+    if real_base is None:
+        # PERF: a folder's real path, worked out once (a static folder serves often).
+        real_base = remember(_REAL_FOLDERS, base, os.path.realpath(base), 256)
     real = os.path.realpath(joined)
     if not real.startswith(real_base.rstrip(os.sep) + os.sep) or not os.path.isfile(real):
         raise NotFound()

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from carafe.config import ConfigAttribute, as_timedelta
+from carafe.http.caches import remember
 from carafe.json.tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
@@ -255,6 +256,9 @@ def _sha1(string: bytes = b"") -> Any:
     return hashlib.sha1(string)  # noqa: S324 (Flask's cookie format)
 
 
+_SERIALIZERS: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """Sessions in a cookie signed with ``SECRET_KEY`` (and checked against
     ``SECRET_KEY_FALLBACKS`` too, so keys rotate without logging everyone out)."""
@@ -275,20 +279,33 @@ class SecureCookieSessionInterface(SessionInterface):
         """The itsdangerous serializer for ``app``'s keys; None without ``SECRET_KEY``."""
         if not app.secret_key:
             return None
-        # Start-up: itsdangerous loads with the first session, not with carafe.
-        from itsdangerous import URLSafeTimedSerializer
-
         # itsdangerous signs with the last key and verifies with them all.
-        keys: list[Any] = [*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key]
-        return URLSafeTimedSerializer(
-            keys,
-            salt=self.salt,
-            serializer=self.serializer,
-            signer_kwargs={
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            },
-        )
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        # PERF: one serializer per set of keys and settings, not one per request (a
+        # subclass may change any of these settings, so they are all in the key).
+        cache_key = (keys, self.salt, self.key_derivation, self.digest_method, self.serializer)
+        cacheable = True
+        try:
+            serializer = _SERIALIZERS.get(cache_key)
+        except TypeError:  # (a key of an unhashable type: made each time)
+            serializer = None
+            cacheable = False
+        if serializer is None:
+            # Start-up: itsdangerous loads with the first session, not with carafe.
+            from itsdangerous import URLSafeTimedSerializer
+
+            serializer = URLSafeTimedSerializer(
+                list(keys),
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            if cacheable:
+                remember(_SERIALIZERS, cache_key, serializer, 64)
+        return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """The session in ``request``'s cookie; an empty one when there is none or it is
