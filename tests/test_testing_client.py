@@ -484,20 +484,33 @@ def test_cookie_expiring_later_is_dropped_when_due(app, client):
     assert client.get_cookie("brief") is None
 
 
-def test_secure_cookie_sent_only_over_https(app, client):
-    @app.route("/set")
-    def set_cookie():
-        response = make_response("x")
-        response.set_cookie("sec", "1", secure=True)
-        return response
+def test_secure_cookie_sent_over_http_too_as_werkzeug_does():
+    # Werkzeug's client sends a Secure cookie whatever the scheme: the tests of an app
+    # with SESSION_COOKIE_SECURE run over http.
+    import flask
 
-    @app.route("/read")
-    def read():
-        return request.cookies.to_dict()
+    import carafe
 
-    client.get("/set", base_url="https://localhost")
-    assert client.get("/read").json == {}
-    assert client.get("/read", base_url="https://localhost").json == {"sec": "1"}
+    answers = []
+    for module in (flask, carafe):
+        application = module.Flask(__name__)
+
+        @application.route("/set")
+        def set_cookie(module=module):
+            response = module.make_response("x")
+            response.set_cookie("sec", "1", secure=True)
+            return response
+
+        @application.route("/read")
+        def read(module=module):
+            return str(sorted(module.request.cookies.items()))
+
+        test_client = application.test_client()
+        test_client.get("/set", base_url="https://localhost")
+        over_http = test_client.get("/read").text
+        over_https = test_client.get("/read", base_url="https://localhost").text
+        answers.append((over_http, over_https))
+    assert answers[0] == answers[1] == ("[('sec', '1')]", "[('sec', '1')]")
 
 
 def test_use_cookies_false(cookie_app):

@@ -222,12 +222,13 @@ class FlaskClient:
         now = _utc_now()
         host = environ.get("HTTP_HOST", "localhost")
         path = environ.get("SCRIPT_NAME", "") + (environ.get("PATH_INFO") or "/")
-        secure = environ.get("wsgi.url_scheme") == "https"
         found = []
         for jar_key, cookie in list(self._cookies.items()):
             if cookie._expired(now):
                 del self._cookies[jar_key]
-            elif cookie._matches(host, path) and (secure or not cookie.secure):
+            # (A Secure cookie goes over http too, as Werkzeug's client sends it: tests
+            # of an app with SESSION_COOKIE_SECURE run over http.)
+            elif cookie._matches(host, path):
                 found.append(f"{cookie.key}={cookie.value}")
         return "; ".join(found) or None
 
