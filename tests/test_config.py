@@ -491,3 +491,24 @@ def test_get_namespace_without_the_trailing_underscore() -> None:
         "": "bare",
     }
     assert config.get_namespace("NOTHING_") == {}
+
+
+def test_app_is_freed_when_its_last_reference_goes() -> None:
+    # No reference cycle through the app's own parts (its config's change callback,
+    # its JSON provider, its static route): CPython frees it at once, without the
+    # cycle collector, as Flask's.
+    import gc
+    import weakref
+
+    import carafe
+
+    gc.disable()
+    try:
+        app = carafe.Flask(__name__)
+        app.config["SOMETHING"] = 1
+        assert app.view_functions["static"]
+        ref = weakref.ref(app)
+        del app
+        assert ref() is None
+    finally:
+        gc.enable()

@@ -17,7 +17,7 @@ from types import CoroutineType
 from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from carafe import _pipeline_sync as pipeline
-from carafe.config import DEFAULT_CONFIG, Config, ConfigAttribute
+from carafe.config import DEFAULT_CONFIG, Config, ConfigAttribute, weak_callback
 from carafe.conversion import to_response
 from carafe.ctx import (
     AppContext,
@@ -113,7 +113,7 @@ class Flask(AppSessions, AppTemplating):
         #: debug), kept in step with the config.
         self.request_options = RequestOptions()
         self._update_request_options()
-        self.config.on_change = self._update_request_options
+        self.config.on_change = weak_callback(self._update_request_options)
         self.aborter = self.aborter_class()
         self.url_map = Map(host_matching=host_matching)
         self.url_map.subdomain_matching = subdomain_matching

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import types
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import IO, Any, Generic, TypeVar, overload
@@ -78,6 +79,19 @@ def as_timedelta(value: timedelta | float) -> timedelta:
     if isinstance(value, timedelta):
         return value
     return timedelta(seconds=value)
+
+
+def weak_callback(method: Callable[[], None]) -> Callable[[], None]:
+    """A callable that calls the bound ``method`` while its object lives, without
+    keeping it alive (an app's config must not hold the app in a reference cycle)."""
+    ref = weakref.WeakMethod(method)
+
+    def call() -> None:
+        bound = ref()
+        if bound is not None:
+            bound()
+
+    return call
 
 
 class Config(dict[str, Any]):
