@@ -1389,3 +1389,27 @@ def test_text_responses_honour_the_response_class(app, client, response_class):
             expected.headers.items(lower=True)
         )
         assert response.get_data() == expected.get_data()
+
+
+def test_max_cookie_size_follows_the_app_as_in_flask(app, client):
+    import warnings
+
+    from carafe import Response
+
+    assert Response().max_cookie_size == 4093  # outside an app: Werkzeug's default
+
+    @app.route("/")
+    def index():
+        response = make_response("x")
+        response.set_cookie("big", "x" * 100)
+        return response
+
+    for limit, warned in ((50, True), (0, False), (4093, False)):
+        app.config["MAX_COOKIE_SIZE"] = limit
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            client.get("/")
+        assert any("too large" in str(w.message) for w in caught) is warned, limit
+    app.config["MAX_COOKIE_SIZE"] = 123
+    with app.test_request_context():
+        assert Response().max_cookie_size == 123

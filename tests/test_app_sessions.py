@@ -507,12 +507,6 @@ def test_oversized_session_cookie_warns_as_flask_does() -> None:
         assert len(set_cookie_headers(response)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Response.set_cookie never passes a max_size (src/carafe/response.py:443-470;"
-    " Response has no max_cookie_size), so the 4093-byte default always applies;"
-    " Flask's Response.max_cookie_size is the app's MAX_COOKIE_SIZE",
-)
 def test_max_cookie_size_setting_applies_to_the_session_cookie() -> None:
     for app in both(big_app):
         app.config["MAX_COOKIE_SIZE"] = 0

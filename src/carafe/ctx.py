@@ -12,6 +12,7 @@ from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Final, Union
 
 from carafe.http._compiled import mypyc_attr
+from carafe.response_fields import COOKIE_LIMIT
 from carafe.runner import run_coroutine
 
 if TYPE_CHECKING:
@@ -283,6 +284,14 @@ class RequestContext(_Context):
     def __enter__(self) -> RequestContext:
         self.push()
         return self
+
+
+def _app_cookie_limit() -> int:
+    ctx = _cv_ctx.get(None)
+    return 4093 if ctx is None else int(ctx.app.config["MAX_COOKIE_SIZE"])
+
+
+COOKIE_LIMIT.current = _app_cookie_limit
 
 
 def get_current_app_or_none() -> Flask | None:

@@ -13,7 +13,7 @@ Setting None (or ``del``) removes a header.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,25 @@ class _ParamsWriter:
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
+class CookieLimit:
+    """Where a response finds the size past which a cookie it sets draws a warning:
+    :attr:`current` is replaced by :mod:`carafe.ctx` with the current app's
+    ``MAX_COOKIE_SIZE`` (a response never looks up the app itself)."""
+
+    __slots__ = ("current",)
+
+    def __init__(self) -> None:
+        self.current: Callable[[], int] = _default_cookie_limit
+
+
+def _default_cookie_limit() -> int:
+    return 4093
+
+
+#: The cookie size limit of the current app (Werkzeug's 4093 outside one).
+COOKIE_LIMIT = CookieLimit()
+
+
 class ResponseFields(OwnAttributes):
     """The header fields of a response, as attributes (see the module docstring)."""
 
@@ -257,7 +276,8 @@ class ResponseFields(OwnAttributes):
         samesite: str | None = None,
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header; ``max_age`` also sets ``Expires``, as Flask does."""
+        """Add a ``Set-Cookie`` header; ``max_age`` also sets ``Expires``, as Flask does.
+        A cookie larger than :attr:`max_cookie_size` draws a warning."""
         self.headers.add(
             "Set-Cookie",
             dump_cookie(
@@ -271,8 +291,15 @@ class ResponseFields(OwnAttributes):
                 httponly=httponly,
                 samesite=samesite,
                 partitioned=partitioned,
+                max_size=self.max_cookie_size,
             ),
         )
+
+    @property
+    def max_cookie_size(self) -> int:
+        """The current app's ``MAX_COOKIE_SIZE`` (4093 outside an app): a cookie set
+        larger draws a warning, as browsers may drop it; 0 turns the check off."""
+        return COOKIE_LIMIT.current()
 
     def delete_cookie(
         self,
