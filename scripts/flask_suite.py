@@ -21,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "flask-suite"
-FLASK_SPEC = "flask==3.1.1"
+# The Flask release whose suite runs: the one the comparison tests install (pyproject).
+FLASK_VERSION = "3.1.3"
+FLASK_SPEC = f"flask=={FLASK_VERSION}"
 
 # Loaded by pytest before Flask's conftest imports flask.
 PLUGIN = """\
@@ -44,9 +46,9 @@ if not hasattr(_pytest.monkeypatch, "notset"):
 def fetch() -> Path:
     """The unpacked sdist's folder (downloaded on first use)."""
     WORK.mkdir(parents=True, exist_ok=True)
-    found = sorted(WORK.glob("flask-*/tests"))
-    if found:
-        return found[-1].parent
+    source = WORK / f"flask-{FLASK_VERSION}"
+    if (source / "tests").is_dir():
+        return source
     subprocess.run(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,
@@ -63,10 +65,9 @@ def fetch() -> Path:
         ],
         check=True,
     )
-    archive = next(WORK.glob("flask-*.tar.gz"))
-    with tarfile.open(archive) as tar:
+    with tarfile.open(WORK / f"flask-{FLASK_VERSION}.tar.gz") as tar:
         tar.extractall(WORK, filter="data")
-    return next(WORK.glob("flask-*/tests")).parent
+    return source
 
 
 def main() -> int:

@@ -33,7 +33,10 @@ class _ThreadLoop:
 
     def __del__(self) -> None:
         if not self.loop.is_closed():
-            self.loop.close()
+            try:
+                self.loop.close()
+            except Exception:  # noqa: S110 (at interpreter exit asyncio's modules are gone)
+                pass
 
 
 _local = thread_local()
