@@ -33,9 +33,11 @@ class _ThreadLoop:
 
     def __del__(self) -> None:
         if not self.loop.is_closed():
-            try:
+            # (At interpreter exit asyncio's module globals, and contextlib's, may be
+            # gone: closing then fails, and there is nothing left to close for.)
+            try:  # noqa: SIM105
                 self.loop.close()
-            except Exception:  # noqa: S110 (at interpreter exit asyncio's modules are gone)
+            except Exception:  # noqa: S110
                 pass
 
 
