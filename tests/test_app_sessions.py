@@ -2008,3 +2008,29 @@ def test_a_changed_secret_key_signs_with_the_new_key() -> None:
     app.secret_key = bytearray(b"third key")  # type: ignore[assignment]
     client.get("/set")
     assert client.get("/get").text == "ann"
+
+
+def test_a_session_interface_may_route_the_request_first() -> None:
+    # As Flask's: RequestContext.match_request() gives open_session request.endpoint.
+    from carafe.globals import request_ctx
+
+    seen: list[str | None] = []
+
+    class Routed(SessionInterface):
+        def open_session(self, app: Any, request: Any) -> Any:
+            request_ctx.match_request()
+            seen.append(request.endpoint)
+            return SecureCookieSession()
+
+        def save_session(self, app: Any, session: Any, response: Any) -> None:
+            pass
+
+    app = carafe.Flask(__name__)
+    app.session_interface = Routed()
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    assert app.test_client().get("/").text == "ok"
+    assert seen == ["index"]

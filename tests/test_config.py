@@ -512,3 +512,28 @@ def test_app_is_freed_when_its_last_reference_goes() -> None:
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_config_details_as_flask(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import flask
+
+    import carafe
+
+    for module in (flask, carafe):
+        app = module.Flask(__name__)
+        # Pairs, as dict() takes them.
+        app.config.from_mapping([("SECRET_KEY", "pairs"), ("lower", "skipped")])
+        assert app.config["SECRET_KEY"] == "pairs" and "lower" not in app.config
+        with pytest.raises(OSError) as error:
+            app.config.from_file(str(tmp_path / "missing.json"), load=json.load)
+        assert str(error.value).startswith(
+            "[Errno 2] Unable to load configuration file (No such file or directory):"
+        )
+
+        class MyConfig(module.Config):  # type: ignore[name-defined,misc]
+            pass
+
+        class MyApp(module.Flask):  # type: ignore[name-defined,misc]
+            config_class = MyConfig
+
+        assert isinstance(MyApp(__name__).config, MyConfig)

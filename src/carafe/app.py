@@ -72,6 +72,7 @@ class Flask(AppSessions, AppTemplating):
     json_provider_class: ClassVar[type[JSONProvider]] = DefaultJSONProvider
     app_ctx_globals_class: ClassVar[type[_AppCtxGlobals]] = _AppCtxGlobals
     aborter_class: ClassVar[type[Aborter]] = Aborter
+    config_class: ClassVar[type[Config]] = Config
     test_client_class: ClassVar[type[FlaskClient] | None] = None
     test_cli_runner_class: ClassVar[type[FlaskCliRunner] | None] = None
     default_config: ClassVar[dict[str, Any]] = DEFAULT_CONFIG
@@ -104,7 +105,7 @@ class Flask(AppSessions, AppTemplating):
         #: The instance folder: files kept out of version control (config, a database).
         self.instance_path = instance_path
         # As Flask: debug mode starts from the environment (CARAFE_DEBUG, FLASK_DEBUG).
-        self.config = Config(
+        self.config = self.config_class(
             instance_path if instance_relative_config else self.root_path,
             {**self.default_config, "DEBUG": get_debug_flag()},
         )

@@ -6,7 +6,7 @@ import importlib
 import os
 import types
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import IO, Any, Generic, TypeVar, overload
 
@@ -163,9 +163,16 @@ class Config(dict[str, Any]):
             if key.isupper():
                 self[key] = getattr(obj, key)
 
-    def from_mapping(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
-        """Take the upper-case keys of ``mapping`` and ``kwargs``."""
-        for key, value in {**(mapping or {}), **kwargs}.items():
+    def from_mapping(
+        self,
+        mapping: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        """Take the upper-case keys of ``mapping`` (or of ``(key, value)`` pairs) and
+        ``kwargs``."""
+        items: dict[str, Any] = dict(mapping or {})
+        items.update(kwargs)
+        for key, value in items.items():
             if key.isupper():
                 self[key] = value
         return True
@@ -202,9 +209,10 @@ class Config(dict[str, Any]):
         try:
             with open(path, "r" if text else "rb") as config_file:
                 data = load(config_file)
-        except OSError:
+        except OSError as exc:
             if silent:
                 return False
+            exc.strerror = f"Unable to load configuration file ({exc.strerror})"
             raise
         return self.from_mapping(data)
 

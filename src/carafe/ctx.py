@@ -265,6 +265,12 @@ class RequestContext(_Context):
             return
         self.app._end_request(self, exc)
 
+    def match_request(self) -> None:
+        """Route the request again (Flask's name): a session interface that needs
+        ``request.endpoint`` while opening the session may call it."""
+        request = self.request
+        self.app.match_request(request, request.headers.get("Host"))
+
     def copy(self) -> RequestContext:
         """A new context for the same request (and app), to push elsewhere: another
         thread, a greenlet (:func:`carafe.copy_current_request_context`)."""
