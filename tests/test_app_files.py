@@ -205,6 +205,12 @@ SEND_FILE_CASES = [
         id="bytesio-range",
     ),
     pytest.param(
+        lambda fw: fw.send_file(io.BytesIO(b""), download_name="empty.txt"),
+        {"Range": "bytes=0-0"},
+        {},
+        id="empty-file-range",
+    ),
+    pytest.param(
         lambda fw: fw.send_file(open(STATIC / "pixel.png", "rb"), download_name="pixel.png"),  # noqa: SIM115
         {},
         {},
@@ -700,6 +706,11 @@ def test_several_ranges_are_one_multipart_answer(app, client):
     merged = client.get("/hello.txt", headers={"Range": "bytes=0-4,5-9,500-600"})
     assert merged.status_code == 206
     assert _parts(merged) == [(f"bytes 0-9/{len(HELLO)}", "text/plain; charset=utf-8", HELLO[:10])]
+    # Sixteen ranges are answered one by one (seventeen get the whole file, below).
+    sixteen = client.get(
+        "/pixel.png", headers={"Range": "bytes=" + ",".join(f"{n}-{n}" for n in range(0, 32, 2))}
+    )
+    assert [data for _, _, data in _parts(sixteen)] == [PIXEL[n : n + 1] for n in range(0, 32, 2)]
     head = client.head("/pixel.png", headers={"Range": "bytes=0-7,20-29"})
     assert (head.status_code, head.data) == (206, b"")
     assert head.mimetype == "multipart/byteranges"
@@ -796,8 +807,9 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (static / "sub").mkdir(parents=True)
     (static / "hello.txt").write_bytes(HELLO)
     (static / "sub" / "nested.txt").write_bytes(b"nested")
-    # Files with the names Windows reads as devices exist here: refused by name.
-    for name in ("NUL", "CON.txt", "nul.txt", "con", "COM1", "aux.tar.gz", "NUL."):
+    # Files named as Windows devices, or with a trailing dot Windows would drop, exist
+    # here: they are refused by their names.
+    for name in ("NUL", "CON.txt", "nul.txt", "con", "COM1", "aux.tar.gz", "NUL.", "notes."):
         (static / name).write_bytes(b"device-named")
     (static / "sub" / "AUX.log").write_bytes(b"device-named")
     (static / "C:").mkdir()
@@ -862,6 +874,7 @@ TRAVERSALS = [
     "/static/COM1",
     "/static/aux.tar.gz",
     "/static/NUL.",
+    "/static/notes.",
     "/static/sub/AUX.log",
     "/static/C:/x",
     "/static/C%3a/x",
@@ -930,6 +943,7 @@ def test_links_and_dots_that_stay_inside_are_served(layout, path):
         "/static/nul.txt",
         "/static/C:/x",
         "/static/..%5capp.py",
+        "/static/notes.",
         "/static/link-out",
         "/static/link-dir-out/secret.txt",
     ],
