@@ -1039,13 +1039,6 @@ def test_flask_hands_a_whole_file_to_the_wsgi_file_wrapper(interface):
     assert len(wrapper.wrapped) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FileBody keeps the server's wsgi.file_wrapper (src/carafe/files.py:107,"
-    " src/carafe/http/files.py:91) but nothing hands the file to it:"
-    " Response.wsgi_body (src/carafe/response.py:553-565) returns _ClosingBody"
-    " for every streamed body, so the server never sees the file",
-)
 def test_a_whole_file_goes_to_the_wsgi_file_wrapper(interface):
     if interface == "asgi":
         pytest.skip("wsgi.file_wrapper is WSGI's")
@@ -1234,12 +1227,6 @@ def test_what_does_not_go_out_by_its_path(
         assert PIXEL[1:5] in exchange.body and PIXEL[8:10] in exchange.body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ASGI spec wants an absolute path in http.response.pathsend; send_file joins"
-    " a relative root_path as it is (src/carafe/files.py:71) and _send_response sends"
-    " FileBody.path unchanged (src/carafe/asgi.py:238)",
-)
 def test_the_path_sent_is_absolute_with_a_relative_root_path(interface, monkeypatch):
     _asgi_only(interface)
     monkeypatch.chdir(FIXTURES.parent)
@@ -1384,13 +1371,6 @@ def _close_leftovers(path: Path) -> None:
 
 
 @pytest.mark.skipif(not HAS_PROC_FD, reason="reads /proc/self/fd")
-@pytest.mark.xfail(
-    strict=True,
-    reason="send_file opens the file (src/carafe/files.py:102) before max_age(path)"
-    " (src/carafe/files.py:120) and set_etag (src/carafe/files.py:128) run, and only a"
-    " failing make_conditional closes it (src/carafe/files.py:133-137): the file stays"
-    " open until the collector finds it (Werkzeug has the same leak)",
-)
 @pytest.mark.parametrize(
     "options",
     [

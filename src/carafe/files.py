@@ -69,7 +69,8 @@ def send_file(
     size: int | None = None
     mtime: float | None = None
     if isinstance(path_or_file, (str, os.PathLike)):
-        path = os.path.join(app.root_path, os.fspath(path_or_file))
+        # (Absolute: an ASGI server sends it by this path, http.response.pathsend.)
+        path = os.path.abspath(os.path.join(app.root_path, os.fspath(path_or_file)))
         stat = os.stat(path)
         size = stat.st_size
         mtime = stat.st_mtime
@@ -109,6 +110,29 @@ def send_file(
     response = app.response_class(
         body, mimetype=mimetype, headers=headers, direct_passthrough=True
     )
+    try:
+        return _finish(
+            app, request, response, path, size, mtime, etag, last_modified, max_age, conditional
+        )
+    except BaseException:
+        # (The file is closed by the response that would have sent it.)
+        response.close()
+        raise
+
+
+def _finish(
+    app: Any,
+    request: Any,
+    response: Response,
+    path: str | None,
+    size: int | None,
+    mtime: float | None,
+    etag: bool | str,
+    last_modified: datetime | int | float | None,
+    max_age: int | Callable[[str | None], int | None] | None,
+    conditional: bool,
+) -> Response:
+    """:func:`send_file`'s headers and conditional answer for the file's response."""
     if size is not None:
         response.headers.set("Content-Length", str(size))
     if last_modified is None:
@@ -131,11 +155,7 @@ def send_file(
         check = adler32(path.encode()) & 0xFFFFFFFF
         response.set_etag(f"{mtime}-{size}-{check}")
     if conditional:
-        try:
-            response = response.make_conditional(request, accept_ranges=True, complete_length=size)
-        except Exception:
-            response.close()
-            raise
+        response = response.make_conditional(request, accept_ranges=True, complete_length=size)
         if response.status_code == 304:
             # Some X-Sendfile servers would send the file despite the 304.
             response.headers.remove("X-Sendfile")

@@ -14,6 +14,7 @@ from carafe.http.byteranges import byte_ranges
 from carafe.http.caches import remember
 from carafe.http.dates import http_date
 from carafe.http.etags import ETags, generate_etag, is_resource_modified
+from carafe.http.files import FileBody
 from carafe.http.headers import KNOWN_NAMES, Headers, is_json_mimetype, mimetype_of
 from carafe.http.html import escape_html
 from carafe.http.ranges import Range, RangeBody
@@ -550,6 +551,10 @@ class Response(ResponseFields):
                 return body
             if all(type(chunk) is bytes for chunk in body):
                 return body
+        if type(body) is FileBody and body.wrapper and body.whole and not self._on_close:
+            # The server's wsgi.file_wrapper sends the file (sendfile, where it can).
+            wrapped: Iterable[bytes] = body.wrapper(body.file, body.block_size)
+            return wrapped
         return _ClosingBody(self)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
