@@ -97,7 +97,6 @@ class _ParamsWriter:
         self.headers.set("Content-Type", dump_options_header(mimetype, params))
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class CookieLimit:
     """Where a response finds the size past which a cookie it sets draws a warning:
     :attr:`current` is replaced by :mod:`carafe.ctx` with the current app's
@@ -117,6 +116,7 @@ def _default_cookie_limit() -> int:
 COOKIE_LIMIT = CookieLimit()
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ResponseFields(OwnAttributes):
     """The header fields of a response, as attributes (see the module docstring)."""
 
