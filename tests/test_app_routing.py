@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+import carafe
 from carafe import request, url_for
 from carafe.routing import BaseConverter, ValidationError
 
@@ -753,3 +754,33 @@ def test_url_for_takes_a_self_argument(app):
     with app.test_request_context():
         assert url_for("index", self="2") == "/2"
         assert app.url_for("index", self="3") == "/3"
+
+
+def test_repeated_slashes_redirect_to_the_merged_url_as_in_flask(app, client):
+    import flask
+
+    def build(module):
+        application = module.Flask(__name__)
+        application.add_url_rule("/a/b", "ab", lambda: "ab")
+        application.add_url_rule("/u/<int:number>", "u", lambda number: str(number))
+        return application.test_client()
+
+    for path in ("/a//b", "/a///b/", "/u//3", "/nothing//here"):
+        theirs, ours = build(flask).get(path), build(carafe).get(path)
+        assert ours.status_code == theirs.status_code, path
+        assert ours.headers.get("Location") == theirs.headers.get("Location"), path
+    assert build(carafe).get("/a//b", follow_redirects=True).data == b"ab"
+
+
+def test_werkzeug_rules_and_endpoint_expecting(app, client):
+    werkzeug_routing = pytest.importorskip("werkzeug.routing")
+    app.url_map.add(werkzeug_routing.Rule("/foo/<int:number>", endpoint="bar"))
+
+    @app.endpoint("bar")
+    def bar(number):
+        return f"bar {number}"
+
+    assert client.get("/foo/3").data == b"bar 3"
+    assert app.url_map.is_endpoint_expecting("bar", "number")
+    assert not app.url_map.is_endpoint_expecting("bar", "number", "other")
+    assert not app.url_map.is_endpoint_expecting("missing", "number")

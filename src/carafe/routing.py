@@ -290,8 +290,12 @@ class Map:
         strict_slashes: bool = True,
         host_matching: bool = False,
         default_subdomain: str = "",
+        merge_slashes: bool = True,
     ) -> None:
         self.strict_slashes = strict_slashes
+        #: A URL with repeated slashes that a rule matches once they are merged is
+        #: redirected (308) to the merged URL, as Werkzeug does.
+        self.merge_slashes = merge_slashes
         #: Rules match the request's host (``Rule(host=...)``) instead of a subdomain.
         self.host_matching = host_matching
         #: The subdomain of rules that name none.
@@ -314,8 +318,10 @@ class Map:
         self._dynamic_slashed: list[Rule] = []
         self._by_endpoint: dict[str, list[Rule]] = {}
 
-    def add(self, rule: Rule) -> None:
-        """Add and compile ``rule``."""
+    def add(self, rule: Any) -> None:
+        """Add and compile ``rule`` (a Werkzeug ``Rule`` is taken as Carafe's)."""
+        if not isinstance(rule, Rule):
+            rule = _rule_from_werkzeug(rule)
         rule.bind(self)
         if self.host_matching or rule._domain != self.default_subdomain:
             self.domain_rules = True
@@ -435,7 +441,16 @@ class Map:
                     domain is None or rule.match_domain(domain) is not None
                 ):
                     return RequestRedirect(slashed)
+        if self.merge_slashes and "//" in path:
+            merged = _SLASHES.sub("/", path)
+            if self.route(merged, method, domain).__class__ is tuple:
+                return RequestRedirect(merged)
         return NotFound()
+
+    def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
+        """True if a rule of ``endpoint`` takes every one of ``arguments`` (Werkzeug's)."""
+        wanted = set(arguments)
+        return any(wanted <= rule.arguments for rule in self._by_endpoint.get(endpoint, ()))
 
     def allowed_methods(self, path: str) -> list[str]:
         """The methods some rule accepts for ``path``, sorted (for ``Allow``)."""
@@ -476,6 +491,23 @@ class Map:
                 return rule, path
         # (Also Werkzeug's BuildError when it is loaded: Flask code catches that one.)
         raise with_werkzeug_twin(BuildError, "werkzeug.routing")(endpoint, values, method)
+
+
+_SLASHES = re.compile("/{2,}")
+
+
+def _rule_from_werkzeug(rule: Any) -> Rule:
+    """Carafe's rule for a Werkzeug ``Rule`` (added to the map by Flask code)."""
+    return Rule(
+        rule.rule,
+        endpoint=rule.endpoint,
+        methods=rule.methods,
+        defaults=rule.defaults,
+        strict_slashes=rule.strict_slashes,
+        redirect_to=rule.redirect_to,
+        subdomain=rule.subdomain,
+        host=rule.host,
+    )
 
 
 def _segment(rule: Rule) -> str:
