@@ -25,6 +25,7 @@ from carafe.ctx import _NO_REQUEST, get_request_context
 from carafe.exceptions import NotFound
 from carafe.http.caches import remember
 from carafe.http.files import FileBody, safe_join
+from carafe.http.header_values import quote_header_value
 from carafe.http.headers import Headers
 
 if TYPE_CHECKING:
@@ -170,14 +171,8 @@ def _disposition(as_attachment: bool, name: str) -> str:
         # An ASCII fallback for old clients, and the exact name in RFC 5987 form.
         simple = normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
         quoted = quote(name, safe="!#$&+-.^_`|~")
-        return f"{kind}; filename={_quoted(simple)}; filename*=UTF-8''{quoted}"
-    return f"{kind}; filename={_quoted(name)}"
-
-
-def _quoted(value: str) -> str:
-    from carafe.http.header_values import quote_header_value
-
-    return quote_header_value(value)
+        return f"{kind}; filename={quote_header_value(simple)}; filename*=UTF-8''{quoted}"
+    return f"{kind}; filename={quote_header_value(name)}"
 
 
 _REAL_FOLDERS: dict[str, str] = {}

@@ -372,7 +372,8 @@ class SecureCookieSessionInterface(SessionInterface):
 
 
 def _vary_cookie(response: Response) -> None:
-    # TODO(headers): response.vary.add("Cookie") once the header sets land.
+    # (Not response.vary, which reads the first Vary header only, as Werkzeug's does:
+    # an app's second Vary header would be lost. Every Vary header is kept here.)
     headers = response.headers
     values = [v.strip() for value in headers.getlist("Vary") for v in value.split(",")]
     if not any(v.lower() == "cookie" or v == "*" for v in values):
